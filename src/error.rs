@@ -1,0 +1,248 @@
+//! One error type for the whole library.
+//!
+//! Every variant carries the context a user needs to fix the problem (which condition,
+//! which array, which row) and its message says what to change. `code()` gives a stable
+//! machine-readable name for each variant, for scripts and (later) HTTP clients.
+
+use std::path::PathBuf;
+
+use crate::params::ParamsError;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `marble`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter is out of range or inconsistent with another.
+    #[error(transparent)]
+    InvalidParams(#[from] ParamsError),
+
+    /// A parameter file or string could not be parsed (syntax, type, unknown key).
+    #[error("cannot read parameters from {source_name}: {message}")]
+    ParamsParse {
+        /// Where the parameters came from (a path, or "JSON", "TOML").
+        source_name: String,
+        /// The parser's message, which names the offending key.
+        message: String,
+    },
+
+    /// A file could not be opened, read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What we tried to do ("cannot read", "cannot write").
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An input file is not in a format we can read, or lacks a required array.
+    #[error("{origin}: {message}")]
+    InputFormat {
+        /// File (and array or line) the problem was found in.
+        origin: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// No conditions were given at all.
+    #[error("the input holds no conditions: give at least one condition with anchors and vectors")]
+    NoConditions,
+
+    /// A condition has no points.
+    #[error("condition {condition} is empty: every condition needs at least k + 1 points")]
+    EmptyCondition {
+        /// Index of the condition.
+        condition: usize,
+    },
+
+    /// An array holds NaN or an infinite value.
+    #[error(
+        "condition {condition}: {array}[{row}, {column}] is {value}; remove or interpolate \
+         non-finite samples before building the dataset"
+    )]
+    NonFinite {
+        /// Index of the condition.
+        condition: usize,
+        /// Which array ("anchor", "vector", "label").
+        array: &'static str,
+        /// Row of the bad value.
+        row: usize,
+        /// Column of the bad value.
+        column: usize,
+        /// The value itself, as text ("NaN", "inf").
+        value: String,
+    },
+
+    /// Rows of a nested list have different lengths.
+    #[error("{origin}: row {row} has {found} values but earlier rows have {expected}; every row needs the same length")]
+    Ragged {
+        /// Where the ragged rows were found.
+        origin: String,
+        /// First row whose length differs.
+        row: usize,
+        /// Length of the earlier rows.
+        expected: usize,
+        /// Length of this row.
+        found: usize,
+    },
+
+    /// Two arrays of one condition disagree on the number of points.
+    #[error(
+        "condition {condition}: {array} has {found} rows but anchor has {expected}; \
+         give one {array} row per anchor"
+    )]
+    LengthMismatch {
+        /// Index of the condition.
+        condition: usize,
+        /// The array whose length is wrong.
+        array: &'static str,
+        /// Number of anchors.
+        expected: usize,
+        /// Number of rows found.
+        found: usize,
+    },
+
+    /// Conditions disagree on a dimension.
+    #[error(
+        "condition {condition}: {array} has {found} columns but condition 0 has {expected}; \
+         all conditions must live in the same space"
+    )]
+    DimensionMismatch {
+        /// Index of the condition.
+        condition: usize,
+        /// Which array.
+        array: &'static str,
+        /// Dimension of condition 0.
+        expected: usize,
+        /// Dimension found.
+        found: usize,
+    },
+
+    /// A condition has too few points for the neighbourhood size.
+    #[error(
+        "`k` = {k} but condition {condition} has {n_points} points{after}; use k < {n_points} \
+         (or a smaller `spacing`)"
+    )]
+    TooFewPoints {
+        /// Index of the condition.
+        condition: usize,
+        /// Points available (after sampling).
+        n_points: usize,
+        /// The neighbourhood size asked for.
+        k: usize,
+        /// " after sampling" when sampling removed points, else "".
+        after: &'static str,
+    },
+
+    /// Two anchors of a condition coincide, so the edge weight 1/|x_i - x_j| is infinite.
+    #[error(
+        "condition {condition}: anchors {first} and {second} are the same point; remove \
+         duplicate samples or set `spacing` > 0 to thin the cloud"
+    )]
+    DuplicatePoints {
+        /// Index of the condition.
+        condition: usize,
+        /// Input row of the first point.
+        first: usize,
+        /// Input row of the second point.
+        second: usize,
+    },
+
+    /// The proximity graph of a condition falls apart.
+    #[error(
+        "the proximity graph of condition {condition} has {n_components} connected components \
+         (the smallest has {smallest} points, e.g. input row {example_row}); increase `k` \
+         (or `delta` / `radius`) so the graph connects, or split the condition"
+    )]
+    DisconnectedGraph {
+        /// Index of the condition.
+        condition: usize,
+        /// Number of connected components.
+        n_components: usize,
+        /// Size of the smallest component.
+        smallest: usize,
+        /// An input row in the smallest component.
+        example_row: usize,
+    },
+
+    /// Local frames could not be fitted.
+    #[error(
+        "condition {condition}: the geodesic neighbourhood of input row {row} spans fewer than \
+         {needed} dimensions; increase `k` or `frac_geodesic_nb`, or turn off `local_gauges`"
+    )]
+    DegenerateNeighbourhood {
+        /// Index of the condition.
+        condition: usize,
+        /// Input row of the point.
+        row: usize,
+        /// Dimensions needed.
+        needed: usize,
+    },
+
+    /// The eigensolver did not reach its tolerance.
+    #[error(
+        "the eigensolver for {operator} of condition {condition} stopped after {iterations} \
+         iterations with residual {residual:.2e} (tolerance {tolerance:.0e}); lower \
+         `n_eigenpairs`, raise `diffusion_tolerance`, or use diffusion_method = \"krylov\""
+    )]
+    EigenNotConverged {
+        /// Which operator ("Laplacian", "connection Laplacian").
+        operator: &'static str,
+        /// Index of the condition.
+        condition: usize,
+        /// Iterations run.
+        iterations: usize,
+        /// Largest relative residual reached.
+        residual: f64,
+        /// Tolerance asked for.
+        tolerance: f64,
+    },
+
+    /// A name (example, format) that is not known.
+    #[error("unknown {kind} `{name}`; choose one of: {choices}")]
+    Unknown {
+        /// What kind of name.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+        /// The names that exist.
+        choices: String,
+    },
+}
+
+impl Error {
+    /// A stable, machine-readable name for the variant.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidParams(_) => "invalid_params",
+            Error::ParamsParse { .. } => "params_parse",
+            Error::Io { .. } => "io",
+            Error::InputFormat { .. } => "input_format",
+            Error::NoConditions => "no_conditions",
+            Error::EmptyCondition { .. } => "empty_condition",
+            Error::NonFinite { .. } => "non_finite",
+            Error::Ragged { .. } => "ragged",
+            Error::LengthMismatch { .. } => "length_mismatch",
+            Error::DimensionMismatch { .. } => "dimension_mismatch",
+            Error::TooFewPoints { .. } => "too_few_points",
+            Error::DuplicatePoints { .. } => "duplicate_points",
+            Error::DisconnectedGraph { .. } => "disconnected_graph",
+            Error::DegenerateNeighbourhood { .. } => "degenerate_neighbourhood",
+            Error::EigenNotConverged { .. } => "eigen_not_converged",
+            Error::Unknown { .. } => "unknown_name",
+        }
+    }
+
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { action, path: path.into(), source }
+    }
+
+    pub(crate) fn format(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InputFormat { origin: origin.into(), message: message.into() }
+    }
+}

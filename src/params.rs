@@ -1,0 +1,444 @@
+//! Parameters: one struct for every stage, with the reference implementation's keys and
+//! defaults, checked once.
+//!
+//! [`Params`] is what users write (JSON, TOML, or Rust); [`Params::check`] is the only way to
+//! obtain a [`ValidParams`], which is what the stages take. Unknown keys are rejected, so a
+//! misspelt key is an error rather than a silently ignored setting.
+//!
+//! ```
+//! let p = marble::Params::from_json(r#"{"k": 10, "local_gauges": true}"#).unwrap();
+//! let valid = p.check().unwrap();
+//! assert_eq!(valid.k, 10);
+//! assert_eq!(valid.order, 2); // the reference's default
+//! assert!(marble::Params::from_json(r#"{"kk": 10}"#).is_err());
+//! ```
+
+use std::ops::Deref;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How the proximity graph of each condition is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphType {
+    /// Continuous k-nearest neighbours: i ~ j when |x_i - x_j| < delta * sqrt(rho_i rho_j),
+    /// rho_i the distance from i to its k-th nearest other point.
+    Cknn,
+    /// k nearest neighbours of each point, symmetrised (i ~ j if either is among the other's k).
+    Knn,
+    /// All pairs closer than `radius`.
+    Radius,
+}
+
+/// How exp(-t L) is applied to the signal for diffusion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffusionMethod {
+    /// Lanczos on the signal itself: exact to `diffusion_tolerance` for every t up to 100,
+    /// no eigensolver, O(n_eigenpairs nnz) per channel.
+    Krylov,
+    /// The `n_eigenpairs` lowest eigenpairs of each condition's normalised Laplacian, as the
+    /// reference does (which keeps all of them by default).
+    Spectral,
+}
+
+/// Optimiser for training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimizer {
+    /// Stochastic gradient descent with momentum (the reference's choice).
+    Sgd,
+    /// Adam (betas 0.9, 0.999).
+    Adam,
+}
+
+/// Every parameter of MARBLE: dataset construction, network and training.
+///
+/// Keys and defaults follow the reference implementation, so a Python params dict pastes in
+/// as JSON. Missing keys take their defaults; unknown keys are errors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    // ---- dataset construction -------------------------------------------------------------
+    /// Proximity graph: `cknn` (default), `knn` or `radius`.
+    pub graph_type: GraphType,
+    /// Neighbourhood size of the proximity graph (default 20). For `cknn` it sets the local
+    /// scale rho_i (distance to the k-th nearest other point); for `knn` the neighbours kept.
+    pub k: usize,
+    /// CkNN scale factor (default 1.0): i ~ j when |x_i - x_j| < delta * sqrt(rho_i rho_j).
+    pub delta: f64,
+    /// Connection radius for `graph_type = "radius"`, in the units of the anchors. Required
+    /// for that graph type, not allowed for the others.
+    pub radius: Option<f64>,
+    /// Size of the geodesic neighbourhood used to fit local frames, as a multiple of `k`
+    /// (default 1.5, i.e. 30 neighbours for k = 20).
+    pub frac_geodesic_nb: f64,
+    /// Farthest-point sampling stops when the next point is closer than `spacing` times the
+    /// cloud's diameter to the points already kept (default 0.0: keep every point).
+    pub spacing: f64,
+    /// Fraction of variance the local frames must explain, on average minus one standard
+    /// deviation over points, to fix the manifold dimension (default 0.9).
+    pub var_explained: f64,
+    /// Fit a local orthonormal frame at each point and transport signals between frames
+    /// (default false: the identity frame of R^D everywhere). Used only when the embedding
+    /// dimension is above 2 and the signal is a vector.
+    pub local_gauges: bool,
+    /// How diffusion is computed: `krylov` (default) or `spectral`.
+    pub diffusion_method: DiffusionMethod,
+    /// Most eigenpairs kept per condition and signal channel (default 64): Ritz pairs of
+    /// the Krylov space (`krylov`) or lowest eigenpairs of the normalised (connection)
+    /// Laplacian (`spectral`). Conditions with at most this many rows keep everything.
+    pub n_eigenpairs: usize,
+    /// Accuracy of diffusion (default 1e-6): the Krylov error relative to |x| for t <= 100,
+    /// or the eigenpair residual |L v - lambda v| for `spectral`.
+    pub diffusion_tolerance: f64,
+    /// Fraction of points held out for validation (default 0.1).
+    pub val_fraction: f64,
+    /// Fraction of points held out for testing (default 0.1).
+    pub test_fraction: f64,
+
+    // ---- network ------------------------------------------------------------------------
+    /// Diffuse the signal with a learned time t >= 0 before taking gradients (default true).
+    pub diffusion: bool,
+    /// Order of the directional-derivative filters (default 2).
+    pub order: usize,
+    /// Keep the signal itself among the features (default true).
+    pub include_self: bool,
+    /// Append the anchor positions to the features (default false).
+    pub include_positions: bool,
+    /// Embedding-agnostic mode: replace gradient features by rotation-invariant inner
+    /// products between them (default false).
+    pub inner_product_features: bool,
+    /// Normalise each order of features to unit length (default false).
+    pub vec_norm: bool,
+    /// Normalise the output embedding to the unit sphere (default false).
+    pub emb_norm: bool,
+    /// Fraction of each point's neighbours sampled for gradients during training; -1 keeps
+    /// all neighbours (default -1).
+    pub frac_sampled_nb: f64,
+    /// Hidden layer widths of the encoder MLP: a number or a list (default [32]).
+    #[serde(deserialize_with = "number_or_list")]
+    pub hidden_channels: Vec<usize>,
+    /// Dimension of the embedding (default 3).
+    pub out_channels: usize,
+    /// Dropout probability in the hidden layers (default 0.0).
+    pub dropout: f64,
+    /// Batch normalisation in the hidden layers (default true).
+    pub batch_norm: bool,
+    /// Learn bias terms in the MLP (default true).
+    pub bias: bool,
+
+    // ---- training -----------------------------------------------------------------------
+    /// Training epochs (default 100).
+    pub epochs: usize,
+    /// Anchor points per minibatch (default 64).
+    pub batch_size: usize,
+    /// Initial learning rate (default 0.01).
+    pub lr: f64,
+    /// SGD momentum (default 0.9).
+    pub momentum: f64,
+    /// `sgd` (default) or `adam`.
+    pub optimizer: Optimizer,
+    /// Seed for every random choice: sampling start, split, initialisation, batches
+    /// (default 0).
+    pub seed: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            graph_type: GraphType::Cknn,
+            k: 20,
+            delta: 1.0,
+            radius: None,
+            frac_geodesic_nb: 1.5,
+            spacing: 0.0,
+            var_explained: 0.9,
+            local_gauges: false,
+            diffusion_method: DiffusionMethod::Krylov,
+            n_eigenpairs: 64,
+            diffusion_tolerance: 1e-6,
+            val_fraction: 0.1,
+            test_fraction: 0.1,
+            diffusion: true,
+            order: 2,
+            include_self: true,
+            include_positions: false,
+            inner_product_features: false,
+            vec_norm: false,
+            emb_norm: false,
+            frac_sampled_nb: -1.0,
+            hidden_channels: vec![32],
+            out_channels: 3,
+            dropout: 0.0,
+            batch_norm: true,
+            bias: true,
+            epochs: 100,
+            batch_size: 64,
+            lr: 0.01,
+            momentum: 0.9,
+            optimizer: Optimizer::Sgd,
+            seed: 0,
+        }
+    }
+}
+
+fn number_or_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(usize),
+        Many(Vec<usize>),
+    }
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(n)) => Ok(vec![n]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(serde::de::Error::custom(
+            "`hidden_channels` must be a non-negative integer or a list of them, e.g. 32 or [64, 32]",
+        )),
+    }
+}
+
+/// A parameter that failed its check: the field, the value received and what to do.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("`{field}` = {value}: {fix}")]
+pub struct ParamsError {
+    /// Name of the offending field, as in the JSON key.
+    pub field: &'static str,
+    /// The value received, as text.
+    pub value: String,
+    /// What to change.
+    pub fix: String,
+}
+
+fn bad(field: &'static str, value: impl ToString, fix: impl Into<String>) -> ParamsError {
+    ParamsError { field, value: value.to_string(), fix: fix.into() }
+}
+
+impl Params {
+    /// Parse parameters from a JSON object. Unknown keys are errors.
+    pub fn from_json(text: &str) -> Result<Params> {
+        serde_json::from_str(text)
+            .map_err(|e| Error::ParamsParse { source_name: "JSON".into(), message: e.to_string() })
+    }
+
+    /// Parse parameters from a TOML table. Unknown keys are errors.
+    pub fn from_toml(text: &str) -> Result<Params> {
+        toml::from_str(text).map_err(|e| Error::ParamsParse { source_name: "TOML".into(), message: e.to_string() })
+    }
+
+    /// Read parameters from a `.json` or `.toml` file (chosen by extension).
+    pub fn from_file(path: &Path) -> Result<Params> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let parsed = match ext.as_str() {
+            "json" => serde_json::from_str(&text).map_err(|e| e.to_string()),
+            "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
+            _ => {
+                return Err(Error::ParamsParse {
+                    source_name: path.display().to_string(),
+                    message: "unknown extension; name the file .json or .toml".into(),
+                });
+            }
+        };
+        parsed.map_err(|message| Error::ParamsParse { source_name: path.display().to_string(), message })
+    }
+
+    /// Number of geodesic neighbours used to fit each local frame: floor(k * frac_geodesic_nb).
+    pub fn n_geodesic_nb(&self) -> usize {
+        (self.k as f64 * self.frac_geodesic_nb).floor() as usize
+    }
+
+    /// Check every rule; the only way to a [`ValidParams`].
+    pub fn check(self) -> Result<ValidParams, ParamsError> {
+        let p = &self;
+        let unit = |field, v: f64, lo_open: bool, hi_open: bool| -> Result<(), ParamsError> {
+            let lo_ok = if lo_open { v > 0.0 } else { v >= 0.0 };
+            let hi_ok = if hi_open { v < 1.0 } else { v <= 1.0 };
+            if v.is_finite() && lo_ok && hi_ok {
+                Ok(())
+            } else {
+                let range = format!("{}0, 1{}", if lo_open { "(" } else { "[" }, if hi_open { ")" } else { "]" });
+                Err(bad(field, v, format!("must lie in {range}")))
+            }
+        };
+        if p.k < 1 {
+            return Err(bad("k", p.k, "use k >= 1 (the reference's default is 20)"));
+        }
+        if !(p.delta.is_finite() && p.delta > 0.0) {
+            return Err(bad("delta", p.delta, "use a positive finite scale (default 1.0)"));
+        }
+        match (p.graph_type, p.radius) {
+            (GraphType::Radius, None) => {
+                return Err(bad("radius", "null", "graph_type = \"radius\" needs a radius > 0"));
+            }
+            (GraphType::Radius, Some(r)) if !(r.is_finite() && r > 0.0) => {
+                return Err(bad("radius", r, "use a positive finite radius"));
+            }
+            (GraphType::Cknn | GraphType::Knn, Some(r)) => {
+                return Err(bad(
+                    "radius",
+                    r,
+                    "radius is used only with graph_type = \"radius\"; remove it or change graph_type",
+                ));
+            }
+            _ => {}
+        }
+        if !(p.frac_geodesic_nb.is_finite() && p.frac_geodesic_nb > 0.0) || p.n_geodesic_nb() < 2 {
+            return Err(bad(
+                "frac_geodesic_nb",
+                p.frac_geodesic_nb,
+                format!("k * frac_geodesic_nb must be at least 2 (k = {}); default 1.5", p.k),
+            ));
+        }
+        unit("spacing", p.spacing, false, true)?;
+        unit("var_explained", p.var_explained, true, false)?;
+        if p.n_eigenpairs < 1 {
+            return Err(bad("n_eigenpairs", p.n_eigenpairs, "keep at least 1 eigenpair (default 64)"));
+        }
+        if !(p.diffusion_tolerance.is_finite() && p.diffusion_tolerance > 0.0 && p.diffusion_tolerance < 1.0) {
+            return Err(bad("diffusion_tolerance", p.diffusion_tolerance, "use a value in (0, 1), e.g. 1e-6"));
+        }
+        unit("val_fraction", p.val_fraction, false, true)?;
+        unit("test_fraction", p.test_fraction, false, true)?;
+        if p.val_fraction + p.test_fraction >= 1.0 {
+            return Err(bad(
+                "test_fraction",
+                p.test_fraction,
+                format!(
+                    "val_fraction + test_fraction must leave points to train on (val_fraction = {})",
+                    p.val_fraction
+                ),
+            ));
+        }
+        if p.order < 1 {
+            return Err(bad("order", p.order, "derivative order must be at least 1 (default 2)"));
+        }
+        if !(p.frac_sampled_nb == -1.0 || (p.frac_sampled_nb > 0.0 && p.frac_sampled_nb <= 1.0)) {
+            return Err(bad("frac_sampled_nb", p.frac_sampled_nb, "use -1 (all neighbours) or a fraction in (0, 1]"));
+        }
+        if let Some(i) = p.hidden_channels.iter().position(|&h| h == 0) {
+            return Err(bad(
+                "hidden_channels",
+                format!("{:?}", p.hidden_channels),
+                format!("layer {i} has width 0; every hidden layer needs at least 1 unit"),
+            ));
+        }
+        if p.out_channels < 1 {
+            return Err(bad("out_channels", p.out_channels, "the embedding needs at least 1 dimension (default 3)"));
+        }
+        unit("dropout", p.dropout, false, true)?;
+        if p.epochs < 1 {
+            return Err(bad("epochs", p.epochs, "train for at least 1 epoch (default 100)"));
+        }
+        if p.batch_size < 1 {
+            return Err(bad("batch_size", p.batch_size, "use at least 1 point per batch (default 64)"));
+        }
+        if !(p.lr.is_finite() && p.lr > 0.0) {
+            return Err(bad("lr", p.lr, "use a positive learning rate (default 0.01)"));
+        }
+        unit("momentum", p.momentum, false, true)?;
+        Ok(ValidParams(self))
+    }
+}
+
+/// Parameters that passed [`Params::check`]. Dereferences to [`Params`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ValidParams(Params);
+
+impl Deref for ValidParams {
+    type Target = Params;
+    fn deref(&self) -> &Params {
+        &self.0
+    }
+}
+
+impl ValidParams {
+    /// The checked parameters, back as a plain [`Params`].
+    pub fn into_inner(self) -> Params {
+        self.0
+    }
+}
+
+impl Default for ValidParams {
+    fn default() -> Self {
+        Params::default().check().expect("the defaults pass their own checks")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_references() {
+        let p = Params::default();
+        assert_eq!((p.k, p.delta, p.frac_geodesic_nb, p.spacing, p.var_explained), (20, 1.0, 1.5, 0.0, 0.9));
+        assert_eq!((p.order, p.out_channels, p.batch_size, p.epochs), (2, 3, 64, 100));
+        assert_eq!((p.lr, p.momentum, p.dropout), (0.01, 0.9, 0.0));
+        assert_eq!(p.hidden_channels, vec![32]);
+        assert!(p.include_self && p.batch_norm && p.bias && p.diffusion);
+        assert!(!p.local_gauges && !p.inner_product_features && !p.vec_norm && !p.emb_norm);
+        assert_eq!(p.graph_type, GraphType::Cknn);
+        assert!(p.check().is_ok());
+    }
+
+    #[test]
+    fn json_and_toml_agree() {
+        let j = Params::from_json(r#"{"k": 7, "hidden_channels": [64, 16], "graph_type": "knn"}"#).unwrap();
+        let t = Params::from_toml("k = 7\nhidden_channels = [64, 16]\ngraph_type = \"knn\"\n").unwrap();
+        assert_eq!(j, t);
+        assert_eq!(j.k, 7);
+        assert_eq!(j.graph_type, GraphType::Knn);
+        // A single number is one hidden layer, as in the reference.
+        assert_eq!(Params::from_json(r#"{"hidden_channels": 16}"#).unwrap().hidden_channels, vec![16]);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        for text in [r#"{"kk": 3}"#, r#"{"number_of_eigenvectors": 10}"#] {
+            let err = Params::from_json(text).unwrap_err().to_string();
+            assert!(err.contains("unknown field"), "{err}");
+        }
+        let err = Params::from_toml("lr = 0.1\nlearning_rate = 0.1\n").unwrap_err().to_string();
+        assert!(err.contains("learning_rate"), "{err}");
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let cases: Vec<(&str, Params)> = vec![
+            ("k", Params { k: 0, ..Default::default() }),
+            ("delta", Params { delta: -1.0, ..Default::default() }),
+            ("delta", Params { delta: f64::NAN, ..Default::default() }),
+            ("radius", Params { graph_type: GraphType::Radius, ..Default::default() }),
+            ("radius", Params { radius: Some(0.5), ..Default::default() }),
+            ("radius", Params { graph_type: GraphType::Radius, radius: Some(-2.0), ..Default::default() }),
+            ("frac_geodesic_nb", Params { frac_geodesic_nb: 0.0, ..Default::default() }),
+            ("frac_geodesic_nb", Params { k: 1, frac_geodesic_nb: 1.5, ..Default::default() }),
+            ("spacing", Params { spacing: 1.0, ..Default::default() }),
+            ("var_explained", Params { var_explained: 0.0, ..Default::default() }),
+            ("n_eigenpairs", Params { n_eigenpairs: 0, ..Default::default() }),
+            ("diffusion_tolerance", Params { diffusion_tolerance: 0.0, ..Default::default() }),
+            ("val_fraction", Params { val_fraction: -0.1, ..Default::default() }),
+            ("test_fraction", Params { val_fraction: 0.5, test_fraction: 0.5, ..Default::default() }),
+            ("order", Params { order: 0, ..Default::default() }),
+            ("frac_sampled_nb", Params { frac_sampled_nb: 0.0, ..Default::default() }),
+            ("hidden_channels", Params { hidden_channels: vec![8, 0], ..Default::default() }),
+            ("out_channels", Params { out_channels: 0, ..Default::default() }),
+            ("dropout", Params { dropout: 1.0, ..Default::default() }),
+            ("epochs", Params { epochs: 0, ..Default::default() }),
+            ("batch_size", Params { batch_size: 0, ..Default::default() }),
+            ("lr", Params { lr: 0.0, ..Default::default() }),
+            ("momentum", Params { momentum: 1.5, ..Default::default() }),
+        ];
+        for (field, p) in cases {
+            let err = p.check().expect_err(field);
+            assert_eq!(err.field, field);
+            let msg = err.to_string();
+            assert!(msg.starts_with(&format!("`{field}` = ")), "{msg}");
+        }
+    }
+}
