@@ -1,0 +1,273 @@
+//! Conditions as the user gives them: anchors, vectors, optional labels and masks.
+//!
+//! [`Conditions::new`] is the one gate every input passes (files, JSON, Rust arrays,
+//! trajectories): after it, arrays are finite, rectangular, and agree on lengths and
+//! dimensions, so later stages never meet malformed data.
+
+use ndarray::{Array1, Array2, ArrayView2, s};
+
+use crate::error::{Error, Result};
+
+/// One condition: n points in R^D with an S-dimensional signal at each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// Positions in state space (n x D).
+    pub anchor: Array2<f64>,
+    /// Signal at each anchor, usually the velocity (n x S).
+    pub vector: Array2<f64>,
+    /// Optional per-point label, kept for plots and decoding (n).
+    pub label: Option<Array1<f64>>,
+    /// Optional per-point mask: masked points are pulled together during training (n).
+    pub mask: Option<Array1<bool>>,
+}
+
+impl Condition {
+    /// A condition from anchors and vectors, without labels or mask.
+    pub fn new(anchor: Array2<f64>, vector: Array2<f64>) -> Self {
+        Condition { anchor, vector, label: None, mask: None }
+    }
+
+    /// Attach per-point labels.
+    pub fn with_label(mut self, label: Array1<f64>) -> Self {
+        self.label = Some(label);
+        self
+    }
+
+    /// Attach a per-point mask.
+    pub fn with_mask(mut self, mask: Array1<bool>) -> Self {
+        self.mask = Some(mask);
+        self
+    }
+
+    /// A condition from time series: anchors x[t] and vectors x[t+1] - x[t] of every
+    /// trajectory (each T x D, T >= 2), stacked. Labels are the time index t.
+    pub fn from_trajectories(trajectories: &[ArrayView2<f64>]) -> Result<Self> {
+        Self::from_trajectories_of(usize::MAX, trajectories)
+    }
+
+    pub(crate) fn from_trajectories_of(condition: usize, trajectories: &[ArrayView2<f64>]) -> Result<Self> {
+        let origin = |j: usize| {
+            if condition == usize::MAX {
+                format!("trajectory {j}")
+            } else {
+                format!("condition {condition}, trajectory {j}")
+            }
+        };
+        let Some(first) = trajectories.first() else {
+            return Err(Error::format(origin(0), "no trajectories: give at least one time series"));
+        };
+        let dim = first.ncols();
+        let mut n = 0;
+        for (j, x) in trajectories.iter().enumerate() {
+            if x.ncols() != dim {
+                return Err(Error::format(
+                    origin(j),
+                    format!("has {} columns but trajectory 0 has {dim}; all must share the state dimension", x.ncols()),
+                ));
+            }
+            if x.nrows() < 2 {
+                return Err(Error::format(
+                    origin(j),
+                    format!("has {} time points; a trajectory needs at least 2 to give a velocity", x.nrows()),
+                ));
+            }
+            n += x.nrows() - 1;
+        }
+        let mut anchor = Array2::zeros((n, dim));
+        let mut vector = Array2::zeros((n, dim));
+        let mut label = Array1::zeros(n);
+        let mut row = 0;
+        for x in trajectories {
+            let t = x.nrows() - 1;
+            anchor.slice_mut(s![row..row + t, ..]).assign(&x.slice(s![..t, ..]));
+            let diff = &x.slice(s![1.., ..]) - &x.slice(s![..t, ..]);
+            vector.slice_mut(s![row..row + t, ..]).assign(&diff);
+            label.slice_mut(s![row..row + t]).assign(&Array1::from_iter((0..t).map(|v| v as f64)));
+            row += t;
+        }
+        Ok(Condition { anchor, vector, label: Some(label), mask: None })
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.anchor.nrows()
+    }
+
+    /// True when the condition has no points.
+    pub fn is_empty(&self) -> bool {
+        self.anchor.nrows() == 0
+    }
+}
+
+/// A validated list of conditions sharing the embedding dimension D and signal dimension S.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditions {
+    conditions: Vec<Condition>,
+}
+
+fn check_finite(condition: usize, array: &'static str, x: ArrayView2<f64>) -> Result<()> {
+    for ((row, column), v) in x.indexed_iter() {
+        if !v.is_finite() {
+            return Err(Error::NonFinite { condition, array, row, column, value: v.to_string() });
+        }
+    }
+    Ok(())
+}
+
+impl Conditions {
+    /// Validate and wrap. Errors name the condition, the array and the row at fault.
+    pub fn new(conditions: Vec<Condition>) -> Result<Self> {
+        let Some(first) = conditions.first() else {
+            return Err(Error::NoConditions);
+        };
+        let (dim_emb, dim_sig) = (first.anchor.ncols(), first.vector.ncols());
+        for (c, cond) in conditions.iter().enumerate() {
+            let n = cond.anchor.nrows();
+            if n == 0 {
+                return Err(Error::EmptyCondition { condition: c });
+            }
+            if cond.vector.nrows() != n {
+                return Err(Error::LengthMismatch {
+                    condition: c,
+                    array: "vector",
+                    expected: n,
+                    found: cond.vector.nrows(),
+                });
+            }
+            if let Some(l) = &cond.label
+                && l.len() != n
+            {
+                return Err(Error::LengthMismatch { condition: c, array: "label", expected: n, found: l.len() });
+            }
+            if let Some(m) = &cond.mask
+                && m.len() != n
+            {
+                return Err(Error::LengthMismatch { condition: c, array: "mask", expected: n, found: m.len() });
+            }
+            if cond.anchor.ncols() == 0 || cond.vector.ncols() == 0 {
+                let array = if cond.anchor.ncols() == 0 { "anchor" } else { "vector" };
+                return Err(Error::format(format!("condition {c}"), format!("{array} has no columns")));
+            }
+            if cond.anchor.ncols() != dim_emb {
+                return Err(Error::DimensionMismatch {
+                    condition: c,
+                    array: "anchor",
+                    expected: dim_emb,
+                    found: cond.anchor.ncols(),
+                });
+            }
+            if cond.vector.ncols() != dim_sig {
+                return Err(Error::DimensionMismatch {
+                    condition: c,
+                    array: "vector",
+                    expected: dim_sig,
+                    found: cond.vector.ncols(),
+                });
+            }
+            check_finite(c, "anchor", cond.anchor.view())?;
+            check_finite(c, "vector", cond.vector.view())?;
+            if let Some(l) = &cond.label
+                && let Some((row, v)) = l.iter().enumerate().find(|(_, v)| !v.is_finite())
+            {
+                return Err(Error::NonFinite { condition: c, array: "label", row, column: 0, value: v.to_string() });
+            }
+        }
+        Ok(Conditions { conditions })
+    }
+
+    /// Conditions from trajectories: `trajectories[c]` is the list of time series (T x D) of
+    /// condition c; anchors are x[t] and vectors x[t+1] - x[t].
+    pub fn from_trajectories(trajectories: &[Vec<Array2<f64>>]) -> Result<Self> {
+        let conds = trajectories
+            .iter()
+            .enumerate()
+            .map(|(c, trajs)| {
+                let views: Vec<_> = trajs.iter().map(|t| t.view()).collect();
+                Condition::from_trajectories_of(c, &views)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Conditions::new(conds)
+    }
+
+    /// Number of conditions.
+    pub fn len(&self) -> usize {
+        self.conditions.len()
+    }
+
+    /// Always false: validation rejects an empty list.
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty()
+    }
+
+    /// Embedding dimension D (columns of the anchors).
+    pub fn embedding_dim(&self) -> usize {
+        self.conditions[0].anchor.ncols()
+    }
+
+    /// Signal dimension S (columns of the vectors).
+    pub fn signal_dim(&self) -> usize {
+        self.conditions[0].vector.ncols()
+    }
+
+    /// The conditions, in order.
+    pub fn as_slice(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// Unwrap into the list of conditions.
+    pub fn into_vec(self) -> Vec<Condition> {
+        self.conditions
+    }
+
+    /// Total number of points over all conditions.
+    pub fn n_points(&self) -> usize {
+        self.conditions.iter().map(Condition::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn cond(n: usize, d: usize, s: usize) -> Condition {
+        Condition::new(Array2::from_shape_fn((n, d), |(i, j)| (i * d + j) as f64), Array2::ones((n, s)))
+    }
+
+    #[test]
+    fn malformed_inputs_get_named_errors() {
+        assert_eq!(Conditions::new(vec![]).unwrap_err().code(), "no_conditions");
+        let e = Conditions::new(vec![cond(5, 2, 2), cond(0, 2, 2)]).unwrap_err();
+        assert!(matches!(e, Error::EmptyCondition { condition: 1 }), "{e}");
+        let mut bad = cond(5, 2, 2);
+        bad.vector = Array2::ones((4, 2));
+        let e = Conditions::new(vec![bad]).unwrap_err();
+        assert!(matches!(e, Error::LengthMismatch { condition: 0, array: "vector", expected: 5, found: 4 }), "{e}");
+        let e = Conditions::new(vec![cond(5, 2, 2), cond(5, 3, 2)]).unwrap_err();
+        assert!(matches!(e, Error::DimensionMismatch { condition: 1, array: "anchor", expected: 2, found: 3 }), "{e}");
+        let e = Conditions::new(vec![cond(5, 2, 2), cond(5, 2, 1)]).unwrap_err();
+        assert!(matches!(e, Error::DimensionMismatch { condition: 1, array: "vector", .. }), "{e}");
+        let mut nan = cond(5, 2, 2);
+        nan.vector[[3, 1]] = f64::NAN;
+        let e = Conditions::new(vec![nan]).unwrap_err();
+        assert!(matches!(e, Error::NonFinite { condition: 0, array: "vector", row: 3, column: 1, .. }), "{e}");
+        let mut inf = cond(5, 2, 2);
+        inf.anchor[[0, 0]] = f64::INFINITY;
+        assert!(matches!(Conditions::new(vec![inf]).unwrap_err(), Error::NonFinite { array: "anchor", .. }));
+        let labelled = cond(5, 2, 2).with_label(Array1::zeros(3));
+        assert!(matches!(Conditions::new(vec![labelled]).unwrap_err(), Error::LengthMismatch { array: "label", .. }));
+    }
+
+    #[test]
+    fn trajectories_give_forward_differences() {
+        let x = array![[0.0, 0.0], [1.0, 0.5], [3.0, 1.5]];
+        let y = array![[10.0, 10.0], [10.0, 9.0]];
+        let c = Conditions::from_trajectories(&[vec![x, y]]).unwrap();
+        let c0 = &c.as_slice()[0];
+        assert_eq!(c0.anchor, array![[0.0, 0.0], [1.0, 0.5], [10.0, 10.0]]);
+        assert_eq!(c0.vector, array![[1.0, 0.5], [2.0, 1.0], [0.0, -1.0]]);
+        assert_eq!(c0.label.as_ref().unwrap(), &array![0.0, 1.0, 0.0]);
+        let short = Conditions::from_trajectories(&[vec![array![[1.0, 2.0]]]]).unwrap_err();
+        assert!(short.to_string().contains("at least 2"), "{short}");
+    }
+}

@@ -1,0 +1,459 @@
+//! Reading conditions from files and writing them back.
+//!
+//! Formats:
+//! - `.npz`: arrays `anchor_0`, `vector_0`, optional `label_0` and `mask_0`, then
+//!   `anchor_1`, ...; or trajectories `trajectory_0_0`, `trajectory_0_1`, ... (T x D each,
+//!   first index the condition). Any numeric dtype is accepted and read as f64.
+//! - a pair of `.npy` files: anchors (n x D) and vectors (n x S), one condition.
+//! - `.csv`: one file per condition. With a header, columns named `anchor*` / `x*` are
+//!   anchors, `vector*` / `v*` vectors, and `label`, `mask` what they say. Without one, the
+//!   first D columns are anchors and the rest vectors (D given, or half the columns).
+//! - `.json`: `{"conditions": [{"anchor": [[..]], "vector": [[..]], "label": [..],
+//!   "mask": [..]}, {"trajectories": [[[..]], ..]}, ..]}` (or the bare list).
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array1, Array2, ArrayD, Ix2};
+use ndarray_npy::{NpzWriter, ReadNpyError, ReadNpyExt, ReadableElement};
+use serde_json::Value;
+
+use crate::dataset::input::{Condition, Conditions};
+use crate::error::{Error, Result};
+
+/// Read conditions from a `.npz`, `.json` or `.csv` file, chosen by extension.
+pub fn read_conditions(path: &Path) -> Result<Conditions> {
+    match extension(path).as_str() {
+        "npz" => read_npz(path),
+        "json" => read_json(path),
+        "csv" => read_csv(&[path.to_path_buf()], None),
+        "npy" => Err(Error::format(
+            path.display().to_string(),
+            "a single .npy file holds one array; give the anchors and the vectors as a pair \
+             (`--data anchors.npy --vectors vectors.npy`) or pack them in an .npz",
+        )),
+        other => Err(Error::Unknown {
+            kind: "input format",
+            name: other.to_string(),
+            choices: "npz, npy (pair), csv, json".into(),
+        }),
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| Error::io("cannot read", path, e))
+}
+
+/// Read any numeric (or bool) npy payload as f64, whatever its dtype.
+fn read_numeric<R: Read + Seek>(
+    mut open: impl FnMut() -> std::result::Result<R, String>,
+) -> std::result::Result<ArrayD<f64>, String> {
+    fn attempt<T: ReadableElement + Clone, R: Read + Seek>(
+        open: &mut dyn FnMut() -> std::result::Result<R, String>,
+        conv: fn(T) -> f64,
+    ) -> std::result::Result<Option<ArrayD<f64>>, String> {
+        match ArrayD::<T>::read_npy(open()?) {
+            Ok(a) => Ok(Some(a.mapv(conv))),
+            Err(ReadNpyError::WrongDescriptor(_)) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+    let open: &mut dyn FnMut() -> std::result::Result<R, String> = &mut open;
+    if let Some(a) = attempt::<f64, R>(open, |v| v)? {
+        return Ok(a);
+    }
+    if let Some(a) = attempt::<f32, R>(open, |v| v as f64)? {
+        return Ok(a);
+    }
+    if let Some(a) = attempt::<i64, R>(open, |v| v as f64)? {
+        return Ok(a);
+    }
+    if let Some(a) = attempt::<i32, R>(open, |v| v as f64)? {
+        return Ok(a);
+    }
+    if let Some(a) = attempt::<u8, R>(open, |v| v as f64)? {
+        return Ok(a);
+    }
+    if let Some(a) = attempt::<bool, R>(open, |v| if v { 1.0 } else { 0.0 })? {
+        return Ok(a);
+    }
+    Err("unsupported dtype; use float64, float32, int64, int32, uint8 or bool".into())
+}
+
+fn as_matrix(a: ArrayD<f64>, origin: &str) -> Result<Array2<f64>> {
+    match a.ndim() {
+        2 => Ok(a.into_dimensionality::<Ix2>().expect("ndim checked")),
+        1 => {
+            let n = a.len();
+            Ok(a.into_shape_with_order((n, 1)).expect("1-D reshapes to a column"))
+        }
+        d => Err(Error::format(origin, format!("is {d}-dimensional; give an (n_points x dim) matrix"))),
+    }
+}
+
+fn as_vector(a: ArrayD<f64>, origin: &str) -> Result<Array1<f64>> {
+    let shape = a.shape().to_vec();
+    match shape.as_slice() {
+        [n] | [n, 1] => Ok(Array1::from_iter(a.iter().copied()).into_shape_with_order(*n).expect("length kept")),
+        _ => Err(Error::format(origin, format!("has shape {shape:?}; give one value per point"))),
+    }
+}
+
+fn as_mask(v: Array1<f64>, origin: &str) -> Result<Array1<bool>> {
+    if let Some((row, x)) = v.iter().enumerate().find(|(_, x)| **x != 0.0 && **x != 1.0) {
+        return Err(Error::format(origin, format!("row {row} is {x}; a mask holds only 0/1 or true/false")));
+    }
+    Ok(v.mapv(|x| x != 0.0))
+}
+
+/// The arrays of an `.npz` archive, read as raw `.npy` payloads keyed by name.
+struct NpzArrays {
+    origin: String,
+    entries: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl NpzArrays {
+    fn open(path: &Path) -> Result<Self> {
+        let origin = path.display().to_string();
+        let mut zip = zip::ZipArchive::new(BufReader::new(open(path)?))
+            .map_err(|e| Error::format(&origin, format!("not a readable .npz archive: {e}")))?;
+        let mut entries = std::collections::BTreeMap::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).map_err(|e| Error::format(&origin, e.to_string()))?;
+            let name = f.name().strip_suffix(".npy").unwrap_or(f.name()).to_string();
+            let mut bytes = Vec::with_capacity(f.size() as usize);
+            f.read_to_end(&mut bytes).map_err(|e| Error::io("cannot read", path, e))?;
+            entries.insert(name, bytes);
+        }
+        Ok(NpzArrays { origin, entries })
+    }
+
+    fn origin(&self, name: &str) -> String {
+        format!("{}: array `{name}`", self.origin)
+    }
+
+    fn get(&self, name: &str) -> Result<Option<ArrayD<f64>>> {
+        let Some(bytes) = self.entries.get(name) else { return Ok(None) };
+        read_numeric(|| Ok(std::io::Cursor::new(bytes.as_slice())))
+            .map(Some)
+            .map_err(|m| Error::format(self.origin(name), m))
+    }
+
+    fn matrix(&self, name: &str) -> Result<Option<Array2<f64>>> {
+        self.get(name)?.map(|a| as_matrix(a, &self.origin(name))).transpose()
+    }
+}
+
+/// Read conditions from an `.npz` archive (see the module docs for the array names).
+pub fn read_npz(path: &Path) -> Result<Conditions> {
+    let npz = NpzArrays::open(path)?;
+    let mut conds = Vec::new();
+    for c in 0.. {
+        let a_name = format!("anchor_{c}");
+        let Some(anchor) = npz.matrix(&a_name)? else {
+            let mut trajs = Vec::new();
+            while let Some(t) = npz.matrix(&format!("trajectory_{c}_{}", trajs.len()))? {
+                trajs.push(t);
+            }
+            if trajs.is_empty() {
+                break;
+            }
+            let views: Vec<_> = trajs.iter().map(|t| t.view()).collect();
+            conds.push(Condition::from_trajectories_of(c, &views)?);
+            continue;
+        };
+        let v_name = format!("vector_{c}");
+        let Some(vector) = npz.matrix(&v_name)? else {
+            return Err(Error::format(
+                &npz.origin,
+                format!("has `{a_name}` but no `{v_name}`; every condition needs both"),
+            ));
+        };
+        let mut cond = Condition::new(anchor, vector);
+        let l_name = format!("label_{c}");
+        if let Some(l) = npz.get(&l_name)? {
+            cond.label = Some(as_vector(l, &npz.origin(&l_name))?);
+        }
+        let m_name = format!("mask_{c}");
+        if let Some(m) = npz.get(&m_name)? {
+            let o = npz.origin(&m_name);
+            cond.mask = Some(as_mask(as_vector(m, &o)?, &o)?);
+        }
+        conds.push(cond);
+    }
+    if conds.is_empty() {
+        let found: Vec<&str> = npz.entries.keys().map(String::as_str).collect();
+        return Err(Error::format(
+            npz.origin,
+            format!(
+                "holds no `anchor_0` / `vector_0` (or `trajectory_0_0`) arrays; found: {}",
+                if found.is_empty() { "nothing".to_string() } else { found.join(", ") }
+            ),
+        ));
+    }
+    Conditions::new(conds)
+}
+
+/// Read one condition from a pair of `.npy` files: anchors (n x D) and vectors (n x S).
+pub fn read_npy_pair(anchor: &Path, vector: &Path) -> Result<Conditions> {
+    let read = |p: &Path| -> Result<Array2<f64>> {
+        let bytes = std::fs::read(p).map_err(|e| Error::io("cannot read", p, e))?;
+        let a = read_numeric(|| Ok(std::io::Cursor::new(bytes.as_slice())))
+            .map_err(|m| Error::format(p.display().to_string(), m))?;
+        as_matrix(a, &p.display().to_string())
+    };
+    Conditions::new(vec![Condition::new(read(anchor)?, read(vector)?)])
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Column {
+    Anchor,
+    Vector,
+    Label,
+    Mask,
+}
+
+fn classify(name: &str) -> Option<Column> {
+    let n = name.trim().to_ascii_lowercase();
+    if n == "label" {
+        Some(Column::Label)
+    } else if n == "mask" {
+        Some(Column::Mask)
+    } else if n.starts_with("anchor") || n.starts_with('x') || n.starts_with("pos") {
+        Some(Column::Anchor)
+    } else if n.starts_with("vector") || n.starts_with('v') {
+        Some(Column::Vector)
+    } else {
+        None
+    }
+}
+
+/// Read one condition per CSV file. `anchor_dim` says how many leading columns are anchors
+/// when a file has no header (default: half of the columns).
+pub fn read_csv(paths: &[PathBuf], anchor_dim: Option<usize>) -> Result<Conditions> {
+    let conds = paths.iter().map(|p| read_csv_condition(p, anchor_dim)).collect::<Result<Vec<_>>>()?;
+    Conditions::new(conds)
+}
+
+fn read_csv_condition(path: &Path, anchor_dim: Option<usize>) -> Result<Condition> {
+    let origin = path.display().to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(BufReader::new(open(path)?));
+    let records = reader.records();
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    let mut layout: Option<Vec<Column>> = None;
+    let mut width = 0;
+    let mut line = 0;
+    for rec in records {
+        line += 1;
+        let rec = rec.map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths { expected_len, len, pos } => Error::Ragged {
+                origin: origin.clone(),
+                row: pos.as_ref().map(|p| p.line() as usize).unwrap_or(line),
+                expected: *expected_len as usize,
+                found: *len as usize,
+            },
+            _ => Error::format(&origin, format!("line {line}: {e}")),
+        })?;
+        let parsed: Vec<Option<f64>> = rec.iter().map(|f| f.parse::<f64>().ok()).collect();
+        if line == 1 && parsed.iter().any(Option::is_none) {
+            let cols = rec
+                .iter()
+                .map(|name| {
+                    classify(name).ok_or_else(|| {
+                        Error::format(
+                            &origin,
+                            format!("header column `{name}` is not one of anchor*/x*, vector*/v*, label, mask"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            width = cols.len();
+            layout = Some(cols);
+            continue;
+        }
+        if let Some(col) = parsed.iter().position(Option::is_none) {
+            return Err(Error::format(
+                &origin,
+                format!("line {line}, column {}: `{}` is not a number", col + 1, &rec[col]),
+            ));
+        }
+        if width == 0 {
+            width = parsed.len();
+        }
+        rows.push(parsed.into_iter().map(|v| v.expect("checked")).collect());
+    }
+    if rows.is_empty() {
+        return Err(Error::format(&origin, "has no data rows"));
+    }
+    let layout = match layout {
+        Some(l) => l,
+        None => {
+            let d = match anchor_dim {
+                Some(d) if d >= 1 && d < width => d,
+                Some(d) => {
+                    return Err(Error::format(
+                        &origin,
+                        format!("--anchor-dim {d} leaves no vector columns in {width} columns"),
+                    ));
+                }
+                None if width >= 2 && width % 2 == 0 => width / 2,
+                None => {
+                    return Err(Error::format(
+                        &origin,
+                        format!(
+                            "has {width} unnamed columns, which do not split evenly into anchors and \
+                             vectors; add a header (anchor_0, ..., vector_0, ...) or give --anchor-dim"
+                        ),
+                    ));
+                }
+            };
+            (0..width).map(|j| if j < d { Column::Anchor } else { Column::Vector }).collect()
+        }
+    };
+    let pick = |kind: Column| -> Vec<usize> { (0..layout.len()).filter(|&j| layout[j] == kind).collect() };
+    let (a_cols, v_cols) = (pick(Column::Anchor), pick(Column::Vector));
+    if a_cols.is_empty() || v_cols.is_empty() {
+        return Err(Error::format(&origin, "needs at least one anchor column and one vector column"));
+    }
+    let take = |cols: &[usize]| Array2::from_shape_fn((rows.len(), cols.len()), |(i, j)| rows[i][cols[j]]);
+    let mut cond = Condition::new(take(&a_cols), take(&v_cols));
+    if let Some(&j) = pick(Column::Label).first() {
+        cond.label = Some(Array1::from_iter(rows.iter().map(|r| r[j])));
+    }
+    if let Some(&j) = pick(Column::Mask).first() {
+        cond.mask = Some(as_mask(Array1::from_iter(rows.iter().map(|r| r[j])), &format!("{origin}: column mask"))?);
+    }
+    Ok(cond)
+}
+
+fn json_matrix(v: &Value, origin: &str) -> Result<Array2<f64>> {
+    let rows = v.as_array().ok_or_else(|| Error::format(origin, "must be a list of rows"))?;
+    let mut width = None;
+    let mut data = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let row = row.as_array().ok_or_else(|| Error::format(origin, format!("row {i} is not a list of numbers")))?;
+        match width {
+            None => width = Some(row.len()),
+            Some(w) if w != row.len() => {
+                return Err(Error::Ragged { origin: origin.to_string(), row: i, expected: w, found: row.len() });
+            }
+            _ => {}
+        }
+        for (j, x) in row.iter().enumerate() {
+            data.push(x.as_f64().ok_or_else(|| {
+                Error::format(
+                    origin,
+                    format!(
+                        "row {i}, column {j} is {x}, not a number (JSON has no NaN or infinity: drop such samples)"
+                    ),
+                )
+            })?);
+        }
+    }
+    Ok(Array2::from_shape_vec((rows.len(), width.unwrap_or(0)), data).expect("rectangular by construction"))
+}
+
+fn json_vector(v: &Value, origin: &str) -> Result<Array1<f64>> {
+    let items = v.as_array().ok_or_else(|| Error::format(origin, "must be a list"))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| match x {
+            Value::Bool(b) => Ok(if *b { 1.0 } else { 0.0 }),
+            _ => x.as_f64().ok_or_else(|| Error::format(origin, format!("item {i} is {x}, not a number"))),
+        })
+        .collect()
+}
+
+/// Parse conditions from JSON text (see the module docs for the layout).
+pub fn parse_json(text: &str, origin: &str) -> Result<Conditions> {
+    let root: Value = serde_json::from_str(text).map_err(|e| Error::format(origin, format!("invalid JSON: {e}")))?;
+    let list = match &root {
+        Value::Array(l) => l,
+        Value::Object(o) => {
+            if let Some(k) = o.keys().find(|k| *k != "conditions") {
+                return Err(Error::format(origin, format!("unknown key `{k}`; the top level holds only `conditions`")));
+            }
+            o.get("conditions")
+                .and_then(Value::as_array)
+                .ok_or_else(|| Error::format(origin, "needs a `conditions` list"))?
+        }
+        _ => return Err(Error::format(origin, "must be an object with `conditions` or a list of conditions")),
+    };
+    let mut conds = Vec::with_capacity(list.len());
+    for (c, item) in list.iter().enumerate() {
+        let here = format!("{origin}: condition {c}");
+        let obj = item.as_object().ok_or_else(|| Error::format(&here, "must be an object"))?;
+        if let Some(k) =
+            obj.keys().find(|k| !["anchor", "vector", "label", "mask", "trajectories"].contains(&k.as_str()))
+        {
+            return Err(Error::format(
+                &here,
+                format!("unknown key `{k}`; use anchor, vector, label, mask or trajectories"),
+            ));
+        }
+        let mut cond = if let Some(trajs) = obj.get("trajectories") {
+            if obj.contains_key("anchor") || obj.contains_key("vector") {
+                return Err(Error::format(&here, "give either trajectories or anchor + vector, not both"));
+            }
+            let trajs =
+                trajs.as_array().ok_or_else(|| Error::format(&here, "`trajectories` must be a list of matrices"))?;
+            let mats = trajs
+                .iter()
+                .enumerate()
+                .map(|(j, t)| json_matrix(t, &format!("{here}, trajectory {j}")))
+                .collect::<Result<Vec<_>>>()?;
+            let views: Vec<_> = mats.iter().map(|m| m.view()).collect();
+            Condition::from_trajectories_of(c, &views)?
+        } else {
+            let get = |k: &str| obj.get(k).ok_or_else(|| Error::format(&here, format!("missing `{k}`")));
+            Condition::new(
+                json_matrix(get("anchor")?, &format!("{here}, anchor"))?,
+                json_matrix(get("vector")?, &format!("{here}, vector"))?,
+            )
+        };
+        if let Some(l) = obj.get("label") {
+            cond.label = Some(json_vector(l, &format!("{here}, label"))?);
+        }
+        if let Some(m) = obj.get("mask") {
+            let o = format!("{here}, mask");
+            cond.mask = Some(as_mask(json_vector(m, &o)?, &o)?);
+        }
+        conds.push(cond);
+    }
+    Conditions::new(conds)
+}
+
+/// Read conditions from a JSON file.
+pub fn read_json(path: &Path) -> Result<Conditions> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    parse_json(&text, &path.display().to_string())
+}
+
+/// Write conditions to an `.npz` archive that [`read_npz`] reads back.
+pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
+    let file = File::create(path).map_err(|e| Error::io("cannot write", path, e))?;
+    let mut npz = NpzWriter::new_compressed(file);
+    let fail = |e: ndarray_npy::WriteNpzError| Error::io("cannot write", path, std::io::Error::other(e.to_string()));
+    for (c, cond) in conditions.as_slice().iter().enumerate() {
+        npz.add_array(format!("anchor_{c}"), &cond.anchor).map_err(fail)?;
+        npz.add_array(format!("vector_{c}"), &cond.vector).map_err(fail)?;
+        if let Some(l) = &cond.label {
+            npz.add_array(format!("label_{c}"), l).map_err(fail)?;
+        }
+        if let Some(m) = &cond.mask {
+            npz.add_array(format!("mask_{c}"), m).map_err(fail)?;
+        }
+    }
+    npz.finish().map_err(fail)?;
+    Ok(())
+}
