@@ -1,0 +1,685 @@
+//! Stage 1: from conditions to a [`Dataset`] with every geometric object the network needs.
+//!
+//! Reference: `construct_dataset` and `_compute_geometric_objects`. Per condition, in
+//! parallel: farthest-point sampling, the proximity graph and its connectivity check. Then
+//! on the stacked (block-diagonal) graph: the seeded split, frames and the manifold
+//! dimension, connections, gradient operators, and per condition the lowest eigenpairs of
+//! the normalised (connection) Laplacian. Nothing is O(n^2).
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2, Array3, ArrayView2, Axis, s};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::graph::{check_connected, proximity_graph};
+use crate::dataset::input::Conditions;
+use crate::dataset::sampling::farthest_point_sampling;
+use crate::error::{Error, Result};
+use crate::geometry::connection::{Connections, compute_connections};
+use crate::geometry::diffusion::{self, ExpSum, krylov_expsum, spectral_expsum};
+use crate::geometry::frames::{Frames, explained_variance_curve, fit_local_frames, manifold_dimension};
+use crate::geometry::gradient::GradientOperator;
+use crate::geometry::laplacian;
+use crate::geometry::neighbours::NeighbourIndex;
+use crate::geometry::sparse::CsrMatrix;
+use crate::geometry::spectrum::{Eigenpairs, lowest_eigenpairs};
+use crate::params::{DiffusionMethod, GraphType, ParamsError, ValidParams};
+use crate::progress::Progress;
+
+/// Which part of the split a point belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Used for gradient steps.
+    Train,
+    /// Used to pick the best epoch.
+    Val,
+    /// Held out until the end.
+    Test,
+}
+
+/// A random stream for one purpose, derived from the user's seed.
+pub(crate) fn rng_for(seed: u64, purpose: u64, index: u64) -> ChaCha8Rng {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    r.set_stream(purpose.wrapping_mul(1 << 32).wrapping_add(index));
+    r
+}
+
+const STREAM_START: u64 = 1;
+const STREAM_SPLIT: u64 = 2;
+const STREAM_EIGEN: u64 = 3;
+
+/// Per-condition facts for the summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConditionSummary {
+    /// Points in the input.
+    pub points_in: usize,
+    /// Points kept by farthest-point sampling.
+    pub points_sampled: usize,
+    /// Undirected edges of the proximity graph.
+    pub edges: usize,
+    /// Fewest neighbours of any point.
+    pub degree_min: usize,
+    /// Most neighbours of any point.
+    pub degree_max: usize,
+    /// Connected components (always 1: more is an error).
+    pub components: usize,
+    /// Exponentials per signal channel in the diffusion of this condition (Ritz pairs for
+    /// `krylov`, eigenpairs for `spectral`); the most over channels.
+    pub diffusion_terms: usize,
+    /// Estimated error of Krylov diffusion for t <= 100, relative to |x| (0 for `spectral`).
+    pub diffusion_error: f64,
+    /// Eigenpairs of the normalised Laplacian kept (`spectral` only).
+    pub eigenpairs: Option<usize>,
+    /// Largest eigenpair residual |L v - lambda v| (`spectral` only).
+    pub eigen_residual: Option<f64>,
+    /// Smallest and largest kept eigenvalue (`spectral` only).
+    pub eigenvalue_range: Option<(f64, f64)>,
+    /// Eigenpairs of the normalised connection Laplacian kept (local frames only).
+    pub connection_eigenpairs: Option<usize>,
+}
+
+/// How long a step took.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepTime {
+    /// Name of the step.
+    pub step: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// What was built, for people and for `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Number of conditions.
+    pub n_conditions: usize,
+    /// Points after sampling, all conditions.
+    pub n_points: usize,
+    /// Undirected edges, all conditions.
+    pub n_edges: usize,
+    /// Embedding dimension D.
+    pub embedding_dim: usize,
+    /// Signal dimension S.
+    pub signal_dim: usize,
+    /// Manifold dimension m (D in global mode).
+    pub manifold_dim: usize,
+    /// Whether local frames were used.
+    pub local_gauges: bool,
+    /// Graph type used.
+    pub graph_type: GraphType,
+    /// Diffusion method (None when `diffusion` is off).
+    pub diffusion: Option<DiffusionMethod>,
+    /// Mean minus standard deviation of the cumulative explained variance of the local PCA,
+    /// by number of components (local frames only).
+    pub explained_variance: Option<Vec<f64>>,
+    /// Points in train / validation / test.
+    pub split: [usize; 3],
+    /// Per-condition details.
+    pub conditions: Vec<ConditionSummary>,
+    /// Time per step.
+    pub timings: Vec<StepTime>,
+    /// Things the user should know (e.g. a setting that could not apply).
+    pub notes: Vec<String>,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} conditions, {} points, {} edges ({:?} graph)",
+            self.n_conditions, self.n_points, self.n_edges, self.graph_type
+        )?;
+        writeln!(
+            f,
+            "embedding dim {}, signal dim {}, manifold dim {} ({} frames)",
+            self.embedding_dim,
+            self.signal_dim,
+            self.manifold_dim,
+            if self.local_gauges { "local" } else { "global" }
+        )?;
+        writeln!(f, "split: {} train / {} validation / {} test", self.split[0], self.split[1], self.split[2])?;
+        let (what, check) = match self.diffusion {
+            Some(DiffusionMethod::Krylov) => ("Ritz pairs", "error"),
+            Some(DiffusionMethod::Spectral) => ("eigenpairs", "residual"),
+            None => ("(diffusion off)", ""),
+        };
+        writeln!(f, "  cond   input  sampled    edges  degree  {what:>10}  {check:>8}")?;
+        for (c, s) in self.conditions.iter().enumerate() {
+            let check = match self.diffusion {
+                Some(DiffusionMethod::Krylov) => format!("{:.1e}", s.diffusion_error),
+                Some(DiffusionMethod::Spectral) => format!("{:.1e}", s.eigen_residual.unwrap_or(0.0)),
+                None => String::new(),
+            };
+            writeln!(
+                f,
+                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {check:>8}",
+                s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.diffusion_terms
+            )?;
+        }
+        let total: f64 = self.timings.iter().map(|t| t.seconds).sum();
+        write!(f, "time:")?;
+        for t in &self.timings {
+            write!(f, " {} {:.2}s,", t.step, t.seconds)?;
+        }
+        writeln!(f, " total {total:.2}s")?;
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The output of stage 1: stacked, sampled points with their graph and geometry.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// Parameters the dataset was built with.
+    pub params: ValidParams,
+    /// Sampled anchors of all conditions, stacked (n x D).
+    pub anchor: Array2<f64>,
+    /// Signal at each anchor (n x S), in ambient coordinates.
+    pub vector: Array2<f64>,
+    /// Per-point label (the input's, or the point's input row when none was given).
+    pub label: Array1<f64>,
+    /// Per-point mask (false when none was given).
+    pub mask: Array1<bool>,
+    /// Condition of each point.
+    pub condition: Vec<usize>,
+    /// Row of each point in its condition's input (`sample_ind` in the reference).
+    pub sample_index: Vec<usize>,
+    /// Condition c holds points `offsets[c]..offsets[c + 1]`.
+    pub offsets: Vec<usize>,
+    /// Split of each point.
+    pub split: Vec<Split>,
+    /// Weighted adjacency (w_ij = 1 / |x_i - x_j|), block diagonal over conditions.
+    pub adjacency: CsrMatrix,
+    /// Frames: identity (global) or local PCA frames (n x D x m).
+    pub frames: Frames,
+    /// Connections R_ij per stored edge (local frames only).
+    pub connections: Option<Connections>,
+    /// Directional-derivative operators.
+    pub gradient: GradientOperator,
+    /// Diffusion of the signal, ready to evaluate at any t (None when `diffusion` is off).
+    pub diffusion: Option<SignalDiffusion>,
+    /// Per condition: lowest eigenpairs of L_sym = I - D^-1/2 W D^-1/2 (`spectral` only).
+    pub spectra: Option<Vec<Eigenpairs>>,
+    /// Per condition: lowest eigenpairs of the normalised connection Laplacian (`spectral`
+    /// with local frames only).
+    pub connection_spectra: Option<Vec<Eigenpairs>>,
+    /// What was built and how long it took.
+    pub summary: Summary,
+}
+
+struct Sampled {
+    keep: Vec<usize>,
+    adjacency: CsrMatrix,
+}
+
+fn degree_range(a: &CsrMatrix) -> (usize, usize) {
+    (0..a.n_rows).map(|i| a.indptr[i + 1] - a.indptr[i]).fold((usize::MAX, 0), |(lo, hi), d| (lo.min(d), hi.max(d)))
+}
+
+impl Dataset {
+    /// Build the dataset. Reference: `construct_dataset`.
+    pub fn build(conditions: &Conditions, p: &ValidParams, progress: &dyn Progress) -> Result<Dataset> {
+        let mut timings = Vec::new();
+        let mut notes = Vec::new();
+        let mut timed = |step: &str, start: Instant, progress: &dyn Progress| {
+            let seconds = start.elapsed().as_secs_f64();
+            progress.end(step, seconds);
+            timings.push(StepTime { step: step.to_string(), seconds });
+        };
+        let conds = conditions.as_slice();
+        let (dim_emb, dim_sig) = (conditions.embedding_dim(), conditions.signal_dim());
+        let min_points = if p.graph_type == GraphType::Radius { 2 } else { p.k + 1 };
+        for (c, cond) in conds.iter().enumerate() {
+            if cond.len() < min_points {
+                return Err(Error::TooFewPoints { condition: c, n_points: cond.len(), k: p.k, after: "" });
+            }
+        }
+
+        // 1. Sampling and graphs, per condition.
+        let start = Instant::now();
+        progress.begin("sampling + graph", conds.len() as u64);
+        let sampled: Vec<Sampled> = conds
+            .par_iter()
+            .enumerate()
+            .map(|(c, cond)| {
+                let n = cond.len();
+                let keep = if p.spacing > 0.0 {
+                    let index = NeighbourIndex::new(cond.anchor.view());
+                    let first = rng_for(p.seed, STREAM_START, c as u64).random_range(0..n);
+                    farthest_point_sampling(cond.anchor.view(), &index, p.spacing, first)
+                } else {
+                    (0..n).collect()
+                };
+                if keep.len() < min_points {
+                    return Err(Error::TooFewPoints {
+                        condition: c,
+                        n_points: keep.len(),
+                        k: p.k,
+                        after: " after sampling",
+                    });
+                }
+                let x = cond.anchor.select(Axis(0), &keep);
+                let index = NeighbourIndex::new(x.view());
+                let adjacency = proximity_graph(x.view(), &index, p, c, &keep)?;
+                check_connected(&adjacency, c, &keep)?;
+                progress.advance(1);
+                Ok(Sampled { keep, adjacency })
+            })
+            .collect::<Result<_>>()?;
+        timed("sampling + graph", start, progress);
+
+        // 2. Stack.
+        let mut offsets = vec![0];
+        for s in &sampled {
+            offsets.push(offsets.last().expect("starts with 0") + s.keep.len());
+        }
+        let n = *offsets.last().expect("at least one condition");
+        let mut anchor = Array2::zeros((n, dim_emb));
+        let mut vector = Array2::zeros((n, dim_sig));
+        let mut label = Array1::zeros(n);
+        let mut mask = Array1::from_elem(n, false);
+        let mut condition = Vec::with_capacity(n);
+        let mut sample_index = Vec::with_capacity(n);
+        for (c, (cond, s)) in conds.iter().zip(&sampled).enumerate() {
+            let r = offsets[c]..offsets[c + 1];
+            anchor.slice_mut(s![r.clone(), ..]).assign(&cond.anchor.select(Axis(0), &s.keep));
+            vector.slice_mut(s![r.clone(), ..]).assign(&cond.vector.select(Axis(0), &s.keep));
+            for (local, &row) in s.keep.iter().enumerate() {
+                let i = offsets[c] + local;
+                label[i] = cond.label.as_ref().map_or(row as f64, |l| l[row]);
+                mask[i] = cond.mask.as_ref().is_some_and(|m| m[row]);
+            }
+            condition.extend(std::iter::repeat_n(c, s.keep.len()));
+            sample_index.extend_from_slice(&s.keep);
+        }
+        let blocks: Vec<CsrMatrix> = sampled.into_iter().map(|s| s.adjacency).collect();
+        let adjacency = CsrMatrix::block_diagonal(&blocks);
+        drop(blocks);
+
+        // 3. Split.
+        let split = seeded_split(n, p.val_fraction, p.test_fraction, p.seed);
+
+        // 4. Frames and manifold dimension.
+        let mut local = p.local_gauges;
+        if local && (dim_emb <= 2 || dim_sig == 1) {
+            notes.push(format!(
+                "local_gauges was requested but not used: local frames need embedding dimension > 2 \
+                 and a vector signal (here D = {dim_emb}, S = {dim_sig}); global frames were used"
+            ));
+            local = false;
+        }
+        if local && dim_sig != dim_emb {
+            return Err(ParamsError {
+                field: "local_gauges",
+                value: "true".into(),
+                fix: format!(
+                    "local frames need the signal in the embedding space (S = D), but S = {dim_sig} and \
+                     D = {dim_emb}; set local_gauges = false"
+                ),
+            }
+            .into());
+        }
+        let mut explained = None;
+        let frames = if local {
+            let n_nb = p.n_geodesic_nb() + 1;
+            for c in 0..conds.len() {
+                let nc = offsets[c + 1] - offsets[c];
+                if nc < n_nb {
+                    return Err(ParamsError {
+                        field: "frac_geodesic_nb",
+                        value: p.frac_geodesic_nb.to_string(),
+                        fix: format!(
+                            "k * frac_geodesic_nb = {} geodesic neighbours, but condition {c} has {nc} points; \
+                             lower k or frac_geodesic_nb",
+                            n_nb - 1
+                        ),
+                    }
+                    .into());
+                }
+            }
+            let start = Instant::now();
+            progress.begin("frames", n as u64);
+            let pca = fit_local_frames(anchor.view(), &adjacency, n_nb, &|done| progress.advance(done as u64));
+            let m = manifold_dimension(pca.singular_values.view(), p.var_explained);
+            explained = Some(explained_variance_curve(pca.singular_values.view()));
+            for i in 0..n {
+                let sv = pca.singular_values.row(i);
+                if sv[m - 1] <= 1e-10 * sv[0].max(f64::MIN_POSITIVE) {
+                    let c = condition[i];
+                    return Err(Error::DegenerateNeighbourhood { condition: c, row: sample_index[i], needed: m });
+                }
+            }
+            let f: Array3<f64> = pca.frames.slice(s![.., .., ..m]).to_owned();
+            timed("frames", start, progress);
+            Frames::Local(f)
+        } else {
+            Frames::Global { n, dim: dim_emb }
+        };
+        let m = frames.n_dirs();
+
+        // 5. Connections.
+        let connections = if local {
+            let start = Instant::now();
+            progress.begin("connections", 0);
+            let conn = compute_connections(&adjacency, &frames);
+            timed("connections", start, progress);
+            Some(conn)
+        } else {
+            None
+        };
+
+        // 6. Gradient operators.
+        let start = Instant::now();
+        progress.begin("gradient operators", 0);
+        let gradient = GradientOperator::new(anchor.view(), &adjacency, &frames);
+        timed("gradient operators", start, progress);
+
+        // 7. Diffusion of the signal, per condition (and spectra for the spectral method).
+        let start = Instant::now();
+        progress.begin("diffusion", conds.len() as u64);
+        let sqrt_degree: Vec<f64> = laplacian::degrees(&adjacency).iter().map(|d| d.sqrt()).collect();
+        let per_condition = (0..conds.len())
+            .into_par_iter()
+            .map(|c| {
+                let r = diffusion_of_condition(
+                    c,
+                    &offsets,
+                    &adjacency,
+                    connections.as_ref(),
+                    &frames,
+                    &vector,
+                    &sqrt_degree,
+                    p,
+                );
+                progress.advance(1);
+                r
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut spectra = Vec::new();
+        let mut connection_spectra = Vec::new();
+        let mut parts = Vec::new();
+        for (sp, csp, pt) in per_condition {
+            spectra.extend(sp);
+            connection_spectra.extend(csp);
+            parts.push(pt);
+        }
+        let diffusion = p.diffusion.then(|| SignalDiffusion {
+            method: p.diffusion_method,
+            local,
+            sqrt_degree,
+            parts,
+            offsets: offsets.clone(),
+        });
+        let spectra = (!spectra.is_empty()).then_some(spectra);
+        let connection_spectra = (!connection_spectra.is_empty()).then_some(connection_spectra);
+        timed("diffusion", start, progress);
+
+        let cond_summaries = (0..conds.len())
+            .map(|c| {
+                let sub = adjacency.diagonal_block(offsets[c], offsets[c + 1]);
+                let (lo, hi) = degree_range(&sub);
+                let parts = diffusion.as_ref().map_or(&[][..], |d| &d.parts[c][..]);
+                let terms = parts.iter().map(ExpSum::len).max().unwrap_or(0);
+                let error = parts.iter().map(|e| e.error_estimate).fold(0.0, f64::max);
+                let spectral = spectra.as_ref().map(|sp| &sp[c]);
+                ConditionSummary {
+                    points_in: conds[c].len(),
+                    points_sampled: offsets[c + 1] - offsets[c],
+                    edges: sub.nnz() / 2,
+                    degree_min: lo,
+                    degree_max: hi,
+                    components: 1,
+                    diffusion_terms: terms,
+                    diffusion_error: error,
+                    eigenpairs: spectral.map(|sp| sp.values.len()),
+                    eigen_residual: spectral.map(|sp| sp.max_residual),
+                    eigenvalue_range: spectral.map(|sp| (sp.values[0], *sp.values.last().expect("k >= 1"))),
+                    connection_eigenpairs: connection_spectra.as_ref().map(|cs| cs[c].values.len()),
+                }
+            })
+            .collect();
+        let count = |s: Split| split.iter().filter(|&&x| x == s).count();
+        let summary = Summary {
+            n_conditions: conds.len(),
+            n_points: n,
+            n_edges: adjacency.nnz() / 2,
+            embedding_dim: dim_emb,
+            signal_dim: dim_sig,
+            manifold_dim: m,
+            local_gauges: local,
+            graph_type: p.graph_type,
+            diffusion: p.diffusion.then_some(p.diffusion_method),
+            explained_variance: explained,
+            split: [count(Split::Train), count(Split::Val), count(Split::Test)],
+            conditions: cond_summaries,
+            timings,
+            notes,
+        };
+        Ok(Dataset {
+            params: p.clone(),
+            anchor,
+            vector,
+            label,
+            mask,
+            condition,
+            sample_index,
+            offsets,
+            split,
+            adjacency,
+            frames,
+            connections,
+            gradient,
+            diffusion,
+            spectra,
+            connection_spectra,
+            summary,
+        })
+    }
+
+    /// Number of points (after sampling).
+    pub fn n_points(&self) -> usize {
+        self.anchor.nrows()
+    }
+
+    /// Number of conditions.
+    pub fn n_conditions(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Embedding dimension D.
+    pub fn embedding_dim(&self) -> usize {
+        self.anchor.ncols()
+    }
+
+    /// Signal dimension S.
+    pub fn signal_dim(&self) -> usize {
+        self.vector.ncols()
+    }
+
+    /// Manifold dimension m (D in global mode).
+    pub fn manifold_dim(&self) -> usize {
+        self.frames.n_dirs()
+    }
+
+    /// Whether local frames are in use.
+    pub fn local_gauges(&self) -> bool {
+        matches!(self.frames, Frames::Local(_))
+    }
+
+    /// Weighted degree of every point.
+    pub fn degrees(&self) -> Vec<f64> {
+        laplacian::degrees(&self.adjacency)
+    }
+
+    /// The random-walk Laplacian L_rw = I - D^-1 W of the stacked graph.
+    pub fn laplacian(&self) -> CsrMatrix {
+        laplacian::random_walk_laplacian(&self.adjacency)
+    }
+
+    /// The random-walk connection Laplacian (n m x n m), local frames only.
+    pub fn connection_laplacian(&self) -> Option<CsrMatrix> {
+        self.connections.as_ref().map(|c| laplacian::connection_laplacian(&self.adjacency, c))
+    }
+
+    /// exp(-t L_rw) x exactly, by a Chebyshev expansion (no eigenpairs involved).
+    pub fn diffuse_exact(&self, t: f64, x: ArrayView2<f64>) -> Array2<f64> {
+        diffusion::diffuse_exact(&self.adjacency, t, x)
+    }
+
+    /// Indices of the points in one part of the split.
+    pub fn indices(&self, part: Split) -> Vec<usize> {
+        (0..self.n_points()).filter(|&i| self.split[i] == part).collect()
+    }
+}
+
+/// Seeded random split: round(val n) validation, round(test n) test, the rest train.
+fn seeded_split(n: usize, val: f64, test: f64, seed: u64) -> Vec<Split> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng_for(seed, STREAM_SPLIT, 0));
+    let n_val = (val * n as f64).round() as usize;
+    let n_test = ((test * n as f64).round() as usize).min(n - n_val);
+    let mut split = vec![Split::Train; n];
+    for (r, &i) in order.iter().enumerate() {
+        if r < n_val {
+            split[i] = Split::Val;
+        } else if r < n_val + n_test {
+            split[i] = Split::Test;
+        }
+    }
+    split
+}
+
+/// The input signal's diffusion exp(-t L) x, as sums of exponentials per condition, ready
+/// to evaluate at any t in O(terms) per point.
+///
+/// Global frames: `parts[c][s]` diffuses channel s of condition c with the scalar Laplacian.
+/// Local frames: `parts[c][0]` diffuses the signal in local coordinates (m per point) with
+/// the connection Laplacian and `parts[c][1]` its magnitude with the scalar Laplacian; the
+/// diffused vectors are rescaled to the diffused magnitude (reference: `vector_diffusion`
+/// with `normalise=True`; exp(-t L_rw) 1 = 1, so no further division is needed).
+#[derive(Clone, Debug)]
+pub struct SignalDiffusion {
+    /// How the exponential sums were obtained.
+    pub method: DiffusionMethod,
+    /// Whether the signal lives in local frames.
+    pub local: bool,
+    /// sqrt(d_i) per point: exp(-t L_rw) x = D^-1/2 exp(-t L_sym) D^1/2 x.
+    pub sqrt_degree: Vec<f64>,
+    /// Exponential sums of D^1/2 x, per condition.
+    pub parts: Vec<Vec<ExpSum>>,
+    /// Condition c holds points `offsets[c]..offsets[c + 1]`.
+    pub offsets: Vec<usize>,
+}
+
+impl SignalDiffusion {
+    /// The diffused signal at time t: n x S (global) or n x m in local coordinates (local).
+    pub fn at(&self, t: f64) -> Array2<f64> {
+        let n = *self.offsets.last().expect("at least one condition");
+        let width = if self.local {
+            self.parts[0][0].weights.nrows() / (self.offsets[1] - self.offsets[0])
+        } else {
+            self.parts[0].len()
+        };
+        let mut out = Array2::zeros((n, width));
+        for (c, parts) in self.parts.iter().enumerate() {
+            let (lo, hi) = (self.offsets[c], self.offsets[c + 1]);
+            if self.local {
+                let v = parts[0].eval(t);
+                let mag = parts[1].eval(t);
+                for i in lo..hi {
+                    let row = &v.as_slice().expect("contiguous")[(i - lo) * width..(i - lo + 1) * width];
+                    let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
+                    let scale = if norm > 0.0 { mag[i - lo] / (self.sqrt_degree[i] * norm) } else { 0.0 };
+                    for k in 0..width {
+                        out[[i, k]] = row[k] * scale;
+                    }
+                }
+            } else {
+                for (s, part) in parts.iter().enumerate() {
+                    let v = part.eval(t);
+                    for i in lo..hi {
+                        out[[i, s]] = v[i - lo] / self.sqrt_degree[i];
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+type ConditionDiffusion = (Option<Eigenpairs>, Option<Eigenpairs>, Vec<ExpSum>);
+
+/// Spectra (for `spectral`) and exponential sums for condition c.
+#[allow(clippy::too_many_arguments)]
+fn diffusion_of_condition(
+    c: usize,
+    offsets: &[usize],
+    adjacency: &CsrMatrix,
+    connections: Option<&Connections>,
+    frames: &Frames,
+    vector: &Array2<f64>,
+    sqrt_degree: &[f64],
+    p: &ValidParams,
+) -> Result<ConditionDiffusion> {
+    if !p.diffusion {
+        return Ok((None, None, Vec::new()));
+    }
+    let (lo, hi) = (offsets[c], offsets[c + 1]);
+    let sub = adjacency.diagonal_block(lo, hi);
+    let a = laplacian::normalized_adjacency(&sub);
+    let solve = |a: &CsrMatrix, which: u64, operator: &'static str| -> Result<Eigenpairs> {
+        let seed = rng_for(p.seed, STREAM_EIGEN, 2 * c as u64 + which).random();
+        lowest_eigenpairs(a, p.n_eigenpairs, p.diffusion_tolerance, seed).map_err(|e| Error::EigenNotConverged {
+            operator,
+            condition: c,
+            iterations: e.iterations,
+            residual: e.residual,
+            tolerance: p.diffusion_tolerance,
+        })
+    };
+    let spectral = p.diffusion_method == DiffusionMethod::Spectral;
+    let scalar_spectrum = if spectral { Some(solve(&a, 0, "Laplacian")?) } else { None };
+    let expsum = |a: &CsrMatrix, pairs: Option<&Eigenpairs>, y: &[f64]| match pairs {
+        Some(pairs) => spectral_expsum(pairs, y),
+        None => krylov_expsum(a, y, p.n_eigenpairs, p.diffusion_tolerance),
+    };
+    let s = |i: usize| sqrt_degree[lo + i];
+    let n_c = hi - lo;
+    match connections {
+        None => {
+            let parts = (0..vector.ncols())
+                .map(|ch| {
+                    let y: Vec<f64> = (0..n_c).map(|i| vector[[lo + i, ch]] * s(i)).collect();
+                    expsum(&a, scalar_spectrum.as_ref(), &y)
+                })
+                .collect();
+            Ok((scalar_spectrum, None, parts))
+        }
+        Some(conn) => {
+            let m = conn.dim;
+            let (e0, e1) = (adjacency.indptr[lo], adjacency.indptr[hi]);
+            let sub_conn = Connections { dim: m, blocks: conn.blocks[e0 * m * m..e1 * m * m].to_vec() };
+            let ac = laplacian::normalized_connection_adjacency(&sub, &sub_conn);
+            let conn_spectrum = if spectral { Some(solve(&ac, 1, "connection Laplacian")?) } else { None };
+            let mut local = vec![0.0; n_c * m];
+            let mut magnitude = vec![0.0; n_c];
+            for i in 0..n_c {
+                let v = vector.row(lo + i);
+                let v = v.as_slice().expect("contiguous rows");
+                frames.project(lo + i, v, &mut local[i * m..(i + 1) * m]);
+                let norm = local[i * m..(i + 1) * m].iter().map(|x| x * x).sum::<f64>().sqrt();
+                magnitude[i] = norm * s(i);
+                local[i * m..(i + 1) * m].iter_mut().for_each(|x| *x *= s(i));
+            }
+            let parts =
+                vec![expsum(&ac, conn_spectrum.as_ref(), &local), expsum(&a, scalar_spectrum.as_ref(), &magnitude)];
+            Ok((scalar_spectrum, conn_spectrum, parts))
+        }
+    }
+}
