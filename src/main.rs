@@ -1,0 +1,334 @@
+//! The `marble` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use marble::dataset::io;
+use marble::progress::Progress;
+use marble::{Conditions, Dataset, Params, examples};
+
+#[derive(Parser)]
+#[command(name = "marble", version, about = "MARBLE: latent representations of dynamics on manifolds")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct DataArgs {
+    /// Input: an .npz, .json or .csv file (repeat --data for one CSV per condition), or the
+    /// anchors .npy of a pair (with --vectors).
+    #[arg(long, required_unless_present = "example", conflicts_with = "example")]
+    data: Vec<PathBuf>,
+    /// Use a built-in example instead of a file (see `marble example --list`).
+    #[arg(long)]
+    example: Option<String>,
+    /// Vectors .npy file, when --data is an anchors .npy file.
+    #[arg(long)]
+    vectors: Option<PathBuf>,
+    /// Leading columns that are anchors, for CSV files without a header.
+    #[arg(long)]
+    anchor_dim: Option<usize>,
+    /// Parameters, as a .json or .toml file.
+    #[arg(long)]
+    params: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write an example input (seeded) as .npz.
+    Example {
+        /// Example name (see --list).
+        name: Option<String>,
+        /// Output file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Points per condition (trajectories per mu for vanderpol).
+        #[arg(long)]
+        n: Option<usize>,
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// List the examples.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Build the dataset (stage 1), print a summary and write DIR/summary.json and
+    /// DIR/dataset.npz.
+    Dataset {
+        #[command(flatten)]
+        input: DataArgs,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        what: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Time and peak memory of dataset construction on 2-manifolds in R^3 (local frames)
+    /// and R^5 (global frames), each size in a fresh process.
+    Dataset {
+        /// Points per condition.
+        #[arg(long, value_delimiter = ',', default_values_t = [1000usize, 4000, 16000, 64000])]
+        sizes: Vec<usize>,
+        /// Number of conditions.
+        #[arg(long, default_value_t = 4)]
+        conditions: usize,
+        /// Surfaces: r3 (local frames), r5 (global frames).
+        #[arg(long, value_delimiter = ',', default_values_t = ["r3".to_string(), "r5".to_string()])]
+        surfaces: Vec<String>,
+        /// Also write the table as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// One run of the dataset benchmark (used by `bench dataset`; prints one JSON line).
+    #[command(hide = true)]
+    DatasetRun {
+        #[arg(long)]
+        surface: String,
+        #[arg(long)]
+        n: usize,
+        #[arg(long)]
+        conditions: usize,
+    },
+}
+
+/// Progress bars on stderr, one per step.
+struct Bars {
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Progress for Bars {
+    fn begin(&self, step: &str, total: u64) {
+        let bar = if total > 0 { ProgressBar::new(total) } else { ProgressBar::new_spinner() };
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(step.to_string());
+        *self.bar.lock().expect("progress lock") = Some(bar);
+    }
+    fn advance(&self, n: u64) {
+        if let Some(b) = self.bar.lock().expect("progress lock").as_ref() {
+            b.inc(n);
+        }
+    }
+    fn end(&self, _step: &str, _seconds: f64) {
+        if let Some(b) = self.bar.lock().expect("progress lock").take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Print to stdout, quietly stopping when the reader has gone (e.g. `marble ... | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+fn read_input(args: &DataArgs) -> Result<Conditions> {
+    if let Some(name) = &args.example {
+        return Ok(examples::by_name(name, None, 0)?);
+    }
+    let first = &args.data[0];
+    let ext = first.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let conds = match (ext.as_str(), &args.vectors) {
+        ("npy", Some(v)) => io::read_npy_pair(first, v)?,
+        (_, Some(_)) => bail!("--vectors goes with an anchors .npy file in --data"),
+        ("csv", None) => io::read_csv(&args.data, args.anchor_dim)?,
+        _ if args.data.len() > 1 => bail!("several --data files are read only as CSV, one per condition"),
+        _ => io::read_conditions(first)?,
+    };
+    Ok(conds)
+}
+
+fn read_params(path: Option<&Path>) -> Result<marble::ValidParams> {
+    let p = match path {
+        Some(p) => Params::from_file(p)?,
+        None => Params::default(),
+    };
+    Ok(p.check()?)
+}
+
+fn write_dataset_npz(path: &Path, d: &Dataset) -> Result<()> {
+    use ndarray::{Array1, Array2};
+    let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut npz = ndarray_npy::NpzWriter::new_compressed(file);
+    npz.add_array("anchor", &d.anchor)?;
+    npz.add_array("vector", &d.vector)?;
+    npz.add_array("label", &d.label)?;
+    npz.add_array("mask", &d.mask)?;
+    npz.add_array("condition", &Array1::from_iter(d.condition.iter().map(|&c| c as i64)))?;
+    npz.add_array("sample_index", &Array1::from_iter(d.sample_index.iter().map(|&c| c as i64)))?;
+    let split = Array1::from_iter(d.split.iter().map(|s| match s {
+        marble::dataset::Split::Train => 0u8,
+        marble::dataset::Split::Val => 1,
+        marble::dataset::Split::Test => 2,
+    }));
+    npz.add_array("split", &split)?;
+    let a = &d.adjacency;
+    let mut edges = Array2::<i64>::zeros((2, a.nnz()));
+    for i in 0..a.n_rows {
+        for e in a.indptr[i]..a.indptr[i + 1] {
+            edges[[0, e]] = i as i64;
+            edges[[1, e]] = a.indices[e] as i64;
+        }
+    }
+    npz.add_array("edge_index", &edges)?;
+    npz.add_array("edge_weight", &Array1::from_vec(a.values.clone()))?;
+    for (c, sp) in d.spectra.iter().flatten().enumerate() {
+        npz.add_array(format!("eigenvalues_{c}"), &Array1::from_vec(sp.values.clone()))?;
+    }
+    if let marble::geometry::frames::Frames::Local(f) = &d.frames {
+        npz.add_array("gauges", f)?;
+    }
+    npz.finish()?;
+    Ok(())
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn bench_dataset(sizes: &[usize], conditions: usize, surfaces: &[String], out: Option<&Path>) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    let mut rows = Vec::new();
+    say!("| surface | frames | conditions x n | points | edges | seconds | peak MiB | steps |");
+    say!("|---|---|---|---|---|---|---|---|");
+    for s in surfaces {
+        for &n in sizes {
+            let output = std::process::Command::new(&exe)
+                .args([
+                    "bench",
+                    "dataset-run",
+                    "--surface",
+                    s,
+                    "--n",
+                    &n.to_string(),
+                    "--conditions",
+                    &conditions.to_string(),
+                ])
+                .output()?;
+            if !output.status.success() {
+                bail!("benchmark run {s} n={n} failed: {}", String::from_utf8_lossy(&output.stderr));
+            }
+            let row: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+            let steps = row["steps"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|t| {
+                            format!("{} {:.2}", t["step"].as_str().unwrap_or("?"), t["seconds"].as_f64().unwrap_or(0.0))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            say!(
+                "| {s} | {} | {conditions} x {n} | {} | {} | {:.2} | {:.0} | {steps} |",
+                row["frames"].as_str().unwrap_or("?"),
+                row["points"],
+                row["edges"],
+                row["seconds"].as_f64().unwrap_or(f64::NAN),
+                row["peak_rss_kib"].as_f64().unwrap_or(f64::NAN) / 1024.0,
+            );
+            rows.push(row);
+        }
+    }
+    if let Some(path) = out {
+        std::fs::write(path, serde_json::to_string_pretty(&rows)?)?;
+    }
+    Ok(())
+}
+
+fn bench_dataset_run(surface: &str, n: usize, conditions: usize) -> Result<()> {
+    let (surf, local) = match surface {
+        "r3" => (examples::Surface::ParaboloidR3, true),
+        "r5" => (examples::Surface::SheetR5, false),
+        other => bail!("unknown surface `{other}`; use r3 or r5"),
+    };
+    let conds = examples::surface_fields(surf, n, 0);
+    let conds = Conditions::new(conds.into_vec().into_iter().take(conditions).collect())?;
+    let params = Params { local_gauges: local, ..Params::default() }.check()?;
+    let start = std::time::Instant::now();
+    let d = Dataset::build(&conds, &params, &marble::progress::Silent)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let row = serde_json::json!({
+        "surface": surface,
+        "frames": if d.local_gauges() { "local" } else { "global" },
+        "conditions": conditions,
+        "n": n,
+        "points": d.n_points(),
+        "edges": d.summary.n_edges,
+        "manifold_dim": d.manifold_dim(),
+        "seconds": seconds,
+        "steps": d.summary.timings,
+        "peak_rss_kib": peak_rss_kib(),
+        "threads": rayon::current_num_threads(),
+    });
+    say!("{row}");
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Example { name, out, n, seed, list } => {
+            if list || name.is_none() {
+                for (name, what) in examples::NAMES {
+                    say!("{name:>16}  {what}");
+                }
+                return Ok(());
+            }
+            let name = name.expect("checked");
+            let Some(out) = out else { bail!("--out FILE.npz is required") };
+            let conds = examples::by_name(&name, n, seed)?;
+            io::write_npz(&out, &conds)?;
+            say!("wrote {} ({} conditions, {} points)", out.display(), conds.len(), conds.n_points());
+        }
+        Command::Dataset { input, out } => {
+            let conds = read_input(&input)?;
+            let params = read_params(input.params.as_deref())?;
+            let bars = Bars { bar: Mutex::new(None) };
+            let d = Dataset::build(&conds, &params, &bars)?;
+            say!("{}", d.summary.to_string().trim_end());
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let summary = out.join("summary.json");
+            std::fs::write(&summary, serde_json::to_string_pretty(&d.summary)?)
+                .with_context(|| format!("cannot write {}", summary.display()))?;
+            write_dataset_npz(&out.join("dataset.npz"), &d)?;
+            say!("wrote {} and {}", summary.display(), out.join("dataset.npz").display());
+        }
+        Command::Bench { what } => match what {
+            Bench::Dataset { sizes, conditions, surfaces, out } => {
+                bench_dataset(&sizes, conditions, &surfaces, out.as_deref())?
+            }
+            Bench::DatasetRun { surface, n, conditions } => bench_dataset_run(&surface, n, conditions)?,
+        },
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
