@@ -1,0 +1,174 @@
+//! Every malformed input yields its named error, from files and at dataset construction.
+
+use std::io::Write;
+
+use marble::dataset::io;
+use marble::dataset::{Condition, Conditions, Dataset};
+use marble::progress::Silent;
+use marble::{Error, Params, examples};
+use ndarray::{Array1, Array2, array};
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
+    p
+}
+
+#[test]
+fn npz_round_trip_keeps_labels_and_masks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = examples::planar_fields(&examples::PLANAR_FIELDS, 30, 0).into_vec();
+    c[1].mask = Some(Array1::from_iter((0..30).map(|i| i % 3 == 0)));
+    let conds = Conditions::new(c).unwrap();
+    let p = dir.path().join("x.npz");
+    io::write_npz(&p, &conds).unwrap();
+    assert_eq!(io::read_conditions(&p).unwrap(), conds);
+}
+
+#[test]
+fn npz_of_other_dtypes_and_trajectories() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.npz");
+    let mut npz = ndarray_npy::NpzWriter::new(std::fs::File::create(&p).unwrap());
+    npz.add_array("trajectory_0_0", &array![[0f32, 0.0], [1.0, 1.0], [3.0, 2.0]]).unwrap();
+    npz.add_array("trajectory_0_1", &array![[5i64, 5], [6, 5]]).unwrap();
+    npz.add_array("anchor_1", &array![[0.0f64, 1.0]]).unwrap();
+    npz.add_array("vector_1", &array![[1i32, 1]]).unwrap();
+    npz.finish().unwrap();
+    let c = io::read_conditions(&p).unwrap();
+    assert_eq!(c.len(), 2);
+    assert_eq!(c.as_slice()[0].anchor, array![[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]);
+    assert_eq!(c.as_slice()[0].vector, array![[1.0, 1.0], [2.0, 1.0], [1.0, 0.0]]);
+    assert_eq!(c.as_slice()[1].vector, array![[1.0, 1.0]]);
+}
+
+#[test]
+fn npz_without_conditions_lists_what_it_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.npz");
+    let mut npz = ndarray_npy::NpzWriter::new(std::fs::File::create(&p).unwrap());
+    npz.add_array("anchors_0", &array![[0.0f64, 1.0]]).unwrap();
+    npz.finish().unwrap();
+    let e = io::read_conditions(&p).unwrap_err().to_string();
+    assert!(e.contains("anchors_0") && e.contains("anchor_0"), "{e}");
+    let p2 = dir.path().join("half.npz");
+    let mut npz = ndarray_npy::NpzWriter::new(std::fs::File::create(&p2).unwrap());
+    npz.add_array("anchor_0", &array![[0.0f64, 1.0]]).unwrap();
+    npz.finish().unwrap();
+    assert!(io::read_conditions(&p2).unwrap_err().to_string().contains("no `vector_0`"));
+}
+
+#[test]
+fn npy_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, v) = (dir.path().join("a.npy"), dir.path().join("v.npy"));
+    ndarray_npy::write_npy(&a, &array![[0.0f64, 1.0], [2.0, 3.0]]).unwrap();
+    ndarray_npy::write_npy(&v, &array![[1.0f32, 0.0], [0.0, 1.0]]).unwrap();
+    let c = io::read_npy_pair(&a, &v).unwrap();
+    assert_eq!(c.as_slice()[0].vector, array![[1.0, 0.0], [0.0, 1.0]]);
+    ndarray_npy::write_npy(&v, &array![[1.0f64, 0.0]]).unwrap();
+    assert!(matches!(
+        io::read_npy_pair(&a, &v),
+        Err(Error::LengthMismatch { array: "vector", expected: 2, found: 1, .. })
+    ));
+}
+
+#[test]
+fn csv_with_and_without_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = write(&dir, "a.csv", "x0,x1,v0,v1,label\n0,0,1,0,7\n1,0,0,1,8\n");
+    let without = write(&dir, "b.csv", "0,0,1,0\n1,1,0,1\n2,1,1,1\n");
+    let c = io::read_csv(&[with, without.clone()], None).unwrap();
+    assert_eq!(c.len(), 2);
+    assert_eq!(c.as_slice()[0].label.as_ref().unwrap(), &array![7.0, 8.0]);
+    assert_eq!(c.as_slice()[1].anchor, array![[0.0, 0.0], [1.0, 1.0], [2.0, 1.0]]);
+    // With --anchor-dim 1 the same file has 1 anchor column and 3 vector columns.
+    assert_eq!(io::read_csv(std::slice::from_ref(&without), Some(1)).unwrap().signal_dim(), 3);
+    let ragged = write(&dir, "r.csv", "0,0,1,0\n1,1,0\n");
+    assert!(matches!(io::read_csv(&[ragged], None), Err(Error::Ragged { expected: 4, found: 3, .. })));
+    let nan = write(&dir, "n.csv", "0,0,1,0\n1,nan,0,1\n");
+    assert!(matches!(io::read_csv(&[nan], None), Err(Error::NonFinite { array: "anchor", row: 1, column: 1, .. })));
+    let odd = write(&dir, "o.csv", "0,0,1\n");
+    assert!(io::read_csv(&[odd], None).unwrap_err().to_string().contains("--anchor-dim"));
+    let bad_header = write(&dir, "h.csv", "x0,speed\n0,1\n");
+    assert!(io::read_csv(&[bad_header], None).unwrap_err().to_string().contains("`speed`"));
+    let dims = write(&dir, "d.csv", "0,0,0,1,0,0\n");
+    assert!(matches!(io::read_csv(&[without, dims], None), Err(Error::DimensionMismatch { condition: 1, .. })));
+}
+
+#[test]
+fn json_conditions_and_their_errors() {
+    let ok = r#"{"conditions": [
+        {"anchor": [[0, 0], [1, 0]], "vector": [[1, 0], [1, 0]], "mask": [true, false]},
+        {"trajectories": [[[0, 0], [0, 1], [0, 3]]]}
+    ]}"#;
+    let c = io::parse_json(ok, "test").unwrap();
+    assert_eq!(c.as_slice()[1].vector, array![[0.0, 1.0], [0.0, 2.0]]);
+    assert_eq!(c.as_slice()[0].mask.as_ref().unwrap(), &array![true, false]);
+    let cases = [
+        (r#"{"conditions": [{"anchor": [[0, 0], [1]], "vector": [[1, 0], [1, 0]]}]}"#, "ragged"),
+        (r#"{"conditions": [{"anchor": [[0, 0]], "vector": [[1, 0], [1, 0]]}]}"#, "length_mismatch"),
+        (r#"{"conditions": [{"anchor": [[0, null]], "vector": [[1, 0]]}]}"#, "input_format"),
+        (r#"{"conditions": [{"anchor": [], "vector": []}]}"#, "empty_condition"),
+        (r#"{"conditions": []}"#, "no_conditions"),
+        (r#"{"conditions": [{"anchor": [[0, 0]], "vektor": [[1, 0]]}]}"#, "input_format"),
+        (
+            r#"{"conditions": [{"anchor": [[0, 0]], "vector": [[1, 0]]}, {"anchor": [[0, 0, 0]], "vector": [[1, 0]]}]}"#,
+            "dimension_mismatch",
+        ),
+        (r#"{"conds": []}"#, "input_format"),
+    ];
+    for (text, code) in cases {
+        let e = io::parse_json(text, "test").unwrap_err();
+        assert_eq!(e.code(), code, "{text}: {e}");
+    }
+}
+
+fn line(n: usize) -> Condition {
+    Condition::new(
+        Array2::from_shape_fn((n, 2), |(i, c)| if c == 0 { i as f64 } else { (i as f64).sin() }),
+        Array2::ones((n, 2)),
+    )
+}
+
+#[test]
+fn dataset_errors_name_the_condition() {
+    let p = Params::default().check().unwrap();
+    // Fewer points than k + 1.
+    let c = Conditions::new(vec![line(50), line(15)]).unwrap();
+    let e = Dataset::build(&c, &p, &Silent).unwrap_err();
+    assert!(matches!(e, Error::TooFewPoints { condition: 1, n_points: 15, k: 20, after: "" }), "{e}");
+    assert!(e.to_string().contains("use k < 15"));
+    // Too few after sampling.
+    let sparse = Params { spacing: 0.3, ..Params::default() }.check().unwrap();
+    let e = Dataset::build(&Conditions::new(vec![line(100)]).unwrap(), &sparse, &Silent).unwrap_err();
+    assert!(matches!(e, Error::TooFewPoints { after: " after sampling", .. }), "{e}");
+    // Duplicate anchors.
+    let mut dup = line(40);
+    let row = dup.anchor.row(3).to_owned();
+    dup.anchor.row_mut(30).assign(&row);
+    let e = Dataset::build(&Conditions::new(vec![line(40), dup]).unwrap(), &p, &Silent).unwrap_err();
+    assert!(matches!(e, Error::DuplicatePoints { condition: 1, first: 3, second: 30 }), "{e}");
+    // Two far-apart clusters: a disconnected graph.
+    let mut two = line(60);
+    for i in 30..60 {
+        two.anchor[[i, 0]] += 1000.0;
+    }
+    let e = Dataset::build(&Conditions::new(vec![two]).unwrap(), &p, &Silent).unwrap_err();
+    assert!(matches!(e, Error::DisconnectedGraph { condition: 0, n_components: 2, .. }), "{e}");
+    // local_gauges with a signal outside the embedding space.
+    let mismatch =
+        Condition::new(Array2::from_shape_fn((60, 3), |(i, c)| ((i * (c + 1)) as f64).sin()), Array2::ones((60, 2)));
+    let lp = Params { local_gauges: true, ..Params::default() }.check().unwrap();
+    let e = Dataset::build(&Conditions::new(vec![mismatch]).unwrap(), &lp, &Silent).unwrap_err();
+    assert!(e.to_string().contains("`local_gauges`"), "{e}");
+}
+
+#[test]
+fn local_gauges_in_the_plane_fall_back_with_a_note() {
+    let c = examples::planar_fields(&[examples::Field::Saddle], 200, 0);
+    let p = Params { local_gauges: true, diffusion: false, ..Params::default() }.check().unwrap();
+    let d = Dataset::build(&c, &p, &Silent).unwrap();
+    assert!(!d.local_gauges());
+    assert!(d.summary.notes.iter().any(|n| n.contains("local_gauges")));
+}

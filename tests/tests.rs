@@ -1,0 +1,5 @@
+//! Integration tests, compiled into one binary.
+
+mod cli;
+mod geometry;
+mod inputs;
