@@ -28,10 +28,13 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("build_local", n), &n, |b, _| {
             b.iter(|| Dataset::build(&conds, &local, &Silent).unwrap())
         });
-        let d = Dataset::build(&conds, &Params { diffusion: false, ..Params::default() }.check().unwrap(), &Silent).unwrap();
+        let d = Dataset::build(&conds, &Params { diffusion: false, ..Params::default() }.check().unwrap(), &Silent)
+            .unwrap();
         let a = normalized_adjacency(&d.adjacency);
         let y: Vec<f64> = d.vector.column(0).to_vec();
-        g.bench_with_input(BenchmarkId::new("krylov_diffusion", n), &n, |b, _| b.iter(|| krylov_expsum(&a, &y, 64, 1e-6)));
+        g.bench_with_input(BenchmarkId::new("krylov_diffusion", n), &n, |b, _| {
+            b.iter(|| krylov_expsum(&a, &y, 64, 1e-6))
+        });
         if n <= 4000 {
             g.bench_with_input(BenchmarkId::new("eigenpairs_64", n), &n, |b, _| {
                 b.iter(|| lowest_eigenpairs(&a, 64, 1e-6, 0).unwrap())

@@ -203,6 +203,29 @@ pub enum Error {
         tolerance: f64,
     },
 
+    /// A trained model does not fit the dataset it is applied to.
+    #[error(
+        "the model was trained on data with {what} = {model}, but this dataset has {what} = {data}; \
+         build the dataset like the training data (same dimensions and `local_gauges`) or train a new model"
+    )]
+    IncompatibleModel {
+        /// What differs.
+        what: &'static str,
+        /// The model's value.
+        model: String,
+        /// The dataset's value.
+        data: String,
+    },
+
+    /// A model or checkpoint folder lacks a file or holds a damaged one.
+    #[error("{path}: {message}")]
+    ModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+
     /// A name (example, format) that is not known.
     #[error("unknown {kind} `{name}`; choose one of: {choices}")]
     Unknown {
@@ -234,6 +257,8 @@ impl Error {
             Error::DisconnectedGraph { .. } => "disconnected_graph",
             Error::DegenerateNeighbourhood { .. } => "degenerate_neighbourhood",
             Error::EigenNotConverged { .. } => "eigen_not_converged",
+            Error::IncompatibleModel { .. } => "incompatible_model",
+            Error::ModelFile { .. } => "model_file",
             Error::Unknown { .. } => "unknown_name",
         }
     }

@@ -28,6 +28,7 @@ pub mod dataset;
 pub mod error;
 pub mod examples;
 pub mod geometry;
+pub mod model;
 pub mod params;
 pub mod progress;
 

@@ -66,6 +66,30 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Build the dataset and train a network (stages 1-3); write the embedding, the
+    /// model and its losses to DIR.
+    Fit {
+        #[command(flatten)]
+        input: DataArgs,
+        /// Output folder: embedding.npy, condition.npy, sample_index.npy, params.json,
+        /// losses.json, model.json, model.npz, checkpoint.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Continue from DIR/checkpoint.json for `epochs` more epochs.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Embed a dataset with a trained model.
+    Transform {
+        /// Folder written by `marble fit`.
+        #[arg(long)]
+        model: PathBuf,
+        #[command(flatten)]
+        input: DataArgs,
+        /// Output .npy (n x out_channels, float32).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -199,6 +223,70 @@ fn write_dataset_npz(path: &Path, d: &Dataset) -> Result<()> {
     Ok(())
 }
 
+/// Shows training progress: one bar over epochs, with the latest losses and learning rate.
+struct TrainBar {
+    bar: ProgressBar,
+}
+
+impl marble::model::Observer for TrainBar {
+    fn epoch(&mut self, r: &marble::model::EpochReport) {
+        self.bar.set_message(format!(
+            "epoch {} train {:.4} val {:.4} lr {:.2e} t {:.3}{}",
+            r.epoch,
+            r.train_loss,
+            r.val_loss,
+            r.lr,
+            r.diffusion_time,
+            if r.best { " *" } else { "" }
+        ));
+        self.bar.inc(1);
+    }
+}
+
+fn fit(input: &DataArgs, out: &Path, resume: bool) -> Result<()> {
+    use marble::model::{Cancel, FitOptions, store};
+    let conds = read_input(input)?;
+    let params = read_params(input.params.as_deref())?;
+    let bars = Bars { bar: Mutex::new(None) };
+    let data = Dataset::build(&conds, &params, &bars)?;
+    say!("{}", data.summary.to_string().trim_end());
+    let bar = ProgressBar::new(params.epochs as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]").expect("valid template"));
+    let mut observer = TrainBar { bar };
+    let options = FitOptions { checkpoint_dir: Some(out.to_path_buf()), resume };
+    let fitted = marble::model::fit(&data, &params, &options, &mut observer, &Cancel::new())?;
+    observer.bar.finish();
+    let emb = fitted.model.transform(&data)?;
+    store::save(out, &fitted.model, &params, &fitted.losses)?;
+    store::write_npy_f32(&out.join("embedding.npy"), &emb)?;
+    store::write_npy_i64(&out.join("condition.npy"), &data.condition)?;
+    store::write_npy_i64(&out.join("sample_index.npy"), &data.sample_index)?;
+    say!(
+        "trained {} epochs (best {}), diffusion time {:.4}, test loss {}",
+        fitted.epochs,
+        fitted.best_epoch,
+        fitted.model.diffusion_time(),
+        fitted.losses.test_loss.first().map_or("n/a".to_string(), |l| format!("{l:.4}"))
+    );
+    say!("wrote {} ({} x {})", out.join("embedding.npy").display(), emb.nrows(), emb.ncols());
+    Ok(())
+}
+
+fn transform(model_dir: &Path, input: &DataArgs, out: &Path) -> Result<()> {
+    use marble::model::store;
+    if input.params.is_some() {
+        bail!("--params does not apply to transform: the dataset is built with the model's own params.json");
+    }
+    let (model, params) = store::load(model_dir)?;
+    let params = params.check()?;
+    let conds = read_input(input)?;
+    let data = Dataset::build(&conds, &params, &Bars { bar: Mutex::new(None) })?;
+    let emb = model.transform(&data)?;
+    store::write_npy_f32(out, &emb)?;
+    say!("wrote {} ({} x {})", out.display(), emb.nrows(), emb.ncols());
+    Ok(())
+}
+
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -313,6 +401,8 @@ fn run(cli: Cli) -> Result<()> {
             write_dataset_npz(&out.join("dataset.npz"), &d)?;
             say!("wrote {} and {}", summary.display(), out.join("dataset.npz").display());
         }
+        Command::Fit { input, out, resume } => fit(&input, &out, resume)?,
+        Command::Transform { model, input, out } => transform(&model, &input, &out)?,
         Command::Bench { what } => match what {
             Bench::Dataset { sizes, conditions, surfaces, out } => {
                 bench_dataset(&sizes, conditions, &surfaces, out.as_deref())?

@@ -70,3 +70,94 @@ fn bad_input_and_params_fail_with_a_clear_message() {
     let out = marble().args(["example", "nonsense", "--out"]).arg(dir.path().join("x.npz")).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown example `nonsense`"));
 }
+
+fn read_npy<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(path: &std::path::Path) -> ndarray::Array<T, D> {
+    ndarray_npy::read_npy(path).unwrap()
+}
+
+#[test]
+fn fit_writes_the_named_outputs_and_transform_reproduces_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fields.npz");
+    assert!(marble().args(["example", "planar-fields", "--n", "200", "--out"]).arg(&data).status().unwrap().success());
+    let params = dir.path().join("p.json");
+    std::fs::write(&params, r#"{"epochs": 4, "out_channels": 4}"#).unwrap();
+    let run = |threads: &str, out: &std::path::Path| {
+        let o = marble()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["fit", "--data"])
+            .arg(&data)
+            .arg("--params")
+            .arg(&params)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let (one, two) = (dir.path().join("t1"), dir.path().join("t2"));
+    let stdout = run("1", &one);
+    assert!(stdout.contains("trained 4 epochs"), "{stdout}");
+    run("2", &two);
+    let e1: ndarray::Array2<f32> = read_npy(&one.join("embedding.npy"));
+    let e2: ndarray::Array2<f32> = read_npy(&two.join("embedding.npy"));
+    assert_eq!(e1.dim(), (800, 4));
+    let max = (&e1 - &e2).iter().map(|v| v.abs()).fold(0.0f32, f32::max);
+    assert!(max <= 1e-5, "1 vs 2 threads differ by {max}");
+    let cond: ndarray::Array1<i64> = read_npy(&one.join("condition.npy"));
+    assert_eq!(cond.to_vec(), (0..800).map(|i| i / 200).collect::<Vec<i64>>());
+    let rows: ndarray::Array1<i64> = read_npy(&one.join("sample_index.npy"));
+    assert_eq!(rows.to_vec(), (0..800).map(|i| i % 200).collect::<Vec<i64>>());
+    for f in ["params.json", "losses.json", "model.json", "model.npz", "checkpoint.json"] {
+        assert!(one.join(f).exists(), "{f} missing");
+    }
+    let losses: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(one.join("losses.json")).unwrap()).unwrap();
+    assert_eq!(losses["train_loss"].as_array().unwrap().len(), 4);
+    // transform with the saved model gives the same embedding.
+    let emb = dir.path().join("again.npy");
+    let o = marble()
+        .args(["transform", "--model"])
+        .arg(&one)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&emb)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let again: ndarray::Array2<f32> = read_npy(&emb);
+    assert_eq!(again, e1);
+    // --resume continues the epoch count.
+    let o = marble()
+        .args(["fit", "--resume", "--data"])
+        .arg(&data)
+        .arg("--params")
+        .arg(&params)
+        .arg("--out")
+        .arg(&one)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("trained 8 epochs"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A model applied to data of another dimension fails with a clear message.
+    let other = dir.path().join("parabola.npz");
+    assert!(
+        marble().args(["example", "parabola-fields", "--n", "100", "--out"]).arg(&other).status().unwrap().success()
+    );
+    let o = marble()
+        .args(["transform", "--model"])
+        .arg(&one)
+        .arg("--data")
+        .arg(&other)
+        .arg("--out")
+        .arg(&emb)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("embedding dimension = 2"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -3,3 +3,4 @@
 mod cli;
 mod geometry;
 mod inputs;
+mod model;

@@ -163,7 +163,7 @@ pub fn krylov_expsum(a: &CsrMatrix, y: &[f64], max_dim: usize, tol: f64) -> ExpS
         let j = q.len() - 1;
         a.mul_block_into(&q[j], 1, &mut w);
         w.par_iter_mut().zip(&q[j]).for_each(|(wv, qv)| *wv = qv - *wv); // w = L q_j
-        let aj: f64 = w.par_iter().zip(&q[j]).map(|(a, b)| a * b).sum();
+        let aj = dot(&w, &q[j]);
         alpha.push(aj);
         // Full reorthogonalisation, twice (classical Gram-Schmidt, "twice is enough").
         for _ in 0..2 {
@@ -172,7 +172,7 @@ pub fn krylov_expsum(a: &CsrMatrix, y: &[f64], max_dim: usize, tol: f64) -> ExpS
                 *wv -= q.iter().zip(&dots).map(|(qk, d)| d * qk[i]).sum::<f64>();
             });
         }
-        let bj = w.par_iter().map(|v| v * v).sum::<f64>().sqrt();
+        let bj = dot(&w, &w).sqrt();
         let dim = alpha.len();
         let invariant = bj <= 1e-12;
         if invariant || dim >= max_dim || dim % 4 == 0 {
@@ -204,6 +204,13 @@ pub fn krylov_expsum(a: &CsrMatrix, y: &[f64], max_dim: usize, tol: f64) -> ExpS
         beta.push(bj);
         q.push(w.iter().map(|v| v / bj).collect());
     }
+}
+
+/// Dot product summed in fixed chunks, so the result does not depend on the thread count.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let partial: Vec<f64> =
+        a.par_chunks(4096).zip(b.par_chunks(4096)).map(|(x, y)| x.iter().zip(y).map(|(u, v)| u * v).sum()).collect();
+    partial.iter().sum()
 }
 
 /// Eigenvalues and eigenvectors (columns) of the symmetric tridiagonal matrix with diagonal

@@ -1,0 +1,391 @@
+//! Stage 3: unsupervised contrastive training, and `transform`.
+//!
+//! Reference: `net.fit`, `net.batch_loss`, `dataloader.NeighborSampler` and
+//! `net.transform`. For each minibatch of training anchors, a positive is one random-walk
+//! step from each anchor and a negative a uniformly random point; the three sets go through
+//! the network together (so BatchNorm sees all of them), as in the reference. The
+//! validation loss is computed every epoch in evaluation mode with positives and negatives
+//! drawn the same way every epoch, so epochs are compared on equal terms; the best model by
+//! validation loss is restored at the end, and the test loss is that model's.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use ndarray::Array2;
+use rand::Rng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::dataset::Split;
+use crate::dataset::build::rng_for;
+use crate::error::{Error, Result};
+use crate::model::features::{FeatureLayout, NeighbourSampler, all_features, features};
+use crate::model::network::{Architecture, Model, RunningStats};
+use crate::model::optim::{Optimizer, ReduceLrOnPlateau};
+use crate::model::store;
+use crate::params::{Params, ValidParams};
+
+const STREAM_TRAIN: u64 = 10;
+const STREAM_EVAL: u64 = 11;
+const STREAM_INIT: u64 = 12;
+
+/// Losses per epoch, with the reference's names.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Losses {
+    /// Mean training loss of each epoch.
+    pub train_loss: Vec<f64>,
+    /// Validation loss of each epoch.
+    pub val_loss: Vec<f64>,
+    /// Test loss of the final (best) model.
+    pub test_loss: Vec<f64>,
+}
+
+/// What an observer hears after each epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// Epoch number, counting from 0 across resumed runs.
+    pub epoch: usize,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Validation loss.
+    pub val_loss: f64,
+    /// Learning rate after the scheduler's step.
+    pub lr: f64,
+    /// Learned diffusion time.
+    pub diffusion_time: f64,
+    /// Whether this epoch is the best so far by validation loss.
+    pub best: bool,
+    /// Seconds the epoch took.
+    pub seconds: f64,
+}
+
+/// Receives training progress.
+pub trait Observer {
+    /// An epoch finished.
+    fn epoch(&mut self, _report: &EpochReport) {}
+    /// `done` of `total` training batches of the current epoch are done.
+    fn batch(&mut self, _done: usize, _total: usize) {}
+}
+
+/// Ignores progress.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
+
+/// A flag that stops training between batches; cheap to clone and share across threads.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag that is not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Ask training to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    /// Whether a stop was asked.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Where to keep checkpoints and whether to continue from one.
+#[derive(Clone, Debug, Default)]
+pub struct FitOptions {
+    /// Folder for `checkpoint.json`, written after every epoch.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Continue from the checkpoint in `checkpoint_dir` (running `epochs` more epochs).
+    pub resume: bool,
+}
+
+/// The outcome of training.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    /// The best model by validation loss.
+    pub model: Model,
+    /// Losses of every epoch, across resumed runs.
+    pub losses: Losses,
+    /// Epochs completed in total.
+    pub epochs: usize,
+    /// Epoch of the best model.
+    pub best_epoch: usize,
+    /// True when training was stopped by [`Cancel`].
+    pub cancelled: bool,
+}
+
+/// Everything needed to continue training exactly where it stopped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Checkpoint {
+    pub params: Params,
+    pub arch: Architecture,
+    pub epochs_done: usize,
+    pub theta: Vec<f32>,
+    pub running: Vec<RunningStats>,
+    pub optimizer: Optimizer,
+    pub scheduler: ReduceLrOnPlateau,
+    pub best_val: f64,
+    pub best_epoch: usize,
+    pub best_theta: Vec<f32>,
+    pub best_running: Vec<RunningStats>,
+    pub losses: Losses,
+}
+
+/// The architecture a dataset and parameters call for.
+pub fn architecture(data: &Dataset, p: &Params) -> Result<Architecture> {
+    let layout = FeatureLayout::new(data, p);
+    if p.inner_product_features && layout.vector_size() == 1 && layout.signal_dim != 1 {
+        return Err(crate::params::ParamsError {
+            field: "inner_product_features",
+            value: "true".into(),
+            fix: format!(
+                "inner products need the signal to be a vector in the frame (S = m, here S = {} and m = {}) \
+                 or a scalar; use local_gauges = true or turn inner_product_features off",
+                layout.signal_dim, layout.n_dirs
+            ),
+        }
+        .into());
+    }
+    Ok(Architecture::new(layout, p))
+}
+
+fn positions(data: &Dataset, rows: &[usize]) -> Vec<f32> {
+    rows.iter().flat_map(|&i| data.anchor.row(i).iter().map(|&v| v as f32).collect::<Vec<_>>()).collect()
+}
+
+/// Anchors, one random-walk step from each, and uniformly random points.
+fn triplets(data: &Dataset, anchors: &[usize], rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let n = data.n_points();
+    let adj = &data.adjacency;
+    let mut rows = anchors.to_vec();
+    for &i in anchors {
+        let (lo, hi) = (adj.indptr[i], adj.indptr[i + 1]);
+        rows.push(adj.indices[rng.random_range(lo..hi)] as usize);
+    }
+    for _ in anchors {
+        rows.push(rng.random_range(0..n));
+    }
+    rows
+}
+
+struct Batches<'a> {
+    data: &'a Dataset,
+    arch: &'a Architecture,
+    frac_sampled_nb: f64,
+}
+
+impl Batches<'_> {
+    /// Features, positions and masked rows of a triplet batch.
+    fn prepare(
+        &self,
+        rows: &[usize],
+        rng: &mut ChaCha8Rng,
+        t: f64,
+        sample: bool,
+    ) -> (crate::model::features::FeatureBatch, Option<Vec<f32>>, Vec<usize>) {
+        let feats = if sample && self.frac_sampled_nb > 0.0 {
+            let mut s = NeighbourSampler { fraction: self.frac_sampled_nb, rng };
+            features(self.data, &self.arch.layout, rows, t, Some(&mut s))
+        } else {
+            features::<ChaCha8Rng>(self.data, &self.arch.layout, rows, t, None)
+        };
+        let pos = self.arch.include_positions.then(|| positions(self.data, rows));
+        let mask: Vec<usize> = rows.iter().enumerate().filter(|(_, i)| self.data.mask[**i]).map(|(r, _)| r).collect();
+        (feats, pos, mask)
+    }
+
+    /// Mean loss over batches of `anchors`, in evaluation mode, with a fixed random stream.
+    fn eval_loss(&self, model: &Model, anchors: &[usize], batch_size: usize, seed: u64, part: u64) -> f64 {
+        if anchors.is_empty() {
+            return f64::NAN;
+        }
+        let mut rng = rng_for(seed, STREAM_EVAL, part);
+        let t = model.diffusion_time();
+        let losses: Vec<f64> = anchors
+            .chunks(batch_size)
+            .map(|chunk| {
+                let rows = triplets(self.data, chunk, &mut rng);
+                let (f, pos, mask) = self.prepare(&rows, &mut rng, t, false);
+                model.eval_loss(&f, pos.as_deref(), &mask)
+            })
+            .collect();
+        losses.iter().sum::<f64>() / losses.len() as f64
+    }
+}
+
+/// Train a MARBLE network on a dataset. Reference: `net.fit`.
+///
+/// The observer hears every epoch; `cancel` is polled between batches. With
+/// `options.checkpoint_dir`, a checkpoint is written after every epoch, and with
+/// `options.resume` training continues from it for `epochs` more epochs.
+pub fn fit(
+    data: &Dataset,
+    p: &ValidParams,
+    options: &FitOptions,
+    observer: &mut dyn Observer,
+    cancel: &Cancel,
+) -> Result<Fitted> {
+    let arch = architecture(data, p)?;
+    let mut state = match (&options.checkpoint_dir, options.resume) {
+        (Some(dir), true) => {
+            let ck = store::read_checkpoint(dir)?;
+            if ck.arch != arch {
+                return Err(Error::IncompatibleModel {
+                    what: "architecture",
+                    model: serde_json::to_string(&ck.arch).unwrap_or_default(),
+                    data: serde_json::to_string(&arch).unwrap_or_default(),
+                });
+            }
+            ck
+        }
+        (None, true) => {
+            return Err(Error::ModelFile {
+                path: PathBuf::from("."),
+                message: "resuming needs the folder that holds checkpoint.json".into(),
+            });
+        }
+        _ => {
+            let seed = rng_for(p.seed, STREAM_INIT, 0).random();
+            let model = Model::new(arch.clone(), seed);
+            Checkpoint {
+                params: (**p).clone(),
+                optimizer: Optimizer::new(p.optimizer, p.lr, p.momentum, model.theta.len()),
+                scheduler: ReduceLrOnPlateau::default(),
+                epochs_done: 0,
+                best_val: f64::INFINITY,
+                best_epoch: 0,
+                best_theta: model.theta.clone(),
+                best_running: model.running.clone(),
+                theta: model.theta,
+                running: model.running,
+                arch: arch.clone(),
+                losses: Losses::default(),
+            }
+        }
+    };
+    let mut model = Model {
+        arch: arch.clone(),
+        theta: std::mem::take(&mut state.theta),
+        running: std::mem::take(&mut state.running),
+    };
+    let batches = Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb };
+    let train = data.indices(Split::Train);
+    let val = data.indices(Split::Val);
+    let test = data.indices(Split::Test);
+    let n_batches = train.len().div_ceil(p.batch_size);
+    let first = state.epochs_done;
+    let mut cancelled = false;
+    for epoch in first..first + p.epochs {
+        let start = Instant::now();
+        let mut rng = rng_for(p.seed, STREAM_TRAIN, epoch as u64);
+        let mut order = train.clone();
+        order.shuffle(&mut rng);
+        let mut total = 0.0;
+        let mut done = 0;
+        for (b, chunk) in order.chunks(p.batch_size).enumerate() {
+            if cancel.is_cancelled() {
+                cancelled = true;
+                break;
+            }
+            let rows = triplets(data, chunk, &mut rng);
+            let (f, pos, mask) = batches.prepare(&rows, &mut rng, model.diffusion_time(), true);
+            let dropout_seed = rng_for(p.seed, STREAM_TRAIN + 1000, (epoch * n_batches + b) as u64).random();
+            let step = model.train_step(&f, pos.as_deref(), &mask, dropout_seed);
+            state.optimizer.step(&mut model.theta, &step.grad);
+            model.clamp_diffusion_time();
+            total += step.loss;
+            done += 1;
+            observer.batch(done, n_batches);
+        }
+        if cancelled {
+            break;
+        }
+        let train_loss = total / done.max(1) as f64;
+        let mut val_loss = batches.eval_loss(&model, &val, p.batch_size, p.seed, 0);
+        if val_loss.is_nan() {
+            val_loss = train_loss; // no validation points: select on the training loss
+        }
+        state.optimizer.lr = state.scheduler.step(train_loss, state.optimizer.lr);
+        let best = val_loss < state.best_val;
+        if best {
+            state.best_val = val_loss;
+            state.best_epoch = epoch;
+            state.best_theta = model.theta.clone();
+            state.best_running = model.running.clone();
+        }
+        state.losses.train_loss.push(train_loss);
+        state.losses.val_loss.push(val_loss);
+        state.epochs_done = epoch + 1;
+        if let Some(dir) = &options.checkpoint_dir {
+            state.theta = model.theta.clone();
+            state.running = model.running.clone();
+            store::write_checkpoint(dir, &state)?;
+        }
+        observer.epoch(&EpochReport {
+            epoch,
+            train_loss,
+            val_loss,
+            lr: state.optimizer.lr,
+            diffusion_time: model.diffusion_time(),
+            best,
+            seconds: start.elapsed().as_secs_f64(),
+        });
+    }
+    // Restore the best model (if any epoch finished) and measure its test loss.
+    if state.epochs_done > 0 && state.best_val.is_finite() {
+        model.theta = state.best_theta.clone();
+        model.running = state.best_running.clone();
+    }
+    if !cancelled {
+        let test_loss = batches.eval_loss(&model, &test, p.batch_size, p.seed, 1);
+        if test_loss.is_finite() {
+            state.losses.test_loss = vec![test_loss];
+        }
+    }
+    Ok(Fitted { model, losses: state.losses, epochs: state.epochs_done, best_epoch: state.best_epoch, cancelled })
+}
+
+impl Model {
+    /// Check that a dataset has the dimensions and frames the model was trained on.
+    pub fn check_compatible(&self, data: &Dataset) -> Result<()> {
+        let l = &self.arch.layout;
+        let checks: [(&'static str, String, String); 4] = [
+            ("embedding dimension", l.embedding_dim.to_string(), data.embedding_dim().to_string()),
+            ("signal dimension", l.signal_dim.to_string(), data.signal_dim().to_string()),
+            ("local_gauges", l.local.to_string(), data.local_gauges().to_string()),
+            ("manifold dimension", l.n_dirs.to_string(), data.manifold_dim().to_string()),
+        ];
+        for (what, model, d) in checks {
+            if model != d {
+                return Err(Error::IncompatibleModel { what, model, data: d });
+            }
+        }
+        if l.diffusion && data.diffusion.is_none() {
+            return Err(Error::IncompatibleModel { what: "diffusion", model: "true".into(), data: "false".into() });
+        }
+        Ok(())
+    }
+
+    /// Embed every point of a dataset (its own or another built the same way) in evaluation
+    /// mode, with full neighbourhoods. Reference: `net.transform`. Returns n x out_channels.
+    pub fn transform(&self, data: &Dataset) -> Result<Array2<f32>> {
+        self.check_compatible(data)?;
+        let feats = all_features(data, &self.arch.layout, self.diffusion_time());
+        let n = data.n_points();
+        let all: Vec<usize> = (0..n).collect();
+        let pos = self.arch.include_positions.then(|| positions(data, &all));
+        let out = self.embed(&feats, pos.as_deref());
+        Ok(Array2::from_shape_vec((n, self.arch.out), out).expect("n x out"))
+    }
+}
+
+/// The folder a checkpoint lives in, for messages.
+pub fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join("checkpoint.json")
+}

@@ -1,0 +1,279 @@
+//! Stages 2-3 end to end: training lowers the loss, fields separate, embeddings compare
+//! across differently embedded manifolds, van der Pol is ordered by mu, and models are
+//! reproducible, saved and resumed.
+
+use marble::dataset::{Condition, Conditions, Dataset, Split};
+use marble::model::{Cancel, FitOptions, Fitted, NoObserver, Observer, fit, store};
+use marble::progress::Silent;
+use marble::{Params, examples};
+use ndarray::{Array1, Array2, Axis};
+use rand::{Rng, SeedableRng};
+
+fn build(c: &Conditions, p: &Params) -> Dataset {
+    Dataset::build(c, &p.clone().check().unwrap(), &Silent).unwrap()
+}
+
+fn train(d: &Dataset, p: &Params) -> Fitted {
+    fit(d, &p.clone().check().unwrap(), &FitOptions::default(), &mut NoObserver, &Cancel::new()).unwrap()
+}
+
+/// Accuracy of a k-nearest-neighbour vote of `labels`, fitted on the training split and
+/// evaluated on the held-out (validation and test) points.
+fn knn_accuracy(z: &Array2<f32>, d: &Dataset, labels: &[usize], k: usize) -> f64 {
+    let train = d.indices(Split::Train);
+    let held: Vec<usize> = (0..d.n_points()).filter(|&i| d.split[i] != Split::Train).collect();
+    let n_labels = labels.iter().max().unwrap() + 1;
+    let correct = held
+        .iter()
+        .filter(|&&i| {
+            let mut dist: Vec<(f32, usize)> =
+                train.iter().map(|&j| ((&z.row(i) - &z.row(j)).mapv(|v| v * v).sum(), labels[j])).collect();
+            dist.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut votes = vec![0; n_labels];
+            for &(_, l) in &dist[..k] {
+                votes[l] += 1;
+            }
+            let best = (0..n_labels).max_by_key(|&l| votes[l]).unwrap();
+            best == labels[i]
+        })
+        .count();
+    correct as f64 / held.len() as f64
+}
+
+fn condition_means(z: &Array2<f32>, d: &Dataset) -> Vec<Array1<f64>> {
+    (0..d.n_conditions())
+        .map(|c| z.slice(ndarray::s![d.offsets[c]..d.offsets[c + 1], ..]).mapv(f64::from).mean_axis(Axis(0)).unwrap())
+        .collect()
+}
+
+fn dist(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
+    (a - b).mapv(|v| v * v).sum().sqrt()
+}
+
+#[test]
+fn training_lowers_the_loss() {
+    let c = examples::planar_fields(&examples::PLANAR_FIELDS, 256, 0);
+    let p = Params { epochs: 15, ..Params::default() };
+    let f = train(&build(&c, &p), &p);
+    let first = f.losses.train_loss[0];
+    let last = *f.losses.train_loss.last().unwrap();
+    assert!(last < first - 0.05, "train loss {first} -> {last}");
+    assert!(f.losses.val_loss.iter().copied().fold(f64::INFINITY, f64::min) < f.losses.val_loss[0]);
+    assert_eq!(f.losses.train_loss.len(), 15);
+    assert_eq!(f.losses.test_loss.len(), 1);
+}
+
+#[test]
+fn four_planar_fields_separate_in_the_default_mode() {
+    let c = examples::planar_fields(&examples::PLANAR_FIELDS, 512, 0);
+    // Five latent dimensions: in three, vortex and saddle (whose flow values have the same
+    // distribution and differ only in their derivatives) overlap; see the closing note.
+    let p = Params { out_channels: 5, ..Params::default() };
+    let d = build(&c, &p);
+    let f = train(&d, &p);
+    let z = f.model.transform(&d).unwrap();
+    let acc = knn_accuracy(&z, &d, &d.condition, 10);
+    assert!(acc >= 0.9, "kNN accuracy {acc}");
+}
+
+#[test]
+fn inner_product_mode_separates_flow_types() {
+    let c = examples::planar_fields(&examples::PLANAR_FIELDS, 512, 0);
+    // Flow types differ in their derivatives; the signal itself (include_self) only adds
+    // position-dependent spread, with identical distributions for vortex and saddle.
+    let p = Params { inner_product_features: true, include_self: false, ..Params::default() };
+    let d = build(&c, &p);
+    let f = train(&d, &p);
+    let z = f.model.transform(&d).unwrap();
+    // The two uniform flows are rotations of each other and may coincide: merge them.
+    let types: Vec<usize> = d.condition.iter().map(|&c| if c == 1 { 0 } else { c }).collect();
+    let acc = knn_accuracy(&z, &d, &types, 10);
+    assert!(acc >= 0.9, "kNN accuracy over flow types {acc}");
+}
+
+/// `field` drawn on the plane spanned by orthonormal u, v in R^3 (n random points).
+fn on_plane(field: examples::Field, u: [f64; 3], v: [f64; 3], n: usize, seed: u64) -> Condition {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut x = Array2::zeros((n, 3));
+    let mut f = Array2::zeros((n, 3));
+    for i in 0..n {
+        let (a, b) = (rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0));
+        let w = field.at(a, b);
+        for k in 0..3 {
+            x[[i, k]] = a * u[k] + b * v[k];
+            f[[i, k]] = w[0] * u[k] + w[1] * v[k];
+        }
+    }
+    Condition::new(x, f)
+}
+
+fn orthonormal(u: [f64; 3], v: [f64; 3]) -> ([f64; 3], [f64; 3]) {
+    let nu = u.iter().map(|a| a * a).sum::<f64>().sqrt();
+    let u = u.map(|a| a / nu);
+    let dot: f64 = (0..3).map(|k| u[k] * v[k]).sum();
+    let v: [f64; 3] = std::array::from_fn(|k| v[k] - dot * u[k]);
+    let nv = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+    (u, v.map(|a| a / nv))
+}
+
+#[test]
+fn inner_products_compare_dynamics_across_embeddings() {
+    use examples::Field::{Saddle, Vortex};
+    let (u1, v1) = orthonormal([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]);
+    let (u2, v2) = orthonormal([0.0, 0.6, 0.8], [1.0, 0.3, -0.2]);
+    let (u3, v3) = orthonormal([0.7, -0.7, 0.1], [0.2, 0.3, 0.9]);
+    let c = Conditions::new(vec![
+        on_plane(Vortex, u1, v1, 600, 1),
+        on_plane(Vortex, u2, v2, 600, 2),
+        on_plane(Saddle, u3, v3, 600, 3),
+    ])
+    .unwrap();
+    // As for flow types on the plane: compare dynamics through their derivatives.
+    let p = Params { local_gauges: true, inner_product_features: true, include_self: false, ..Params::default() };
+    let d = build(&c, &p);
+    assert!(d.local_gauges());
+    assert_eq!(d.manifold_dim(), 2);
+    let f = train(&d, &p);
+    let z = f.model.transform(&d).unwrap();
+    let m = condition_means(&z, &d);
+    let (vv, v1s, v2s) = (dist(&m[0], &m[1]), dist(&m[0], &m[2]), dist(&m[1], &m[2]));
+    assert!(vv < v1s && vv < v2s, "vortex-vortex {vv}, vortex-saddle {v1s} {v2s}");
+}
+
+/// Classical MDS to one dimension: the leading eigenvector of the double-centred squared
+/// distances, scaled by the square root of its eigenvalue.
+fn mds_1d(dist: &Array2<f64>) -> Vec<f64> {
+    let n = dist.nrows();
+    let d2 = dist.mapv(|v| v * v);
+    let j = Array2::<f64>::eye(n) - Array2::<f64>::from_elem((n, n), 1.0 / n as f64);
+    let b = j.dot(&d2).dot(&j) * -0.5;
+    // Power iteration (b is symmetric positive semi-definite up to rounding).
+    let mut v = Array1::from_iter((0..n).map(|i| 1.0 + i as f64));
+    for _ in 0..1000 {
+        let w = b.dot(&v);
+        let norm = w.dot(&w).sqrt();
+        v = w / norm;
+    }
+    v.to_vec()
+}
+
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let rank = |x: &[f64]| {
+        let mut idx: Vec<usize> = (0..x.len()).collect();
+        idx.sort_by(|&i, &j| x[i].total_cmp(&x[j]));
+        let mut r = vec![0.0; x.len()];
+        for (k, &i) in idx.iter().enumerate() {
+            r[i] = k as f64;
+        }
+        r
+    };
+    let (ra, rb) = (rank(a), rank(b));
+    let n = a.len() as f64;
+    let d2: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - y).powi(2)).sum();
+    1.0 - 6.0 * d2 / (n * (n * n - 1.0))
+}
+
+#[test]
+fn van_der_pol_conditions_are_ordered_by_mu() {
+    let sweep = examples::VanDerPol::default();
+    let c = sweep.conditions(0);
+    // The reference's van der Pol notebook: 50 epochs, 5 latent dimensions, no diffusion.
+    let p = Params { epochs: 50, out_channels: 5, diffusion: false, ..Params::default() };
+    let d = build(&c, &p);
+    let f = train(&d, &p);
+    let z = f.model.transform(&d).unwrap();
+    let m = condition_means(&z, &d);
+    let n = m.len();
+    let dm = Array2::from_shape_fn((n, n), |(i, j)| dist(&m[i], &m[j]));
+    let coord = mds_1d(&dm);
+    let rho = spearman(&coord, &sweep.mus).abs();
+    assert!(rho >= 0.9, "Spearman {rho}; MDS coordinate {coord:?}");
+}
+
+fn small() -> (Conditions, Params) {
+    (examples::planar_fields(&examples::PLANAR_FIELDS, 150, 4), Params { epochs: 5, ..Params::default() })
+}
+
+#[test]
+fn same_seed_same_embedding_and_save_load_round_trip() {
+    let (c, p) = small();
+    let d = build(&c, &p);
+    let a = train(&d, &p);
+    let b = train(&d, &p);
+    let za = a.model.transform(&d).unwrap();
+    assert_eq!(za, b.model.transform(&d).unwrap());
+    assert_eq!(a.losses, b.losses);
+    let other = train(&d, &Params { seed: 7, ..p.clone() });
+    assert_ne!(za, other.model.transform(&d).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    store::save(dir.path(), &a.model, &p, &a.losses).unwrap();
+    let (loaded, lp) = store::load(dir.path()).unwrap();
+    assert_eq!(lp, p);
+    assert_eq!(loaded, a.model);
+    assert_eq!(loaded.transform(&d).unwrap(), za);
+    assert_eq!(store::read_losses(dir.path()).unwrap(), a.losses);
+    // A damaged weights file is an error that names it, not a panic.
+    std::fs::write(dir.path().join("model.npz"), b"not an archive").unwrap();
+    let e = store::load(dir.path()).unwrap_err().to_string();
+    assert!(e.contains("model.npz"), "{e}");
+}
+
+#[test]
+fn resuming_continues_the_epoch_count_exactly() {
+    let (c, p) = small();
+    let d = build(&c, &p);
+    let straight = train(&d, &p);
+    let dir = tempfile::tempdir().unwrap();
+    let opts = FitOptions { checkpoint_dir: Some(dir.path().to_path_buf()), resume: false };
+    let first =
+        fit(&d, &Params { epochs: 3, ..p.clone() }.check().unwrap(), &opts, &mut NoObserver, &Cancel::new()).unwrap();
+    assert_eq!(first.epochs, 3);
+    let opts = FitOptions { resume: true, ..opts };
+    let resumed =
+        fit(&d, &Params { epochs: 2, ..p.clone() }.check().unwrap(), &opts, &mut NoObserver, &Cancel::new()).unwrap();
+    assert_eq!(resumed.epochs, 5);
+    assert_eq!(resumed.losses.train_loss, straight.losses.train_loss);
+    assert_eq!(resumed.losses.val_loss, straight.losses.val_loss);
+    assert_eq!(resumed.model, straight.model);
+    // Resuming against a different architecture is refused.
+    let e = fit(&d, &Params { out_channels: 4, ..p.clone() }.check().unwrap(), &opts, &mut NoObserver, &Cancel::new())
+        .unwrap_err();
+    assert_eq!(e.code(), "incompatible_model");
+}
+
+struct StopAfter(usize, Cancel, Vec<usize>);
+
+impl Observer for StopAfter {
+    fn epoch(&mut self, r: &marble::model::EpochReport) {
+        self.2.push(r.epoch);
+        if self.2.len() == self.0 {
+            self.1.cancel();
+        }
+    }
+}
+
+#[test]
+fn cancel_stops_between_batches_and_keeps_the_best_model() {
+    let (c, p) = small();
+    let d = build(&c, &p);
+    let cancel = Cancel::new();
+    let mut obs = StopAfter(2, cancel.clone(), Vec::new());
+    let f = fit(&d, &p.clone().check().unwrap(), &FitOptions::default(), &mut obs, &cancel).unwrap();
+    assert!(f.cancelled);
+    assert_eq!(obs.2, vec![0, 1]);
+    assert_eq!(f.epochs, 2);
+    assert_eq!(f.model.transform(&d).unwrap().dim(), (600, 3));
+}
+
+#[test]
+fn transform_embeds_new_data_and_rejects_other_dimensions() {
+    let (c, p) = small();
+    let d = build(&c, &p);
+    let f = train(&d, &p);
+    let fresh = build(&examples::planar_fields(&examples::PLANAR_FIELDS, 120, 99), &p);
+    assert_eq!(f.model.transform(&fresh).unwrap().dim(), (480, 3));
+    let other = build(&examples::parabola_fields(&examples::PLANAR_FIELDS, 120, 0.05, 0), &p);
+    let e = f.model.transform(&other).unwrap_err();
+    assert_eq!(e.code(), "incompatible_model");
+    assert!(e.to_string().contains("embedding dimension"), "{e}");
+}
