@@ -277,3 +277,149 @@ fn transform_embeds_new_data_and_rejects_other_dimensions() {
     assert_eq!(e.code(), "incompatible_model");
     assert!(e.to_string().contains("embedding dimension"), "{e}");
 }
+
+use marble::model::features::{FeatureLayout, NeighbourSampler, all_features, features};
+
+/// The batch computation (order-hop neighbourhoods only) agrees with applying the full
+/// operators to the whole dataset, in scalar, vector and local-frame modes, and dF/dt is
+/// the derivative of the features in the diffusion time.
+#[test]
+fn batch_features_equal_the_full_operators() {
+    let cases: Vec<(Conditions, Params)> = vec![
+        (examples::planar_fields(&examples::PLANAR_FIELDS, 200, 1), Params { diffusion: false, ..Params::default() }),
+        (
+            examples::surface_fields(examples::Surface::ParaboloidR3, 300, 2),
+            Params { local_gauges: true, diffusion: false, ..Params::default() },
+        ),
+    ];
+    for (c, p) in cases {
+        let d = build(&c, &p);
+        let layout = FeatureLayout::new(&d, &p);
+        let all = all_features(&d, &layout, 0.0);
+        // Order 0 and 1 from the dataset's operators, on every point.
+        let (x, k1) = if d.local_gauges() {
+            let m = d.manifold_dim();
+            let mut x = Array2::zeros((d.n_points(), m));
+            for i in 0..d.n_points() {
+                let mut row = vec![0.0; m];
+                d.frames.project(i, d.vector.row(i).as_slice().unwrap(), &mut row);
+                x.row_mut(i).assign(&Array1::from(row));
+            }
+            let k1 = d.gradient.apply_transported(&d.adjacency, d.connections.as_ref().unwrap(), x.view());
+            (x, k1)
+        } else {
+            let x = d.vector.clone();
+            // Vector mode orders columns (direction, component); scalar apply gives (component, direction).
+            let k = d.gradient.apply(&d.adjacency, x.view());
+            let m = d.manifold_dim();
+            let k1 = Array2::from_shape_fn(k.dim(), |(i, col)| {
+                let (a, b) = (col / m, col % m);
+                k[[i, b * m + a]]
+            });
+            (x, k1)
+        };
+        let w0 = x.ncols();
+        for i in 0..d.n_points() {
+            for c in 0..w0 {
+                assert!((all.values[i * all.width + c] - x[[i, c]]).abs() < 1e-12);
+            }
+            for c in 0..k1.ncols() {
+                assert!((all.values[i * all.width + w0 + c] - k1[[i, c]]).abs() < 1e-12, "point {i} column {c}");
+            }
+        }
+        // Any batch gives the same rows as the whole.
+        let targets = [5usize, 77, 5, d.n_points() - 1];
+        let b = features::<rand_chacha::ChaCha8Rng>(&d, &layout, &targets, 0.0, None);
+        for (r, &i) in targets.iter().enumerate() {
+            assert_eq!(&b.values[r * b.width..(r + 1) * b.width], &all.values[i * all.width..(i + 1) * all.width]);
+        }
+        // Sampling half of the neighbours changes the derivatives, not the signal.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let sampled =
+            features(&d, &layout, &targets, 0.0, Some(&mut NeighbourSampler { fraction: 0.5, rng: &mut rng }));
+        assert_eq!(&sampled.values[..w0], &b.values[..w0]);
+        assert_ne!(sampled.values, b.values);
+    }
+}
+
+#[test]
+fn feature_time_derivative_matches_finite_differences() {
+    for local in [false, true] {
+        let c = if local {
+            examples::surface_fields(examples::Surface::ParaboloidR3, 300, 3)
+        } else {
+            examples::planar_fields(&examples::PLANAR_FIELDS, 200, 3)
+        };
+        let p = Params { local_gauges: local, vec_norm: true, diffusion_tolerance: 1e-10, ..Params::default() };
+        let d = build(&c, &p);
+        let layout = FeatureLayout::new(&d, &p);
+        let targets: Vec<usize> = (0..d.n_points()).step_by(37).collect();
+        let at = |t: f64| features::<rand_chacha::ChaCha8Rng>(&d, &layout, &targets, t, None);
+        let (t, h) = (0.7, 1e-5);
+        let f = at(t);
+        let (up, down) = (at(t + h), at(t - h));
+        for k in 0..f.values.len() {
+            let fd = (up.values[k] - down.values[k]) / (2.0 * h);
+            assert!((fd - f.dt[k]).abs() < 1e-5 * (1.0 + fd.abs()), "local {local}, entry {k}: {} vs {fd}", f.dt[k]);
+        }
+        // At t = 0 diffusion is the identity (up to the diffusion tolerance; without vec_norm,
+        // which would blow the rounding noise of zero derivatives up to unit length).
+        let plain = FeatureLayout { vec_norm: false, ..layout.clone() };
+        let f0 = features::<rand_chacha::ChaCha8Rng>(&d, &plain, &targets, 0.0, None);
+        let raw = features::<rand_chacha::ChaCha8Rng>(
+            &d,
+            &FeatureLayout { diffusion: false, ..plain.clone() },
+            &targets,
+            0.0,
+            None,
+        );
+        for (a, b) in f0.values.iter().zip(&raw.values) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+    }
+}
+
+/// Every network parameter reaches the model: changing it changes the embedding, and the
+/// shape-defining ones change the shapes as documented.
+#[test]
+fn every_network_parameter_is_used() {
+    let c = examples::planar_fields(&examples::PLANAR_FIELDS, 100, 5);
+    let base = Params { epochs: 2, ..Params::default() };
+    let d = build(&c, &base);
+    let z0 = train(&d, &base).model.transform(&d).unwrap();
+    let variants: Vec<(&str, Params)> = vec![
+        ("order", Params { order: 1, ..base.clone() }),
+        ("include_self", Params { include_self: false, ..base.clone() }),
+        ("include_positions", Params { include_positions: true, ..base.clone() }),
+        ("inner_product_features", Params { inner_product_features: true, ..base.clone() }),
+        ("vec_norm", Params { vec_norm: true, ..base.clone() }),
+        ("emb_norm", Params { emb_norm: true, ..base.clone() }),
+        ("frac_sampled_nb", Params { frac_sampled_nb: 0.5, ..base.clone() }),
+        ("hidden_channels", Params { hidden_channels: vec![16, 8], ..base.clone() }),
+        ("dropout", Params { dropout: 0.3, ..base.clone() }),
+        ("batch_norm", Params { batch_norm: false, ..base.clone() }),
+        ("bias", Params { bias: false, ..base.clone() }),
+        ("batch_size", Params { batch_size: 17, ..base.clone() }),
+        ("lr", Params { lr: 0.05, ..base.clone() }),
+        ("momentum", Params { momentum: 0.0, ..base.clone() }),
+        ("optimizer", Params { optimizer: marble::params::Optimizer::Adam, ..base.clone() }),
+        ("diffusion", Params { diffusion: false, ..base.clone() }),
+        ("seed", Params { seed: 3, ..base.clone() }),
+    ];
+    for (name, p) in variants {
+        let dv = build(&c, &p);
+        let f = train(&dv, &p);
+        let z = f.model.transform(&dv).unwrap();
+        assert_eq!(z.dim(), (400, 3), "{name}");
+        assert_ne!(z, z0, "{name} made no difference");
+        if name == "emb_norm" {
+            for row in z.rows() {
+                assert!((row.dot(&row) - 1.0).abs() < 1e-4);
+            }
+        }
+    }
+    let p = Params { out_channels: 7, ..base.clone() };
+    assert_eq!(train(&d, &p).model.transform(&d).unwrap().ncols(), 7);
+    let p = Params { epochs: 3, ..base.clone() };
+    assert_eq!(train(&d, &p).losses.train_loss.len(), 3);
+}

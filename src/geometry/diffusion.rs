@@ -121,6 +121,32 @@ impl ExpSum {
         out
     }
 
+    /// The decay factors e^{-t theta_r} (and the remainder's) at time t, to evaluate many
+    /// rows with [`ExpSum::row_at`] without recomputing exponentials.
+    pub fn at_time(&self, t: f64) -> Decay {
+        Decay {
+            t,
+            factors: self.rates.iter().map(|r| (-t * r).exp()).collect(),
+            rest: self.rest.as_ref().map_or(0.0, |(_, r)| (-t * r).exp()),
+        }
+    }
+
+    /// f(t) and df/dt at row i, with the decay factors of [`ExpSum::at_time`].
+    pub fn row_at(&self, i: usize, decay: &Decay) -> (f64, f64) {
+        let (mut f, mut df) = (0.0, 0.0);
+        for ((w, r), e) in self.weights.row(i).iter().zip(&self.rates).zip(&decay.factors) {
+            let v = w * e;
+            f += v;
+            df -= r * v;
+        }
+        if let Some((rest, rate)) = &self.rest {
+            let v = rest[i] * decay.rest;
+            f += v;
+            df -= rate * v;
+        }
+        (f, df)
+    }
+
     /// f(t) and df/dt at row i.
     pub fn eval_row(&self, i: usize, t: f64) -> (f64, f64) {
         let (mut f, mut df) = (0.0, 0.0);
@@ -136,6 +162,17 @@ impl ExpSum {
         }
         (f, df)
     }
+}
+
+/// Decay factors of an [`ExpSum`] at one time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decay {
+    /// The time.
+    pub t: f64,
+    /// e^{-t theta_r}.
+    pub factors: Vec<f64>,
+    /// e^{-t theta_rest}.
+    pub rest: f64,
 }
 
 /// Largest diffusion time for which [`krylov_expsum`] guarantees its tolerance.

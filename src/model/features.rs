@@ -24,6 +24,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
+use crate::geometry::diffusion::Decay;
 
 /// How a dataset's signal turns into features; fixed at model creation, checked on reuse.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,8 +193,23 @@ fn normalise_rows(v: &mut [f64], dv: &mut [f64], w: usize) {
     }
 }
 
+/// Decay factors of every condition's exponential sums at time t (computed once per batch).
+fn decays(data: &Dataset, layout: &FeatureLayout, t: f64) -> Vec<Vec<Decay>> {
+    match data.diffusion.as_ref().filter(|_| layout.diffusion) {
+        Some(diff) => diff.parts.iter().map(|parts| parts.iter().map(|e| e.at_time(t)).collect()).collect(),
+        None => Vec::new(),
+    }
+}
+
 /// The (diffused) signal at point i and its t-derivative, in the layout's signal width.
-fn signal_at(data: &Dataset, layout: &FeatureLayout, i: usize, t: f64, out: &mut [f64], dout: &mut [f64]) {
+fn signal_at(
+    data: &Dataset,
+    layout: &FeatureLayout,
+    i: usize,
+    decay: &[Vec<Decay>],
+    out: &mut [f64],
+    dout: &mut [f64],
+) {
     let w = layout.signal_width();
     let diffusion = data.diffusion.as_ref().filter(|_| layout.diffusion);
     match diffusion {
@@ -214,9 +230,9 @@ fn signal_at(data: &Dataset, layout: &FeatureLayout, i: usize, t: f64, out: &mut
                 // Direction from the connection diffusion, length from the scalar one.
                 let (mut v, mut dv) = (vec![0.0; w], vec![0.0; w]);
                 for b in 0..w {
-                    (v[b], dv[b]) = diff.parts[c][0].eval_row(row * w + b, t);
+                    (v[b], dv[b]) = diff.parts[c][0].row_at(row * w + b, &decay[c][0]);
                 }
-                let (mag, dmag) = diff.parts[c][1].eval_row(row, t);
+                let (mag, dmag) = diff.parts[c][1].row_at(row, &decay[c][1]);
                 let (mag, dmag) = (mag / s, dmag / s);
                 let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
                 if norm == 0.0 {
@@ -230,7 +246,7 @@ fn signal_at(data: &Dataset, layout: &FeatureLayout, i: usize, t: f64, out: &mut
                 }
             } else {
                 for ch in 0..w {
-                    let (f, df) = diff.parts[c][ch].eval_row(row, t);
+                    let (f, df) = diff.parts[c][ch].row_at(row, &decay[c][ch]);
                     out[ch] = f / s;
                     dout[ch] = df / s;
                 }
@@ -254,10 +270,11 @@ pub fn features<R: Rng>(
     let sw = layout.signal_width();
     let m = layout.n_dirs;
     // Order 0 at every local point.
+    let decay = decays(data, layout, t);
     let mut cur = vec![0.0; n_local * sw];
     let mut dcur = vec![0.0; n_local * sw];
     for (l, &i) in hood.points.iter().enumerate() {
-        signal_at(data, layout, i, t, &mut cur[l * sw..(l + 1) * sw], &mut dcur[l * sw..(l + 1) * sw]);
+        signal_at(data, layout, i, &decay, &mut cur[l * sw..(l + 1) * sw], &mut dcur[l * sw..(l + 1) * sw]);
     }
     if layout.vec_norm {
         normalise_rows(&mut cur, &mut dcur, sw);
