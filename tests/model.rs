@@ -423,3 +423,29 @@ fn every_network_parameter_is_used() {
     let p = Params { epochs: 3, ..base.clone() };
     assert_eq!(train(&d, &p).losses.train_loss.len(), 3);
 }
+
+/// Masked points are pulled together: their spread in latent space shrinks compared with
+/// the same training without the mask.
+#[test]
+fn the_mask_term_pulls_masked_points_together() {
+    let mut conds = examples::planar_fields(&examples::PLANAR_FIELDS, 200, 6).into_vec();
+    // Mask points of two different conditions that should otherwise embed apart.
+    let mask = Array1::from_iter((0..200).map(|i| i % 4 == 0));
+    conds[0].mask = Some(mask.clone());
+    conds[2].mask = Some(mask);
+    let masked = Conditions::new(conds.clone()).unwrap();
+    let plain = Conditions::new(conds.into_iter().map(|c| Condition { mask: None, ..c }).collect()).unwrap();
+    let p = Params { epochs: 20, ..Params::default() };
+    let spread = |c: &Conditions| {
+        let d = build(c, &p);
+        let z = train(&d, &p).model.transform(&d).unwrap();
+        let rows: Vec<usize> = (0..d.n_points())
+            .filter(|&i| (d.condition[i] == 0 || d.condition[i] == 2) && d.sample_index[i].is_multiple_of(4))
+            .collect();
+        let zm = z.select(Axis(0), &rows).mapv(f64::from);
+        let mean = zm.mean_axis(Axis(0)).unwrap();
+        zm.rows().into_iter().map(|r| dist(&r.to_owned(), &mean)).sum::<f64>() / rows.len() as f64
+    };
+    let (with, without) = (spread(&masked), spread(&plain));
+    assert!(with < 0.5 * without, "masked spread {with} vs unmasked {without}");
+}

@@ -147,7 +147,7 @@ impl std::fmt::Display for Summary {
             Some(DiffusionMethod::Spectral) => ("eigenpairs", "residual"),
             None => ("(diffusion off)", ""),
         };
-        writeln!(f, "  cond   input  sampled    edges  degree  {what:>10}  {check:>8}")?;
+        writeln!(f, "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}")?;
         for (c, s) in self.conditions.iter().enumerate() {
             let check = match self.diffusion {
                 Some(DiffusionMethod::Krylov) => format!("{:.1e}", s.diffusion_error),
@@ -156,8 +156,8 @@ impl std::fmt::Display for Summary {
             };
             writeln!(
                 f,
-                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {check:>8}",
-                s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.diffusion_terms
+                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}",
+                s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.components, s.diffusion_terms
             )?;
         }
         let total: f64 = self.timings.iter().map(|t| t.seconds).sum();

@@ -376,8 +376,10 @@ impl Model {
 }
 
 /// -mean log sigmoid(z . z_pos) - mean log sigmoid(-z . z_neg), plus
-/// sigmoid(sum_masked |z_i - mean_masked z|) - 1/2 when masked rows are present.
-/// Reference: `loss_fun`.
+/// sigmoid(mean_masked |z_i - mean_masked z|) - 1/2 when masked rows are present.
+/// Reference: `loss_fun`, which sums the distances instead of averaging them: with more
+/// than a handful of masked points in a batch that sum saturates the sigmoid and its
+/// gradient vanishes, so masked points were not pulled together in practice.
 fn contrastive_loss<Tp: Tape<f32, Device> + Merge<NoneTape>>(
     z: T2<Tp>,
     mask_rows: &[usize],
@@ -390,7 +392,7 @@ fn contrastive_loss<Tp: Tape<f32, Device> + Merge<NoneTape>>(
         let idx = dev.tensor_from_vec(mask_rows.to_vec(), (km,));
         let zm: T2<Tp> = z.retaped::<Tp>().gather(idx);
         let mean = zm.retaped::<Tp>().mean::<(usize,), Axis<0>>().broadcast_like::<(usize, usize), Axis<0>>(&(km, out));
-        let spread = ((zm - mean).square().sum::<(usize,), Axis<1>>() + 1e-12).sqrt().sum::<(), _>();
+        let spread = ((zm - mean).square().sum::<(usize,), Axis<1>>() + 1e-12).sqrt().mean::<(), _>();
         spread.sigmoid() - 0.5
     });
     let anchors = z.retaped::<Tp>().slice((0..b, ..));

@@ -8,7 +8,7 @@
 //! drawn the same way every epoch, so epochs are compared on equal terms; the best model by
 //! validation loss is restored at the end, and the test loss is that model's.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -383,9 +383,4 @@ impl Model {
         let out = self.embed(&feats, pos.as_deref());
         Ok(Array2::from_shape_vec((n, self.arch.out), out).expect("n x out"))
     }
-}
-
-/// The folder a checkpoint lives in, for messages.
-pub fn checkpoint_path(dir: &Path) -> PathBuf {
-    dir.join("checkpoint.json")
 }
