@@ -10,7 +10,7 @@ use marble::geometry::spectrum::{self, lowest_eigenpairs};
 use marble::params::{DiffusionMethod, GraphType};
 use marble::progress::Silent;
 use marble::{Params, examples};
-use ndarray::{Array1, Array2, array};
+use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -465,5 +465,4 @@ fn sampling_keeps_sorted_indices_and_the_labels_follow() {
         assert_eq!(d.vector.row(i), input.vector.row(row));
     }
     assert_eq!(d.summary.conditions[0].points_sampled, d.n_points());
-    let _ = array![[0.0]];
 }

@@ -20,7 +20,7 @@ use crate::dataset::input::Conditions;
 use crate::dataset::sampling::farthest_point_sampling;
 use crate::error::{Error, Result};
 use crate::geometry::connection::{Connections, compute_connections};
-use crate::geometry::diffusion::{self, ExpSum, krylov_expsum, spectral_expsum};
+use crate::geometry::diffusion::{self, Decay, ExpSum, krylov_expsum, spectral_expsum};
 use crate::geometry::frames::{Frames, explained_variance_curve, fit_local_frames, manifold_dimension};
 use crate::geometry::gradient::GradientOperator;
 use crate::geometry::laplacian;
@@ -176,8 +176,6 @@ impl std::fmt::Display for Summary {
 /// The output of stage 1: stacked, sampled points with their graph and geometry.
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// Parameters the dataset was built with.
-    pub params: ValidParams,
     /// Sampled anchors of all conditions, stacked (n x D).
     pub anchor: Array2<f64>,
     /// Signal at each anchor (n x S), in ambient coordinates.
@@ -218,8 +216,9 @@ struct Sampled {
     adjacency: CsrMatrix,
 }
 
-fn degree_range(a: &CsrMatrix) -> (usize, usize) {
-    (0..a.n_rows).map(|i| a.indptr[i + 1] - a.indptr[i]).fold((usize::MAX, 0), |(lo, hi), d| (lo.min(d), hi.max(d)))
+/// Fewest and most neighbours over rows `rows`.
+fn degree_range(a: &CsrMatrix, rows: std::ops::Range<usize>) -> (usize, usize) {
+    rows.map(|i| a.indptr[i + 1] - a.indptr[i]).fold((usize::MAX, 0), |(lo, hi), d| (lo.min(d), hi.max(d)))
 }
 
 impl Dataset {
@@ -422,8 +421,8 @@ impl Dataset {
 
         let cond_summaries = (0..conds.len())
             .map(|c| {
-                let sub = adjacency.diagonal_block(offsets[c], offsets[c + 1]);
-                let (lo, hi) = degree_range(&sub);
+                let rows = offsets[c]..offsets[c + 1];
+                let (lo, hi) = degree_range(&adjacency, rows.clone());
                 let parts = diffusion.as_ref().map_or(&[][..], |d| &d.parts[c][..]);
                 let terms = parts.iter().map(ExpSum::len).max().unwrap_or(0);
                 let error = parts.iter().map(|e| e.error_estimate).fold(0.0, f64::max);
@@ -431,7 +430,7 @@ impl Dataset {
                 ConditionSummary {
                     points_in: conds[c].len(),
                     points_sampled: offsets[c + 1] - offsets[c],
-                    edges: sub.nnz() / 2,
+                    edges: (adjacency.indptr[rows.end] - adjacency.indptr[rows.start]) / 2,
                     degree_min: lo,
                     degree_max: hi,
                     components: 1,
@@ -462,7 +461,6 @@ impl Dataset {
             notes,
         };
         Ok(Dataset {
-            params: p.clone(),
             anchor,
             vector,
             label,
@@ -578,35 +576,63 @@ pub struct SignalDiffusion {
 }
 
 impl SignalDiffusion {
-    /// The diffused signal at time t: n x S (global) or n x m in local coordinates (local).
-    pub fn at(&self, t: f64) -> Array2<f64> {
-        let n = *self.offsets.last().expect("at least one condition");
-        let width = if self.local {
+    /// Components per point of the diffused signal: S (global) or m (local coordinates).
+    pub fn width(&self) -> usize {
+        if self.local {
             self.parts[0][0].weights.nrows() / (self.offsets[1] - self.offsets[0])
         } else {
             self.parts[0].len()
-        };
-        let mut out = Array2::zeros((n, width));
-        for (c, parts) in self.parts.iter().enumerate() {
-            let (lo, hi) = (self.offsets[c], self.offsets[c + 1]);
-            if self.local {
-                let v = parts[0].eval(t);
-                let mag = parts[1].eval(t);
-                for i in lo..hi {
-                    let row = &v.as_slice().expect("contiguous")[(i - lo) * width..(i - lo + 1) * width];
-                    let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
-                    let scale = if norm > 0.0 { mag[i - lo] / (self.sqrt_degree[i] * norm) } else { 0.0 };
-                    for k in 0..width {
-                        out[[i, k]] = row[k] * scale;
-                    }
-                }
-            } else {
-                for (s, part) in parts.iter().enumerate() {
-                    let v = part.eval(t);
-                    for i in lo..hi {
-                        out[[i, s]] = v[i - lo] / self.sqrt_degree[i];
-                    }
-                }
+        }
+    }
+
+    /// Decay factors of every exponential sum at time t, for [`SignalDiffusion::point`].
+    pub fn decays(&self, t: f64) -> Vec<Vec<Decay>> {
+        self.parts.iter().map(|parts| parts.iter().map(|e| e.at_time(t)).collect()).collect()
+    }
+
+    /// The diffused signal at point i and its derivative in t, written to `out` and `dout`
+    /// (each [`SignalDiffusion::width`] long).
+    pub fn point(&self, condition: usize, i: usize, decay: &[Vec<Decay>], out: &mut [f64], dout: &mut [f64]) {
+        let (c, row, s) = (condition, i - self.offsets[condition], self.sqrt_degree[i]);
+        let w = out.len();
+        if !self.local {
+            for ch in 0..w {
+                let (f, df) = self.parts[c][ch].row_at(row, &decay[c][ch]);
+                out[ch] = f / s;
+                dout[ch] = df / s;
+            }
+            return;
+        }
+        // Direction from the connection diffusion, length from the scalar one.
+        let (mut v, mut dv) = (vec![0.0; w], vec![0.0; w]);
+        for b in 0..w {
+            (v[b], dv[b]) = self.parts[c][0].row_at(row * w + b, &decay[c][0]);
+        }
+        let (mag, dmag) = self.parts[c][1].row_at(row, &decay[c][1]);
+        let (mag, dmag) = (mag / s, dmag / s);
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm == 0.0 {
+            out.iter_mut().chain(dout.iter_mut()).for_each(|x| *x = 0.0);
+            return;
+        }
+        let vdv: f64 = v.iter().zip(&dv).map(|(a, b)| a * b).sum();
+        for b in 0..w {
+            out[b] = v[b] * mag / norm;
+            dout[b] = dv[b] * mag / norm + v[b] * (dmag / norm - mag * vdv / norm.powi(3));
+        }
+    }
+
+    /// The diffused signal at time t: n x S (global) or n x m in local coordinates (local).
+    pub fn at(&self, t: f64) -> Array2<f64> {
+        let n = *self.offsets.last().expect("at least one condition");
+        let w = self.width();
+        let decay = self.decays(t);
+        let mut out = Array2::zeros((n, w));
+        let mut dout = vec![0.0; w];
+        for c in 0..self.parts.len() {
+            for i in self.offsets[c]..self.offsets[c + 1] {
+                let row = out.row_mut(i).into_slice().expect("contiguous rows");
+                self.point(c, i, &decay, row, &mut dout);
             }
         }
         out

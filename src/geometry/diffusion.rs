@@ -149,18 +149,7 @@ impl ExpSum {
 
     /// f(t) and df/dt at row i.
     pub fn eval_row(&self, i: usize, t: f64) -> (f64, f64) {
-        let (mut f, mut df) = (0.0, 0.0);
-        for (w, r) in self.weights.row(i).iter().zip(&self.rates) {
-            let e = w * (-t * r).exp();
-            f += e;
-            df -= r * e;
-        }
-        if let Some((rest, rate)) = &self.rest {
-            let e = rest[i] * (-t * rate).exp();
-            f += e;
-            df -= rate * e;
-        }
-        (f, df)
+        self.row_at(i, &self.at_time(t))
     }
 }
 

@@ -43,12 +43,6 @@ pub fn normalized_adjacency(adj: &CsrMatrix) -> CsrMatrix {
     scaled(adj, 0.0, |i, j| 1.0 / (d[i] * d[j]).sqrt())
 }
 
-/// L_sym = I - D^-1/2 W D^-1/2.
-pub fn symmetric_laplacian(adj: &CsrMatrix) -> CsrMatrix {
-    let d = degrees(adj);
-    scaled(adj, 1.0, |i, j| -1.0 / (d[i] * d[j]).sqrt())
-}
-
 fn block_expand(adj: &CsrMatrix, conn: &Connections, diag: f64, scale: impl Fn(usize, usize) -> f64) -> CsrMatrix {
     let m = conn.dim;
     let n = adj.n_rows;

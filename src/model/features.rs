@@ -193,14 +193,6 @@ fn normalise_rows(v: &mut [f64], dv: &mut [f64], w: usize) {
     }
 }
 
-/// Decay factors of every condition's exponential sums at time t (computed once per batch).
-fn decays(data: &Dataset, layout: &FeatureLayout, t: f64) -> Vec<Vec<Decay>> {
-    match data.diffusion.as_ref().filter(|_| layout.diffusion) {
-        Some(diff) => diff.parts.iter().map(|parts| parts.iter().map(|e| e.at_time(t)).collect()).collect(),
-        None => Vec::new(),
-    }
-}
-
 /// The (diffused) signal at point i and its t-derivative, in the layout's signal width.
 fn signal_at(
     data: &Dataset,
@@ -210,9 +202,8 @@ fn signal_at(
     out: &mut [f64],
     dout: &mut [f64],
 ) {
-    let w = layout.signal_width();
-    let diffusion = data.diffusion.as_ref().filter(|_| layout.diffusion);
-    match diffusion {
+    match data.diffusion.as_ref().filter(|_| layout.diffusion) {
+        Some(diff) => diff.point(data.condition[i], i, decay, out, dout),
         None => {
             let v = data.vector.row(i);
             if layout.local {
@@ -221,36 +212,6 @@ fn signal_at(
                 out.copy_from_slice(v.as_slice().expect("contiguous rows"));
             }
             dout.iter_mut().for_each(|d| *d = 0.0);
-        }
-        Some(diff) => {
-            let c = data.condition[i];
-            let row = i - diff.offsets[c];
-            let s = diff.sqrt_degree[i];
-            if diff.local {
-                // Direction from the connection diffusion, length from the scalar one.
-                let (mut v, mut dv) = (vec![0.0; w], vec![0.0; w]);
-                for b in 0..w {
-                    (v[b], dv[b]) = diff.parts[c][0].row_at(row * w + b, &decay[c][0]);
-                }
-                let (mag, dmag) = diff.parts[c][1].row_at(row, &decay[c][1]);
-                let (mag, dmag) = (mag / s, dmag / s);
-                let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-                if norm == 0.0 {
-                    out.iter_mut().chain(dout.iter_mut()).for_each(|x| *x = 0.0);
-                    return;
-                }
-                let vdv: f64 = v.iter().zip(&dv).map(|(a, b)| a * b).sum();
-                for b in 0..w {
-                    out[b] = v[b] * mag / norm;
-                    dout[b] = dv[b] * mag / norm + v[b] * (dmag / norm - mag * vdv / norm.powi(3));
-                }
-            } else {
-                for ch in 0..w {
-                    let (f, df) = diff.parts[c][ch].row_at(row, &decay[c][ch]);
-                    out[ch] = f / s;
-                    dout[ch] = df / s;
-                }
-            }
         }
     }
 }
@@ -270,7 +231,7 @@ pub fn features<R: Rng>(
     let sw = layout.signal_width();
     let m = layout.n_dirs;
     // Order 0 at every local point.
-    let decay = decays(data, layout, t);
+    let decay = data.diffusion.as_ref().filter(|_| layout.diffusion).map_or_else(Vec::new, |d| d.decays(t));
     let mut cur = vec![0.0; n_local * sw];
     let mut dcur = vec![0.0; n_local * sw];
     for (l, &i) in hood.points.iter().enumerate() {
