@@ -226,6 +226,16 @@ pub enum Error {
         message: String,
     },
 
+    /// An argument of an analysis or plot call is unusable (wrong shape, non-finite, out of
+    /// range).
+    #[error("`{field}`: {message}")]
+    InvalidArgument {
+        /// The argument (or array) at fault.
+        field: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
     /// A name (example, format) that is not known.
     #[error("unknown {kind} `{name}`; choose one of: {choices}")]
     Unknown {
@@ -259,12 +269,18 @@ impl Error {
             Error::EigenNotConverged { .. } => "eigen_not_converged",
             Error::IncompatibleModel { .. } => "incompatible_model",
             Error::ModelFile { .. } => "model_file",
+            Error::InvalidArgument { .. } => "invalid_argument",
             Error::Unknown { .. } => "unknown_name",
         }
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { action, path: path.into(), source }
+    }
+
+    /// An [`Error::InvalidArgument`] for `field`.
+    pub fn argument(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidArgument { field: field.into(), message: message.into() }
     }
 
     pub(crate) fn format(origin: impl Into<String>, message: impl Into<String>) -> Self {

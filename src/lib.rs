@@ -24,12 +24,14 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod dataset;
 pub mod error;
 pub mod examples;
 pub mod geometry;
 pub mod model;
 pub mod params;
+pub mod plot;
 pub mod progress;
 
 pub use dataset::{Condition, Conditions, Dataset};

@@ -1,6 +1,8 @@
 //! Integration tests, compiled into one binary.
 
+mod analysis;
 mod cli;
 mod geometry;
 mod inputs;
 mod model;
+mod plot;
