@@ -33,6 +33,7 @@ pub mod model;
 pub mod params;
 pub mod plot;
 pub mod progress;
+pub mod run;
 
 pub use dataset::{Condition, Conditions, Dataset};
 pub use error::{Error, Result};

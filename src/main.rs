@@ -7,8 +7,10 @@ use std::sync::Mutex;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use marble::analysis::{self, AnalysisParams};
 use marble::dataset::io;
 use marble::progress::Progress;
+use marble::run::Run;
 use marble::{Conditions, Dataset, Params, examples};
 
 #[derive(Parser)]
@@ -36,6 +38,24 @@ struct DataArgs {
     /// Parameters, as a .json or .toml file.
     #[arg(long)]
     params: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct AnalysisArgs {
+    /// k-means clusters (default 15, capped at the number of points).
+    #[arg(long)]
+    clusters: Option<usize>,
+    /// Distances between conditions: `points` (optimal transport between the point clouds,
+    /// the default) or `clusters` (between cluster histograms, with transport plans).
+    #[arg(long)]
+    distance: Option<String>,
+    /// 2-D view of the embedding: `umap` (default) or `pca`.
+    #[arg(long)]
+    view: Option<String>,
+    /// Analysis parameters as a .json or .toml file (keys of AnalysisParams); the flags
+    /// above override it.
+    #[arg(long)]
+    analysis_params: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -71,13 +91,39 @@ enum Command {
     Fit {
         #[command(flatten)]
         input: DataArgs,
-        /// Output folder: embedding.npy, condition.npy, sample_index.npy, params.json,
-        /// losses.json, model.json, model.npz, checkpoint.json.
+        /// Output folder: embedding.npy, condition.npy, sample_index.npy, anchor.npy,
+        /// vector.npy, summary.json, params.json, losses.json, model.json, model.npz,
+        /// checkpoint.json, and the analysis (distances.npy, clusters.npy, *.svg, ...).
         #[arg(long)]
         out: PathBuf,
         /// Continue from DIR/checkpoint.json for `epochs` more epochs.
         #[arg(long)]
         resume: bool,
+        /// Skip the analysis (distances.npy, clusters.npy, figures) after training.
+        #[arg(long, conflicts_with_all = ["clusters", "distance", "view", "analysis_params"])]
+        no_analysis: bool,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
+    /// Analyse a fitted run again: clusters, distances between conditions, 2-D views and
+    /// figures, and (with --behaviour) linear decoding against a PCA baseline.
+    Analyze {
+        /// Folder written by `marble fit`.
+        #[arg(long)]
+        run: PathBuf,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+        /// Behaviour to decode (.npy or .csv with a header): one row per point, or one row
+        /// per input row of all conditions stacked.
+        #[arg(long)]
+        behaviour: Option<PathBuf>,
+        /// Cross-validation groups: `condition`, or an integer .npy/.csv (trial ids) aligned
+        /// like --behaviour. Without it, folds are contiguous blocks of rows.
+        #[arg(long)]
+        groups: Option<String>,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
     },
     /// Embed a dataset with a trained model.
     Transform {
@@ -243,7 +289,154 @@ impl marble::model::Observer for TrainBar {
     }
 }
 
-fn fit(input: &DataArgs, out: &Path, resume: bool) -> Result<()> {
+fn analysis_params(args: &AnalysisArgs, n_points: usize) -> Result<AnalysisParams> {
+    fn choice<T: serde::de::DeserializeOwned>(flag: &str, value: &str, choices: &str) -> Result<T> {
+        serde_json::from_value(serde_json::Value::String(value.to_string()))
+            .map_err(|_| anyhow::anyhow!("--{flag} {value}: choose one of {choices}"))
+    }
+    let mut p = match &args.analysis_params {
+        None => AnalysisParams { n_clusters: 15.min(n_points), ..AnalysisParams::default() },
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if ext == "toml" {
+                toml::from_str(&text).with_context(|| format!("{}", path.display()))?
+            } else {
+                serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?
+            }
+        }
+    };
+    if let Some(k) = args.clusters {
+        p.n_clusters = k;
+    }
+    if let Some(d) = &args.distance {
+        p.distance = choice("distance", d, "points, clusters")?;
+    }
+    if let Some(v) = &args.view {
+        p.embed = choice("view", v, "umap, pca")?;
+    }
+    Ok(p)
+}
+
+fn analyze_run(run: &Run, args: &AnalysisArgs) -> Result<()> {
+    let p = analysis_params(args, run.embedding.nrows())?;
+    let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), &p)?;
+    let files = run.write_analysis(&a, &p)?;
+    say!(
+        "distances between conditions ({}, {}):",
+        serde_json::to_value(p.distance)?.as_str().unwrap_or(""),
+        a.distances.method
+    );
+    for row in a.distances.matrix.rows() {
+        say!("  {}", row.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" "));
+    }
+    say!("wrote {} files in {}: {}", files.len(), run.dir.display(), files.join(", "));
+    Ok(())
+}
+
+/// A numeric table from .npy (float or integer, 1-D or 2-D) or .csv (header row).
+fn read_table(path: &Path) -> Result<ndarray::Array2<f64>> {
+    use ndarray::{Array1, Array2, Axis};
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let table: Array2<f64> = if ext == "csv" {
+        let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut rows = Vec::new();
+        let mut width = None;
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.with_context(|| format!("{}: line {}", path.display(), i + 2))?;
+            let row: Vec<f64> = rec
+                .iter()
+                .map(|f| f.trim().parse::<f64>())
+                .collect::<std::result::Result<_, _>>()
+                .with_context(|| format!("{}: line {} holds a non-number", path.display(), i + 2))?;
+            if *width.get_or_insert(row.len()) != row.len() {
+                bail!(
+                    "{}: line {} has {} values, earlier lines {}",
+                    path.display(),
+                    i + 2,
+                    row.len(),
+                    width.unwrap_or(0)
+                );
+            }
+            rows.extend(row);
+        }
+        let w = width.unwrap_or(0);
+        Array2::from_shape_vec((rows.len() / w.max(1), w), rows)?
+    } else {
+        let read = |p: &Path| -> Option<Array2<f64>> {
+            use ndarray_npy::read_npy;
+            read_npy::<_, Array2<f64>>(p)
+                .ok()
+                .or_else(|| read_npy::<_, Array2<f32>>(p).ok().map(|a| a.mapv(f64::from)))
+                .or_else(|| read_npy::<_, Array1<f64>>(p).ok().map(|a| a.insert_axis(Axis(1))))
+                .or_else(|| read_npy::<_, Array1<f32>>(p).ok().map(|a| a.mapv(f64::from).insert_axis(Axis(1))))
+                .or_else(|| read_npy::<_, Array1<i64>>(p).ok().map(|a| a.mapv(|v| v as f64).insert_axis(Axis(1))))
+                .or_else(|| read_npy::<_, Array2<i64>>(p).ok().map(|a| a.mapv(|v| v as f64)))
+        };
+        read(path).with_context(|| {
+            format!("{}: not a 1-D or 2-D .npy of float32, float64 or int64 (or a .csv)", path.display())
+        })?
+    };
+    if let Some(((i, j), v)) = table.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        bail!("{}: row {i}, column {j} is {v}; remove or interpolate non-finite values", path.display());
+    }
+    Ok(table)
+}
+
+fn analyze(
+    run_dir: &Path,
+    args: &AnalysisArgs,
+    behaviour: Option<&Path>,
+    groups: Option<&str>,
+    folds: usize,
+) -> Result<()> {
+    let run = Run::read(run_dir)?;
+    analyze_run(&run, args)?;
+    let Some(path) = behaviour else {
+        if groups.is_some() {
+            bail!("--groups applies to decoding: give --behaviour too");
+        }
+        return Ok(());
+    };
+    let y = run.align(read_table(path)?, "behaviour")?;
+    let groups: Option<Vec<usize>> = match groups {
+        None => None,
+        Some("condition") => Some(run.condition.clone()),
+        Some(file) => {
+            let g = run.align(read_table(Path::new(file))?, "groups")?;
+            if g.ncols() != 1 || g.iter().any(|v| *v < 0.0 || v.fract() != 0.0) {
+                bail!("--groups {file}: give one non-negative integer per row");
+            }
+            Some(g.iter().map(|&v| v as usize).collect())
+        }
+    };
+    let p = analysis::DecodeParams { folds, ..Default::default() };
+    let (latents, baseline) = run.decode(&y, groups.as_deref(), &p)?;
+    let fmt = |d: &analysis::Decoding| d.r2.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", ");
+    say!(
+        "decoding {} behaviour column(s), {folds}-fold {}:",
+        y.ncols(),
+        if latents.grouped { "grouped cross-validation" } else { "cross-validation over contiguous blocks" }
+    );
+    say!("  MARBLE latents ({} dims): R^2 {} (mean {:.3})", latents.predictors, fmt(&latents), latents.r2_mean);
+    if let Some(b) = &baseline {
+        say!("  PCA of the input ({} dims): R^2 {} (mean {:.3})", b.predictors, fmt(b), b.r2_mean);
+    }
+    let record = serde_json::json!({
+        "behaviour": path.display().to_string(),
+        "folds": folds,
+        "grouped": latents.grouped,
+        "latents": { "dims": latents.predictors, "r2": latents.r2, "r2_mean": latents.r2_mean, "alphas": latents.alphas },
+        "pca_baseline": baseline.as_ref().map(|b| serde_json::json!({
+            "dims": b.predictors, "r2": b.r2, "r2_mean": b.r2_mean, "alphas": b.alphas })),
+    });
+    marble::model::store::write_json(&run.dir.join("decoding.json"), &record)?;
+    marble::model::store::write_npy(&run.dir.join("decoding_predictions.npy"), &latents.predictions)?;
+    say!("wrote {} and decoding_predictions.npy", run.dir.join("decoding.json").display());
+    Ok(())
+}
+
+fn fit(input: &DataArgs, out: &Path, resume: bool, analysis: Option<&AnalysisArgs>) -> Result<()> {
     use marble::model::{Cancel, FitOptions, store};
     let conds = read_input(input)?;
     let params = read_params(input.params.as_deref())?;
@@ -259,8 +452,7 @@ fn fit(input: &DataArgs, out: &Path, resume: bool) -> Result<()> {
     let emb = fitted.model.transform(&data)?;
     store::save(out, &fitted.model, &params, &fitted.losses)?;
     store::write_npy_f32(&out.join("embedding.npy"), &emb)?;
-    store::write_npy_i64(&out.join("condition.npy"), &data.condition)?;
-    store::write_npy_i64(&out.join("sample_index.npy"), &data.sample_index)?;
+    Run::write_dataset(out, &data)?;
     say!(
         "trained {} epochs (best {}), diffusion time {:.4}, test loss {}",
         fitted.epochs,
@@ -269,6 +461,9 @@ fn fit(input: &DataArgs, out: &Path, resume: bool) -> Result<()> {
         fitted.losses.test_loss.first().map_or("n/a".to_string(), |l| format!("{l:.4}"))
     );
     say!("wrote {} ({} x {})", out.join("embedding.npy").display(), emb.nrows(), emb.ncols());
+    if let Some(args) = analysis {
+        analyze_run(&Run::read(out)?, args)?;
+    }
     Ok(())
 }
 
@@ -401,7 +596,12 @@ fn run(cli: Cli) -> Result<()> {
             write_dataset_npz(&out.join("dataset.npz"), &d)?;
             say!("wrote {} and {}", summary.display(), out.join("dataset.npz").display());
         }
-        Command::Fit { input, out, resume } => fit(&input, &out, resume)?,
+        Command::Fit { input, out, resume, no_analysis, analysis } => {
+            fit(&input, &out, resume, (!no_analysis).then_some(&analysis))?
+        }
+        Command::Analyze { run, analysis, behaviour, groups, folds } => {
+            analyze(&run, &analysis, behaviour.as_deref(), groups.as_deref(), folds)?
+        }
         Command::Transform { model, input, out } => transform(&model, &input, &out)?,
         Command::Bench { what } => match what {
             Bench::Dataset { sizes, conditions, surfaces, out } => {

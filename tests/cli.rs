@@ -161,3 +161,80 @@ fn fit_writes_the_named_outputs_and_transform_reproduces_them() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn fit_writes_the_analysis_and_analyze_recomputes_it_with_decoding() {
+    use ndarray::{Array1, Array2, Array4};
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("p.toml");
+    std::fs::write(&params, "k = 10\nepochs = 3\n").unwrap();
+    let data = dir.path().join("fields.npz");
+    run_ok(marble().args(["example", "planar-fields", "--n", "150", "--out"]).arg(&data));
+    let run = dir.path().join("run");
+    let stdout =
+        run_ok(marble().args(["fit", "--data"]).arg(&data).arg("--params").arg(&params).arg("--out").arg(&run));
+    assert!(stdout.contains("distances between conditions (points, exact)"), "{stdout}");
+    let d: Array2<f64> = ndarray_npy::read_npy(run.join("distances.npy")).unwrap();
+    assert_eq!(d.dim(), (4, 4));
+    for a in 0..4 {
+        assert_eq!(d[[a, a]], 0.0);
+        for b in 0..4 {
+            assert_eq!(d[[a, b]], d[[b, a]]);
+        }
+    }
+    let clusters: Array1<i64> = ndarray_npy::read_npy(run.join("clusters.npy")).unwrap();
+    assert_eq!(clusters.len(), 600);
+    assert_eq!(clusters.iter().max(), Some(&14), "15 clusters by default");
+    for svg in ["embedding", "distances", "clusters", "losses", "vector_field"] {
+        let text = std::fs::read_to_string(run.join(format!("{svg}.svg"))).unwrap();
+        roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{svg}.svg: {e}"));
+    }
+
+    // Re-analysis with cluster histograms writes the transport plans.
+    let stdout = run_ok(
+        marble().args(["analyze", "--clusters", "6", "--distance", "clusters", "--view", "pca", "--run"]).arg(&run),
+    );
+    assert!(stdout.contains("(clusters, exact)"), "{stdout}");
+    let plans: Array4<f64> = ndarray_npy::read_npy(run.join("transport_plans.npy")).unwrap();
+    assert_eq!(plans.dim(), (4, 4, 6, 6));
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("analysis.json")).unwrap()).unwrap();
+    assert_eq!(record["params"]["n_clusters"], 6);
+    assert_eq!(record["view_method"], "pca");
+
+    // Decode the anchors themselves: the PCA baseline (3 components of 2-D input) recovers
+    // them exactly, grouped by condition.
+    let anchors: Array2<f32> = ndarray_npy::read_npy(run.join("anchor.npy")).unwrap();
+    let behaviour = dir.path().join("behaviour.npy");
+    ndarray_npy::write_npy(&behaviour, &anchors.mapv(f64::from)).unwrap();
+    let stdout = run_ok(
+        marble()
+            .args(["analyze", "--clusters", "6", "--groups", "condition", "--folds", "4", "--run"])
+            .arg(&run)
+            .arg("--behaviour")
+            .arg(&behaviour),
+    );
+    assert!(stdout.contains("4-fold grouped cross-validation"), "{stdout}");
+    let dec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("decoding.json")).unwrap()).unwrap();
+    let base = dec["pca_baseline"]["r2_mean"].as_f64().unwrap();
+    assert!(base > 0.999, "{dec}");
+    assert_eq!(dec["latents"]["dims"], 3);
+    assert!(!run.join("transport_plans.npy").exists(), "stale plans removed after a points analysis");
+
+    // Behaviour with the wrong number of rows is refused with both accepted sizes named.
+    let short = dir.path().join("short.npy");
+    ndarray_npy::write_npy(&short, &Array2::<f64>::zeros((10, 2))).unwrap();
+    let out = marble().args(["analyze", "--run"]).arg(&run).arg("--behaviour").arg(&short).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`behaviour`: has 10 rows; give one row per point (600) or one per input row (600)"), "{err}");
+    let out = marble().args(["analyze", "--distance", "nearest", "--run"]).arg(&run).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--distance nearest: choose one of points, clusters"));
+}

@@ -1,1 +1,176 @@
-//! Stage 4: analysis.
+//! Stage 4: what users read off an embedding. Clusters ([`kmeans`]), distances between
+//! conditions by optimal transport ([`distances`], [`transport`]), 2-D views ([`embed`]:
+//! PCA, classical MDS, UMAP) and linear decoding of behaviour ([`decode`]).
+//!
+//! [`analyze`] runs the first three with one set of [`AnalysisParams`]; `marble fit` and
+//! `marble analyze` call it.
+//!
+//! ```
+//! use marble::analysis::{AnalysisParams, analyze};
+//! use ndarray::Array2;
+//! // Two conditions: a cloud at the origin and the same cloud shifted by 3 along x.
+//! let mut z = Array2::<f64>::zeros((40, 2));
+//! for i in 0..20 {
+//!     let (x, y) = ((i % 5) as f64 * 0.1, (i / 5) as f64 * 0.1);
+//!     z[[i, 0]] = x; z[[i, 1]] = y;
+//!     z[[20 + i, 0]] = x + 3.0; z[[20 + i, 1]] = y;
+//! }
+//! let condition: Vec<usize> = (0..40).map(|i| i / 20).collect();
+//! let p = AnalysisParams { n_clusters: 4, ..AnalysisParams::default() };
+//! let a = analyze(z.view(), &condition, 2, &p).unwrap();
+//! assert!((a.distances.matrix[[0, 1]] - 3.0).abs() < 1e-9);
+//! ```
+
+pub mod decode;
+pub mod distances;
+pub mod embed;
+pub mod kmeans;
+pub mod transport;
+
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+pub use decode::{DecodeParams, Decoding, pca_baseline, ridge_cv};
+pub use distances::{DistanceKind, Distances, cluster_distances, point_cloud_distances};
+pub use embed::{Embedding2d, Pca, UmapParams, classical_mds, umap};
+pub use kmeans::{Clusters, KMeansParams, kmeans};
+pub use transport::{Transport, emd};
+
+use crate::error::{Error, Result};
+
+/// How the 2-D view of the embedding is made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbedMethod {
+    /// UMAP (neighbour graph; the reference's default).
+    #[default]
+    Umap,
+    /// The first two principal components.
+    Pca,
+}
+
+/// Settings of the analysis stage. Unknown keys are errors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalysisParams {
+    /// k-means clusters (the reference's default is 15).
+    pub n_clusters: usize,
+    /// k-means++ restarts.
+    pub restarts: usize,
+    /// Which distributions the distances compare.
+    pub distance: DistanceKind,
+    /// Point-cloud distances are exact up to this many points per condition; larger
+    /// conditions are subsampled (seeded) to this size.
+    pub max_points: usize,
+    /// 2-D view of the points.
+    pub embed: EmbedMethod,
+    /// UMAP neighbours.
+    pub n_neighbors: usize,
+    /// UMAP minimum distance.
+    pub min_dist: f64,
+    /// UMAP embeds at most this many points (a seeded subsample above).
+    pub max_embed_points: usize,
+    /// Seed of every random choice in the analysis.
+    pub seed: u64,
+}
+
+impl Default for AnalysisParams {
+    fn default() -> Self {
+        let u = UmapParams::default();
+        AnalysisParams {
+            n_clusters: 15,
+            restarts: 10,
+            distance: DistanceKind::Points,
+            max_points: 1000,
+            embed: EmbedMethod::Umap,
+            n_neighbors: u.n_neighbors,
+            min_dist: u.min_dist,
+            max_embed_points: u.max_points,
+            seed: 0,
+        }
+    }
+}
+
+impl AnalysisParams {
+    /// The k-means settings these parameters imply.
+    pub fn kmeans(&self) -> KMeansParams {
+        KMeansParams {
+            n_clusters: self.n_clusters,
+            restarts: self.restarts,
+            seed: self.seed,
+            ..KMeansParams::default()
+        }
+    }
+
+    /// The UMAP settings these parameters imply.
+    pub fn umap(&self) -> UmapParams {
+        UmapParams {
+            n_neighbors: self.n_neighbors,
+            min_dist: self.min_dist,
+            max_points: self.max_embed_points,
+            seed: self.seed,
+            ..UmapParams::default()
+        }
+    }
+}
+
+/// The analysis of one embedding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// k-means clusters of the points.
+    pub clusters: Clusters,
+    /// Points per condition and cluster (C x K).
+    pub histograms: Array2<f64>,
+    /// Distances between conditions.
+    pub distances: Distances,
+    /// The conditions placed in 2-D by classical MDS of the distances (C x 2).
+    pub condition_map: Array2<f64>,
+    /// 2-D view of the points.
+    pub view: Embedding2d,
+}
+
+/// A 2-D view of `z` by `method`; data with at most two columns are shown as they are.
+pub fn view_2d(z: ArrayView2<f64>, method: EmbedMethod, umap_params: &UmapParams) -> Result<Embedding2d> {
+    let index = (0..z.nrows()).collect();
+    if z.ncols() <= 2 {
+        let mut points = Array2::zeros((z.nrows(), 2));
+        points.slice_mut(ndarray::s![.., ..z.ncols()]).assign(&z);
+        return Ok(Embedding2d { points, index, method: "the embedding itself (2 or fewer dimensions)".into() });
+    }
+    match method {
+        EmbedMethod::Umap => umap(z, 2, umap_params),
+        EmbedMethod::Pca => {
+            let pca = Pca::fit(z, 2)?;
+            Ok(Embedding2d { points: pca.transform(z)?, index, method: "pca".into() })
+        }
+    }
+}
+
+/// Cluster the embedding `z` (n x d), measure distances between its `n_conditions`
+/// conditions (`condition[i]` for row i), and make the 2-D views.
+pub fn analyze(z: ArrayView2<f64>, condition: &[usize], n_conditions: usize, p: &AnalysisParams) -> Result<Analysis> {
+    if condition.len() != z.nrows() {
+        return Err(Error::argument(
+            "condition",
+            format!("has {} entries for {} points; give one condition per point", condition.len(), z.nrows()),
+        ));
+    }
+    if let Some(i) = condition.iter().position(|&c| c >= n_conditions) {
+        return Err(Error::argument(
+            "condition",
+            format!("entry {i} is {} but there are {n_conditions} conditions", condition[i]),
+        ));
+    }
+    let clusters = kmeans(z, &p.kmeans())?;
+    let histograms = clusters.histograms(condition, n_conditions);
+    if let Some(c) = histograms.rows().into_iter().position(|r| r.sum() == 0.0) {
+        return Err(Error::argument("condition", format!("condition {c} has no points")));
+    }
+    let distances = match p.distance {
+        DistanceKind::Points => point_cloud_distances(z, condition, n_conditions, p.max_points, p.seed)?,
+        DistanceKind::Clusters => cluster_distances(histograms.view(), clusters.centroids.view())?,
+    };
+    let condition_map = classical_mds(distances.matrix.view(), 2)?;
+    let view = view_2d(z, p.embed, &p.umap())?;
+    Ok(Analysis { clusters, histograms, distances, condition_map, view })
+}

@@ -32,14 +32,16 @@ fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<
     std::fs::rename(&tmp, path).map_err(|e| Error::io("cannot write", path, e))
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+/// Write `value` as pretty JSON, atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, |tmp| {
         let text = serde_json::to_string_pretty(value).expect("plain data serialises");
         std::fs::write(tmp, text).map_err(|e| Error::io("cannot write", tmp, e))
     })
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+/// Read a JSON file written by [`write_json`].
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
     serde_json::from_str(&text)
         .map_err(|e| Error::ModelFile { path: path.to_path_buf(), message: format!("not a valid file: {e}") })
@@ -179,18 +181,22 @@ pub(crate) fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {
     read_json(&path)
 }
 
-/// Write an embedding (n x out) as .npy.
-pub fn write_npy_f32(path: &Path, a: &Array2<f32>) -> Result<()> {
+/// Write any array as .npy, atomically.
+pub fn write_npy<T: ndarray_npy::WritableElement, D: ndarray::Dimension>(
+    path: &Path,
+    a: &ndarray::Array<T, D>,
+) -> Result<()> {
     write_atomic(path, |tmp| {
         ndarray_npy::write_npy(tmp, a).map_err(|e| Error::io("cannot write", tmp, std::io::Error::other(e.to_string())))
     })
 }
 
+/// Write an embedding (n x out) as .npy.
+pub fn write_npy_f32(path: &Path, a: &Array2<f32>) -> Result<()> {
+    write_npy(path, a)
+}
+
 /// Write a vector of integers as .npy (int64).
 pub fn write_npy_i64(path: &Path, v: &[usize]) -> Result<()> {
-    let a = Array1::from_iter(v.iter().map(|&x| x as i64));
-    write_atomic(path, |tmp| {
-        ndarray_npy::write_npy(tmp, &a)
-            .map_err(|e| Error::io("cannot write", tmp, std::io::Error::other(e.to_string())))
-    })
+    write_npy(path, &Array1::from_iter(v.iter().map(|&x| x as i64)))
 }

@@ -1,0 +1,296 @@
+//! Linear decoding of behaviour from latents: ridge regression scored by cross-validated R^2.
+//!
+//! Folds are contiguous blocks of rows (time series leak across neighbouring samples, so a
+//! random split would flatter the decoder) or, when groups (trials, conditions) are given,
+//! whole groups. The ridge strength is chosen inside each training set by leave-one-fold-out
+//! over the remaining folds. Every fit works from per-fold sums (sum x, x x^T, x y^T, ...), so
+//! the cost is one pass over the data plus small d x d solves.
+
+use nalgebra::{DMatrix, DVector};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::embed::Pca;
+use super::kmeans::check_points;
+use crate::dataset::build::rng_for;
+use crate::error::{Error, Result};
+
+const STREAM_FOLDS: u64 = 22;
+
+/// Settings for [`ridge_cv`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DecodeParams {
+    /// Number of cross-validation folds.
+    pub folds: usize,
+    /// Candidate ridge strengths, relative to standardised predictors (the penalty is
+    /// alpha * n_train * |w|^2 on z-scored columns).
+    pub alphas: Vec<f64>,
+    /// Seed for dealing groups into folds.
+    pub seed: u64,
+}
+
+impl Default for DecodeParams {
+    fn default() -> Self {
+        DecodeParams { folds: 5, alphas: vec![1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0], seed: 0 }
+    }
+}
+
+/// Cross-validated decoding scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decoding {
+    /// R^2 of each behavioural output on held-out rows (1 - SSE / total sum of squares).
+    pub r2: Vec<f64>,
+    /// Mean of `r2` over outputs.
+    pub r2_mean: f64,
+    /// Out-of-fold predictions (n x outputs).
+    pub predictions: Array2<f64>,
+    /// Fold of each row.
+    pub fold: Vec<usize>,
+    /// Ridge strength chosen in each fold.
+    pub alphas: Vec<f64>,
+    /// Whether folds follow the given groups.
+    pub grouped: bool,
+    /// Number of predictor columns.
+    pub predictors: usize,
+}
+
+/// Assign rows to `folds` folds: contiguous blocks, or whole groups dealt (after a seeded
+/// shuffle) to the currently smallest fold, largest groups first.
+pub fn assign_folds(n: usize, groups: Option<&[usize]>, folds: usize, seed: u64) -> Result<Vec<usize>> {
+    if folds < 2 {
+        return Err(Error::argument("folds", format!("is {folds}; cross-validation needs at least 2")));
+    }
+    match groups {
+        None => {
+            if n < folds {
+                return Err(Error::argument("folds", format!("is {folds} but there are only {n} rows")));
+            }
+            Ok((0..n).map(|i| i * folds / n).collect())
+        }
+        Some(g) => {
+            if g.len() != n {
+                return Err(Error::argument(
+                    "groups",
+                    format!("has {} entries for {n} rows; give one group per row", g.len()),
+                ));
+            }
+            let mut ids: Vec<usize> = g.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.len() < folds {
+                return Err(Error::argument(
+                    "groups",
+                    format!(
+                        "has {} distinct groups but {folds} folds were asked for; use folds <= {}",
+                        ids.len(),
+                        ids.len()
+                    ),
+                ));
+            }
+            let mut size = std::collections::HashMap::new();
+            for &x in g {
+                *size.entry(x).or_insert(0usize) += 1;
+            }
+            ids.shuffle(&mut rng_for(seed, STREAM_FOLDS, 0));
+            ids.sort_by_key(|id| std::cmp::Reverse(size[id]));
+            let mut load = vec![0usize; folds];
+            let mut fold_of = std::collections::HashMap::new();
+            for id in ids {
+                let f = (0..folds).min_by_key(|&f| load[f]).expect("folds >= 2");
+                load[f] += size[&id];
+                fold_of.insert(id, f);
+            }
+            Ok(g.iter().map(|x| fold_of[x]).collect())
+        }
+    }
+}
+
+/// Sufficient statistics of a set of rows.
+#[derive(Clone)]
+struct Stats {
+    n: f64,
+    sx: DVector<f64>,
+    sxx: DMatrix<f64>,
+    sy: DVector<f64>,
+    sxy: DMatrix<f64>,
+    syy: DVector<f64>,
+}
+
+impl Stats {
+    fn zero(d: usize, b: usize) -> Stats {
+        Stats {
+            n: 0.0,
+            sx: DVector::zeros(d),
+            sxx: DMatrix::zeros(d, d),
+            sy: DVector::zeros(b),
+            sxy: DMatrix::zeros(d, b),
+            syy: DVector::zeros(b),
+        }
+    }
+
+    fn add_row(&mut self, x: ArrayView1<f64>, y: ArrayView1<f64>) {
+        let (d, b) = (x.len(), y.len());
+        self.n += 1.0;
+        for i in 0..d {
+            self.sx[i] += x[i];
+            for j in 0..d {
+                self.sxx[(i, j)] += x[i] * x[j];
+            }
+            for k in 0..b {
+                self.sxy[(i, k)] += x[i] * y[k];
+            }
+        }
+        for k in 0..b {
+            self.sy[k] += y[k];
+            self.syy[k] += y[k] * y[k];
+        }
+    }
+
+    fn add(&mut self, o: &Stats) {
+        self.n += o.n;
+        self.sx += &o.sx;
+        self.sxx += &o.sxx;
+        self.sy += &o.sy;
+        self.sxy += &o.sxy;
+        self.syy += &o.syy;
+    }
+
+    /// Ridge weights (d x b) and intercepts (b) on z-scored predictors.
+    fn fit(&self, alpha: f64) -> (DMatrix<f64>, DVector<f64>) {
+        let n = self.n;
+        let mx = &self.sx / n;
+        let my = &self.sy / n;
+        let cov = &self.sxx / n - &mx * mx.transpose();
+        let cxy = &self.sxy / n - &mx * my.transpose();
+        let d = mx.len();
+        let scale = DVector::from_iterator(
+            d,
+            (0..d).map(|i| {
+                let v = cov[(i, i)];
+                if v > 1e-12 * (1.0 + mx[i] * mx[i]) { v.sqrt() } else { 1.0 }
+            }),
+        );
+        let mut a = DMatrix::from_fn(d, d, |i, j| cov[(i, j)] / (scale[i] * scale[j]));
+        for i in 0..d {
+            a[(i, i)] += alpha;
+        }
+        let rhs = DMatrix::from_fn(d, cxy.ncols(), |i, k| cxy[(i, k)] / scale[i]);
+        let ws = match a.clone().cholesky() {
+            Some(c) => c.solve(&rhs),
+            None => a.pseudo_inverse(1e-12).expect("pseudo-inverse of a symmetric matrix") * rhs,
+        };
+        let w = DMatrix::from_fn(d, ws.ncols(), |i, k| ws[(i, k)] / scale[i]);
+        let c = &my - w.transpose() * &mx;
+        (w, c)
+    }
+
+    /// Summed squared error of the linear map (w, c) over these rows, from the sums alone.
+    fn sse(&self, w: &DMatrix<f64>, c: &DVector<f64>) -> f64 {
+        (0..c.len())
+            .map(|k| {
+                let wk = w.column(k);
+                self.syy[k] - 2.0 * wk.dot(&self.sxy.column(k)) - 2.0 * c[k] * self.sy[k]
+                    + (wk.transpose() * &self.sxx * wk)[(0, 0)]
+                    + 2.0 * c[k] * wk.dot(&self.sx)
+                    + self.n * c[k] * c[k]
+            })
+            .sum()
+    }
+}
+
+/// Ridge regression of `y` (n x b) on `x` (n x d) with cross-validation; `groups` (one id
+/// per row: trial or condition) keeps each group inside one fold.
+pub fn ridge_cv(
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    groups: Option<&[usize]>,
+    p: &DecodeParams,
+) -> Result<Decoding> {
+    check_points(x, "latents")?;
+    check_points(y, "behaviour")?;
+    let (n, d) = x.dim();
+    if y.nrows() != n {
+        return Err(Error::argument(
+            "behaviour",
+            format!("has {} rows but the latents have {n}; give one row per point", y.nrows()),
+        ));
+    }
+    if p.alphas.is_empty() || p.alphas.iter().any(|a| !(*a >= 0.0 && a.is_finite())) {
+        return Err(Error::argument("alphas", "give at least one finite ridge strength >= 0"));
+    }
+    for (k, col) in y.columns().into_iter().enumerate() {
+        if col.iter().all(|v| *v == col[0]) {
+            return Err(Error::argument("behaviour", format!("column {k} is constant, so R^2 is undefined; drop it")));
+        }
+    }
+    let fold = assign_folds(n, groups, p.folds, p.seed)?;
+    let b = y.ncols();
+    let mut stats = vec![Stats::zero(d, b); p.folds];
+    for (i, &f) in fold.iter().enumerate() {
+        stats[f].add_row(x.row(i), y.row(i));
+    }
+    let sum_except = |skip: &[usize]| {
+        let mut s = Stats::zero(d, b);
+        for (f, st) in stats.iter().enumerate() {
+            if !skip.contains(&f) {
+                s.add(st);
+            }
+        }
+        s
+    };
+    let mut predictions = Array2::zeros((n, b));
+    let mut chosen = Vec::with_capacity(p.folds);
+    for test in 0..p.folds {
+        // Pick alpha by leave-one-fold-out over the training folds.
+        let alpha = p
+            .alphas
+            .iter()
+            .copied()
+            .map(|a| {
+                let err: f64 = (0..p.folds)
+                    .filter(|&f| f != test)
+                    .map(|inner| {
+                        let (w, c) = sum_except(&[test, inner]).fit(a);
+                        stats[inner].sse(&w, &c)
+                    })
+                    .sum();
+                (a, err)
+            })
+            .min_by(|l, r| l.1.total_cmp(&r.1))
+            .expect("alphas non-empty")
+            .0;
+        chosen.push(alpha);
+        let (w, c) = sum_except(&[test]).fit(alpha);
+        for (i, _) in fold.iter().enumerate().filter(|(_, f)| **f == test) {
+            for k in 0..b {
+                predictions[[i, k]] = c[k] + (0..d).map(|j| x[[i, j]] * w[(j, k)]).sum::<f64>();
+            }
+        }
+    }
+    let r2: Vec<f64> = (0..b)
+        .map(|k| {
+            let col = y.column(k);
+            let mean = col.mean().expect("n >= 1");
+            let sst: f64 = col.iter().map(|v| (v - mean).powi(2)).sum();
+            let sse: f64 = col.iter().zip(predictions.column(k)).map(|(v, q)| (v - q).powi(2)).sum();
+            1.0 - sse / sst
+        })
+        .collect();
+    let r2_mean = r2.iter().sum::<f64>() / b as f64;
+    Ok(Decoding { r2, r2_mean, predictions, fold, alphas: chosen, grouped: groups.is_some(), predictors: d })
+}
+
+/// The baseline the paper compares against: the same decoder on the first `dim` principal
+/// components of the input (PCA fitted on all rows, as MARBLE's embedding is).
+pub fn pca_baseline(
+    input: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    dim: usize,
+    groups: Option<&[usize]>,
+    p: &DecodeParams,
+) -> Result<Decoding> {
+    let pca = Pca::fit(input, dim.min(input.ncols()))?;
+    ridge_cv(pca.transform(input)?.view(), y, groups, p)
+}

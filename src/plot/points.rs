@@ -1,0 +1,174 @@
+//! Figures of point clouds: vector fields (quiver plots) and 2-D embeddings.
+
+use nalgebra::{DMatrix, SymmetricEigen};
+use ndarray::{Array1, Array2, ArrayView2, Axis as NdAxis};
+use plotters::prelude::{Circle, Color, PathElement, Polygon};
+
+use super::Svg;
+use super::canvas::{Aspect, Axis, Layout, chart, draw_key, extent, render};
+use super::check;
+use super::colour::Colouring;
+use crate::error::{Error, Result};
+
+/// Most arrows a vector-field figure draws; larger fields are thinned evenly.
+pub const MAX_ARROWS: usize = 3000;
+
+/// A quiver plot of the field `vectors` sampled at `anchors` (both n x D, D >= 2), one arrow
+/// per point, coloured by `colouring`.
+///
+/// For D = 2 the axes are the data's own ("x", "y"). For D >= 3, anchors and vectors are
+/// projected with the same linear map onto the first two principal axes of the anchors
+/// (leading eigenvectors of their D x D covariance, each signed so its largest entry is
+/// positive; vectors are not centred) and the axes read "PC 1" and "PC 2".
+///
+/// Arrows are scaled by one factor so that the 95th-percentile arrow is 1/30 of the larger
+/// axis range. Above [`MAX_ARROWS`] points, an evenly strided subset is drawn and the
+/// subtitle says so ("3000 of 12000 arrows shown").
+///
+/// Marks: each arrow drawn is one `<polyline>` (the shaft, two vertices) and one
+/// three-vertex `<polygon>` (the head), so both counts equal min(n, [`MAX_ARROWS`]). A
+/// categorical legend adds one `<circle>` per name; a colour bar adds four-vertex polygons.
+///
+/// Errors ([`Error::InvalidArgument`]): empty or one-column anchors, vectors of another
+/// shape, non-finite entries, and colourings that do not match the n points.
+pub fn vector_field(
+    anchors: ArrayView2<f64>,
+    vectors: ArrayView2<f64>,
+    colouring: Colouring,
+    title: &str,
+) -> Result<Svg> {
+    check::non_empty("anchors", anchors)?;
+    let (n, d) = anchors.dim();
+    if vectors.dim() != (n, d) {
+        return Err(Error::argument(
+            "vectors",
+            format!(
+                "is {} x {} but anchors is {n} x {d}; give one vector per anchor, in the anchors' space",
+                vectors.nrows(),
+                vectors.ncols()
+            ),
+        ));
+    }
+    if d < 2 {
+        return Err(Error::argument("anchors", "has 1 column; a vector field figure needs at least 2 dimensions"));
+    }
+    check::finite("anchors", anchors)?;
+    check::finite("vectors", vectors)?;
+    let (colours, key) = colouring.resolve(n)?;
+
+    let (x, v, names) = if d == 2 {
+        (anchors.to_owned(), vectors.to_owned(), ["x", "y"])
+    } else {
+        let (mean, axes) = principal_axes(anchors);
+        ((&anchors - &mean).dot(&axes), vectors.dot(&axes), ["PC 1", "PC 2"])
+    };
+    let shown: Vec<usize> = (0..n.min(MAX_ARROWS)).map(|k| k * n / n.min(MAX_ARROWS)).collect();
+    let note = (shown.len() < n).then(|| format!("{} of {n} arrows shown", shown.len()));
+
+    let span = [0, 1].map(|c| extent(x.column(c).iter().copied())).map(|r| r.end - r.start);
+    let mut lengths: Vec<f64> = shown.iter().map(|&i| v[[i, 0]].hypot(v[[i, 1]])).collect();
+    lengths.sort_by(f64::total_cmp);
+    let p95 = lengths[((lengths.len() - 1) as f64 * 0.95).round() as usize];
+    let scale = if p95 > 0.0 { span[0].max(span[1]) / 30.0 / p95 } else { 0.0 };
+    let arrows: Vec<_> = shown
+        .iter()
+        .map(|&i| ((x[[i, 0]], x[[i, 1]]), (x[[i, 0]] + scale * v[[i, 0]], x[[i, 1]] + scale * v[[i, 1]]), colours[i]))
+        .collect();
+    let range = |c: usize| extent(arrows.iter().flat_map(|&(a, b, _)| [a, b]).map(|p| if c == 0 { p.0 } else { p.1 }));
+
+    render(|root| {
+        let layout = Layout {
+            title,
+            note,
+            x: Axis::numeric(range(0), names[0]),
+            y: Axis::numeric(range(1), names[1]),
+            key: &key,
+            aspect: Aspect::EqualUnits,
+        };
+        let chart = chart(root, layout)?;
+        for &(from, to, colour) in &arrows {
+            let (from, to) = (chart.backend_coord(&from), chart.backend_coord(&to));
+            root.draw(&PathElement::new(vec![from, to], colour.stroke_width(1)))?;
+            root.draw(&Polygon::new(arrow_head(from, to), colour.filled()))?;
+        }
+        draw_key(root, &chart, &key)
+    })
+}
+
+/// A scatter plot of a 2-D embedding (n x 2; reduce higher dimensions first, e.g. with PCA
+/// or UMAP from [`crate::analysis`]), one filled circle per point, coloured by `colouring`.
+/// Circles shrink from 4 px (n <= 10) to 1 px (n >= 10^4) and are slightly transparent so
+/// that dense regions read darker.
+///
+/// Marks: `<circle>` count = n, plus one per name for a categorical legend. A colour bar
+/// (continuous colouring) is drawn with polygons, not circles.
+///
+/// Errors ([`Error::InvalidArgument`]): empty input, a column count other than 2, non-finite
+/// entries, and colourings that do not match the n points (including labels without a name).
+pub fn embedding(points: ArrayView2<f64>, colouring: Colouring, title: &str) -> Result<Svg> {
+    check::non_empty("points", points)?;
+    if points.ncols() != 2 {
+        return Err(Error::argument(
+            "points",
+            format!("has {} columns; reduce the embedding to 2 first (e.g. with PCA or UMAP)", points.ncols()),
+        ));
+    }
+    check::finite("points", points)?;
+    let n = points.nrows();
+    let (colours, key) = colouring.resolve(n)?;
+    let radius = (5.0 - (n as f64).log10()).clamp(1.0, 4.0).round() as u32;
+    let range = |c: usize| extent(points.column(c).iter().copied());
+
+    render(|root| {
+        let layout = Layout {
+            title,
+            note: None,
+            x: Axis::numeric(range(0), "dim 1"),
+            y: Axis::numeric(range(1), "dim 2"),
+            key: &key,
+            aspect: Aspect::EqualUnits,
+        };
+        let mut chart = chart(root, layout)?;
+        chart.draw_series(
+            points
+                .rows()
+                .into_iter()
+                .zip(&colours)
+                .map(|(p, c)| Circle::new((p[0], p[1]), radius, c.mix(0.8).filled())),
+        )?;
+        draw_key(root, &chart, &key)
+    })
+}
+
+/// The mean row of `x` (n x D, n >= 1) and its two leading principal axes, as the columns
+/// of a D x 2 matrix.
+fn principal_axes(x: ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
+    let (n, d) = x.dim();
+    let mean = x.sum_axis(NdAxis(0)) / n as f64;
+    let centred = &x - &mean;
+    let covariance = centred.t().dot(&centred) / n as f64;
+    let eigen = SymmetricEigen::new(DMatrix::from_fn(d, d, |i, j| covariance[[i, j]]));
+    let mut order: Vec<usize> = (0..d).collect();
+    order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
+    let mut axes = Array2::from_shape_fn((d, 2), |(i, k)| eigen.eigenvectors[(i, order[k])]);
+    for mut axis in axes.columns_mut() {
+        let largest = axis.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())).unwrap_or(1.0);
+        if largest < 0.0 {
+            axis.mapv_inplace(|a| -a);
+        }
+    }
+    (mean, axes)
+}
+
+/// The three corners of an arrow head at `to`, pointing away from `from`, in pixels: up to
+/// 7 px long and half as wide, and at most 40% of the arrow (a point for a zero arrow).
+fn arrow_head(from: (i32, i32), to: (i32, i32)) -> Vec<(i32, i32)> {
+    let (dx, dy) = (f64::from(to.0 - from.0), f64::from(to.1 - from.1));
+    let length = dx.hypot(dy);
+    let size = (0.4 * length).min(7.0);
+    let (ux, uy) = if length > 0.0 { (dx / length, dy / length) } else { (1.0, 0.0) };
+    let (bx, by) = (f64::from(to.0) - ux * size, f64::from(to.1) - uy * size);
+    let half = 0.5 * size;
+    let corner = |side: f64| ((bx - side * uy * half).round() as i32, (by + side * ux * half).round() as i32);
+    vec![to, corner(1.0), corner(-1.0)]
+}

@@ -1,0 +1,259 @@
+//! A run folder: what `marble fit` writes and `marble analyze` reads and rewrites.
+//!
+//! | file | contents |
+//! |---|---|
+//! | `embedding.npy` | latents, n x out_channels, float32 |
+//! | `condition.npy`, `sample_index.npy` | condition of each point and its row in that condition's input, int64 |
+//! | `anchor.npy`, `vector.npy` | the sampled points and their vectors, float32 (for plots and the PCA baseline) |
+//! | `summary.json` | the dataset summary |
+//! | `model.*`, `params.json`, `losses.json`, `checkpoint.json` | the trained model (see [`crate::model::store`]) |
+//! | `distances.npy` | C x C distances between conditions, float64 |
+//! | `clusters.npy` | k-means cluster of each point, int64 |
+//! | `cluster_centroids.npy`, `cluster_histograms.npy` | K x out_channels centroids; C x K point counts |
+//! | `transport_plans.npy` | C x C x K x K optimal plans (only with `distance = "clusters"`) |
+//! | `view_2d.npy`, `view_2d_index.npy` | 2-D view of the points and the rows it shows |
+//! | `condition_map.npy` | C x 2 classical MDS of the distances |
+//! | `analysis.json` | the analysis parameters and how each result was computed |
+//! | `decoding.json` | cross-validated R^2 of behaviour (from `marble analyze --behaviour`) |
+//! | `*.svg` | `embedding`, `distances`, `losses`, `clusters`, `vector_field` figures |
+
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array1, Array2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analysis, AnalysisParams, DecodeParams, Decoding, pca_baseline, ridge_cv};
+use crate::dataset::{Dataset, Summary};
+use crate::error::{Error, Result};
+use crate::model::Losses;
+use crate::model::store::{read_json, write_json, write_npy, write_npy_f32, write_npy_i64};
+use crate::plot::{self, Colouring};
+
+/// What a run folder holds for analysis.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Latents (n x out_channels).
+    pub embedding: Array2<f64>,
+    /// Condition of each point.
+    pub condition: Vec<usize>,
+    /// Row of each point in its condition's input.
+    pub sample_index: Vec<usize>,
+    /// Sampled anchors (n x D), when present.
+    pub anchor: Option<Array2<f64>>,
+    /// Vectors at the anchors (n x S), when present.
+    pub vector: Option<Array2<f64>>,
+    /// Training losses, when present.
+    pub losses: Option<Losses>,
+    /// Dataset summary, when present.
+    pub summary: Option<Summary>,
+}
+
+/// How `analysis.json` describes an analysis.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AnalysisRecord {
+    /// The parameters used.
+    pub params: AnalysisParams,
+    /// How the distances were computed ("exact" or the approximation used).
+    pub distance_method: String,
+    /// Points per condition in the transport problems.
+    pub points_used: Vec<usize>,
+    /// k-means inertia.
+    pub inertia: f64,
+    /// How the 2-D view was made.
+    pub view_method: String,
+    /// Files written.
+    pub files: Vec<String>,
+}
+
+/// Names shown for the conditions in figures.
+pub fn condition_names(n: usize) -> Vec<String> {
+    (0..n).map(|c| format!("condition {c}")).collect()
+}
+
+fn read_array<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<T, D>> {
+    ndarray_npy::read_npy(path).map_err(|e| Error::ModelFile {
+        path: path.to_path_buf(),
+        message: format!("cannot read: {e}; run `marble fit` to write this folder again"),
+    })
+}
+
+fn indices(path: &Path) -> Result<Vec<usize>> {
+    let a: Array1<i64> = read_array(path)?;
+    a.iter()
+        .map(|&v| usize::try_from(v))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::ModelFile { path: path.to_path_buf(), message: "holds a negative index".into() })
+}
+
+impl Run {
+    /// Write the inputs of later analysis next to a fitted model: anchors, vectors,
+    /// conditions, sample indices and the summary.
+    pub fn write_dataset(dir: &Path, data: &Dataset) -> Result<()> {
+        write_npy_f32(&dir.join("anchor.npy"), &data.anchor.mapv(|v| v as f32))?;
+        write_npy_f32(&dir.join("vector.npy"), &data.vector.mapv(|v| v as f32))?;
+        write_npy_i64(&dir.join("condition.npy"), &data.condition)?;
+        write_npy_i64(&dir.join("sample_index.npy"), &data.sample_index)?;
+        write_json(&dir.join("summary.json"), &data.summary)
+    }
+
+    /// Read a run folder written by `marble fit`.
+    pub fn read(dir: &Path) -> Result<Run> {
+        let embedding_path = dir.join("embedding.npy");
+        if !embedding_path.exists() {
+            return Err(Error::ModelFile {
+                path: embedding_path,
+                message: "missing; pass a folder written by `marble fit --out`".into(),
+            });
+        }
+        let embedding: Array2<f32> = read_array(&embedding_path)?;
+        let condition = indices(&dir.join("condition.npy"))?;
+        let sample_index = indices(&dir.join("sample_index.npy"))?;
+        let optional = |name: &str| -> Result<Option<Array2<f64>>> {
+            let path = dir.join(name);
+            if path.exists() { Ok(Some(read_array::<f32, _>(&path)?.mapv(f64::from))) } else { Ok(None) }
+        };
+        let json = |name: &str| dir.join(name).exists().then(|| dir.join(name));
+        let run = Run {
+            dir: dir.to_path_buf(),
+            embedding: embedding.mapv(f64::from),
+            condition,
+            sample_index,
+            anchor: optional("anchor.npy")?,
+            vector: optional("vector.npy")?,
+            losses: json("losses.json").map(|p| read_json(&p)).transpose()?,
+            summary: json("summary.json").map(|p| read_json(&p)).transpose()?,
+        };
+        let n = run.embedding.nrows();
+        for (name, len) in [("condition.npy", run.condition.len()), ("sample_index.npy", run.sample_index.len())] {
+            if len != n {
+                return Err(Error::ModelFile {
+                    path: dir.join(name),
+                    message: format!("has {len} entries but embedding.npy has {n} rows; run `marble fit` again"),
+                });
+            }
+        }
+        Ok(run)
+    }
+
+    /// Number of conditions.
+    pub fn n_conditions(&self) -> usize {
+        self.condition.iter().max().map_or(0, |m| m + 1)
+    }
+
+    /// Rows of `behaviour` for the points of this run: `behaviour` has one row per point
+    /// (in embedding order) or one row per input row (all conditions' inputs stacked, in
+    /// order), and is gathered through the sampling in the second case.
+    pub fn align(&self, behaviour: Array2<f64>, field: &str) -> Result<Array2<f64>> {
+        let n = self.embedding.nrows();
+        if behaviour.nrows() == n {
+            return Ok(behaviour);
+        }
+        let per_condition: Option<Vec<usize>> =
+            self.summary.as_ref().map(|s| s.conditions.iter().map(|c| c.points_in).collect());
+        match per_condition {
+            Some(sizes) if sizes.iter().sum::<usize>() == behaviour.nrows() => {
+                let mut start = vec![0];
+                for s in &sizes {
+                    start.push(start.last().expect("non-empty") + s);
+                }
+                let rows: Vec<usize> =
+                    self.condition.iter().zip(&self.sample_index).map(|(&c, &i)| start[c] + i).collect();
+                Ok(behaviour.select(Axis(0), &rows))
+            }
+            _ => Err(Error::argument(
+                field,
+                format!(
+                    "has {} rows; give one row per point ({n}) or one per input row{}",
+                    behaviour.nrows(),
+                    self.summary
+                        .as_ref()
+                        .map(|s| format!(" ({})", s.conditions.iter().map(|c| c.points_in).sum::<usize>()))
+                        .unwrap_or_default()
+                ),
+            )),
+        }
+    }
+
+    /// Decode `behaviour` (aligned with [`Run::align`]) from the latents, and from the PCA
+    /// of the anchors at the same dimension as the baseline (when anchors are present).
+    pub fn decode(
+        &self,
+        behaviour: &Array2<f64>,
+        groups: Option<&[usize]>,
+        p: &DecodeParams,
+    ) -> Result<(Decoding, Option<Decoding>)> {
+        let latents = ridge_cv(self.embedding.view(), behaviour.view(), groups, p)?;
+        let baseline = match &self.anchor {
+            Some(a) => Some(pca_baseline(a.view(), behaviour.view(), self.embedding.ncols(), groups, p)?),
+            None => None,
+        };
+        Ok((latents, baseline))
+    }
+
+    /// Write the results of an analysis and its figures into the folder; returns the file
+    /// names written.
+    pub fn write_analysis(&self, a: &Analysis, p: &AnalysisParams) -> Result<Vec<String>> {
+        let dir = &self.dir;
+        let names = condition_names(self.n_conditions());
+        let mut files = Vec::new();
+        let mut put = |name: &str| -> PathBuf {
+            files.push(name.to_string());
+            dir.join(name)
+        };
+        write_npy(&put("distances.npy"), &a.distances.matrix)?;
+        write_npy_i64(&put("clusters.npy"), &a.clusters.labels)?;
+        write_npy(&put("cluster_centroids.npy"), &a.clusters.centroids)?;
+        write_npy(&put("cluster_histograms.npy"), &a.histograms)?;
+        let plans = dir.join("transport_plans.npy");
+        match &a.distances.plans {
+            Some(plans) => write_npy(&put("transport_plans.npy"), plans)?,
+            // A stale file from an earlier clusters analysis would no longer match.
+            None if plans.exists() => {
+                std::fs::remove_file(&plans).map_err(|e| Error::io("cannot remove", &plans, e))?
+            }
+            None => {}
+        }
+        write_npy(&put("view_2d.npy"), &a.view.points)?;
+        write_npy_i64(&put("view_2d_index.npy"), &a.view.index)?;
+        write_npy(&put("condition_map.npy"), &a.condition_map)?;
+
+        let view_conditions: Vec<usize> = a.view.index.iter().map(|&i| self.condition[i]).collect();
+        plot::embedding(
+            a.view.points.view(),
+            Colouring::Categorical { labels: &view_conditions, names: &names },
+            &format!("Embedding ({})", a.view.method),
+        )?
+        .save(&put("embedding.svg"))?;
+        plot::distance_matrix(a.distances.matrix.view(), &names, "Distances between conditions")?
+            .save(&put("distances.svg"))?;
+        plot::cluster_histograms(a.histograms.view(), &names, "Clusters per condition")?.save(&put("clusters.svg"))?;
+        if let Some(losses) = self.losses.as_ref().filter(|l| !l.train_loss.is_empty()) {
+            plot::loss_curves(losses, "Training")?.save(&put("losses.svg"))?;
+        }
+        if let (Some(x), Some(v)) = (&self.anchor, &self.vector)
+            && x.ncols() >= 2
+            && x.ncols() == v.ncols()
+        {
+            plot::vector_field(
+                x.view(),
+                v.view(),
+                Colouring::Categorical { labels: &self.condition, names: &names },
+                "Input vector fields",
+            )?
+            .save(&put("vector_field.svg"))?;
+        }
+        let record = AnalysisRecord {
+            params: p.clone(),
+            distance_method: a.distances.method.clone(),
+            points_used: a.distances.points_used.clone(),
+            inertia: a.clusters.inertia,
+            view_method: a.view.method.clone(),
+            files: files.clone(),
+        };
+        write_json(&dir.join("analysis.json"), &record)?;
+        files.push("analysis.json".into());
+        Ok(files)
+    }
+}
