@@ -136,8 +136,11 @@ fn lloyd(
             counts[l] += 1;
         }
         // An empty cluster takes the point farthest from its centroid.
-        let mut far: Vec<usize> = (0..n).collect();
-        far.sort_by(|&i, &j| a[j].1.total_cmp(&a[i].1));
+        let mut far: Vec<usize> = Vec::new();
+        if counts.contains(&0) {
+            far = (0..n).collect();
+            far.sort_by(|&i, &j| a[j].1.total_cmp(&a[i].1));
+        }
         let mut far = far.into_iter();
         let mut next = c.clone();
         for (l, &count) in counts.iter().enumerate() {

@@ -485,6 +485,16 @@ impl Dataset {
         self.anchor.nrows()
     }
 
+    /// Row of each point in the input, all conditions' inputs stacked in order (the row
+    /// of a per-input-row array such as behaviour that belongs to the point).
+    pub fn input_rows(&self) -> Vec<usize> {
+        let mut start = vec![0];
+        for c in &self.summary.conditions {
+            start.push(start.last().expect("non-empty") + c.points_in);
+        }
+        self.condition.iter().zip(&self.sample_index).map(|(&c, &i)| start[c] + i).collect()
+    }
+
     /// Number of conditions.
     pub fn n_conditions(&self) -> usize {
         self.offsets.len() - 1
