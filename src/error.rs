@@ -236,6 +236,38 @@ pub enum Error {
         message: String,
     },
 
+    /// A stored object (dataset, job, model, embedding) does not exist.
+    #[error("no {kind} with id `{id}`; list them with GET /v1/{kind}s or the engine's list call")]
+    NotFound {
+        /// "dataset", "job", "model", "embedding".
+        kind: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+
+    /// The job queue is full.
+    #[error("{queued} jobs are already queued (the limit); wait for one to finish or cancel one")]
+    QueueFull {
+        /// Jobs waiting.
+        queued: usize,
+    },
+
+    /// The request conflicts with the state of an object (e.g. a model whose job has not
+    /// finished).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// An error reported by a remote server, for codes without a local variant.
+    #[error("{message}")]
+    Remote {
+        /// The server's stable code.
+        code: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+
     /// A name (example, format) that is not known.
     #[error("unknown {kind} `{name}`; choose one of: {choices}")]
     Unknown {
@@ -270,12 +302,59 @@ impl Error {
             Error::IncompatibleModel { .. } => "incompatible_model",
             Error::ModelFile { .. } => "model_file",
             Error::InvalidArgument { .. } => "invalid_argument",
+            Error::NotFound { .. } => "not_found",
+            Error::QueueFull { .. } => "queue_full",
+            Error::Conflict(_) => "conflict",
+            Error::Remote { code, .. } => code,
             Error::Unknown { .. } => "unknown_name",
         }
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { action, path: path.into(), source }
+    }
+
+    /// Every code [`Error::code`] can return.
+    pub const CODES: [&'static str; 27] = [
+        "invalid_params",
+        "params_parse",
+        "io",
+        "input_format",
+        "no_conditions",
+        "empty_condition",
+        "non_finite",
+        "ragged",
+        "length_mismatch",
+        "dimension_mismatch",
+        "too_few_points",
+        "duplicate_points",
+        "disconnected_graph",
+        "degenerate_neighbourhood",
+        "eigen_not_converged",
+        "incompatible_model",
+        "model_file",
+        "invalid_argument",
+        "not_found",
+        "queue_full",
+        "conflict",
+        "unknown_name",
+        "internal",
+        "bad_request",
+        "unauthorized",
+        "unsupported_media_type",
+        "body_too_large",
+    ];
+
+    /// The HTTP status the server answers this error with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::NotFound { .. } => 404,
+            Error::QueueFull { .. } => 429,
+            Error::Conflict(_) => 409,
+            Error::Io { .. } | Error::EigenNotConverged { .. } | Error::ModelFile { .. } => 500,
+            Error::Remote { status, .. } => *status,
+            _ => 422,
+        }
     }
 
     /// An [`Error::InvalidArgument`] for `field`.

@@ -26,6 +26,7 @@
 
 pub mod analysis;
 pub mod dataset;
+pub mod engine;
 pub mod error;
 pub mod examples;
 pub mod geometry;
@@ -34,6 +35,7 @@ pub mod params;
 pub mod plot;
 pub mod progress;
 pub mod run;
+pub mod server;
 
 pub use dataset::{Condition, Conditions, Dataset};
 pub use error::{Error, Result};

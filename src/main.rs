@@ -136,6 +136,29 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Serve the REST API (OpenAPI at /openapi.json, docs at /docs) with an embedded store.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Folder of the store (SQLite) and artifacts.
+        #[arg(long, default_value = "marble-data")]
+        data_dir: PathBuf,
+        /// Fits run at the same time.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        /// Jobs that may wait; more get 429.
+        #[arg(long, default_value_t = 16)]
+        max_queued: usize,
+        /// Largest request body, MiB.
+        #[arg(long, default_value_t = 512)]
+        max_body_mib: usize,
+        /// Request timeout, seconds (event streams excepted).
+        #[arg(long, default_value_t = 600)]
+        timeout_s: u64,
+    },
+    /// Print the OpenAPI document of the REST API.
+    Openapi,
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -603,6 +626,22 @@ fn run(cli: Cli) -> Result<()> {
             analyze(&run, &analysis, behaviour.as_deref(), groups.as_deref(), folds)?
         }
         Command::Transform { model, input, out } => transform(&model, &input, &out)?,
+        Command::Serve { addr, data_dir, workers, max_queued, max_body_mib, timeout_s } => {
+            let mut options = marble::server::ServerOptions::new(&data_dir);
+            options.engine.workers = workers;
+            options.engine.max_queued = max_queued;
+            options.max_body = max_body_mib << 20;
+            options.timeout = std::time::Duration::from_secs(timeout_s);
+            let auth = if options.token.is_some() { "bearer token from MARBLE_TOKEN required" } else { "no token" };
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(marble::server::serve(addr, options, |a| {
+                say!("listening on http://{a} (docs at http://{a}/docs, OpenAPI at http://{a}/openapi.json; {auth})");
+                say!("store: {}", data_dir.display());
+            }))?;
+        }
+        Command::Openapi => {
+            say!("{}", marble::server::openapi().to_pretty_json()?);
+        }
         Command::Bench { what } => match what {
             Bench::Dataset { sizes, conditions, surfaces, out } => {
                 bench_dataset(&sizes, conditions, &surfaces, out.as_deref())?

@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::error::{Error, Result};
 
 /// How the proximity graph of each condition is built.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GraphType {
     /// Continuous k-nearest neighbours: i ~ j when |x_i - x_j| < delta * sqrt(rho_i rho_j),
@@ -34,7 +34,7 @@ pub enum GraphType {
 }
 
 /// How exp(-t L) is applied to the signal for diffusion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DiffusionMethod {
     /// Lanczos on the signal itself: exact to `diffusion_tolerance` for every t up to 100,
@@ -46,7 +46,7 @@ pub enum DiffusionMethod {
 }
 
 /// Optimiser for training.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Optimizer {
     /// Stochastic gradient descent with momentum (the reference's choice).
@@ -59,7 +59,7 @@ pub enum Optimizer {
 ///
 /// Keys and defaults follow the reference implementation, so a Python params dict pastes in
 /// as JSON. Missing keys take their defaults; unknown keys are errors.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
     // ---- dataset construction -------------------------------------------------------------
@@ -121,6 +121,7 @@ pub struct Params {
     pub frac_sampled_nb: f64,
     /// Hidden layer widths of the encoder MLP: a number or a list (default [32]).
     #[serde(deserialize_with = "number_or_list")]
+    #[schema(value_type = Vec<usize>)]
     pub hidden_channels: Vec<usize>,
     /// Dimension of the embedding (default 3).
     pub out_channels: usize,

@@ -6,3 +6,4 @@ mod geometry;
 mod inputs;
 mod model;
 mod plot;
+mod server;

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 const STREAM_OT_SUBSAMPLE: u64 = 23;
 
 /// Which distributions are compared.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DistanceKind {
     /// The conditions' point clouds, each point weighted equally (the reference's default).

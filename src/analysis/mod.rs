@@ -39,7 +39,7 @@ pub use transport::{Transport, emd};
 use crate::error::{Error, Result};
 
 /// How the 2-D view of the embedding is made.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmbedMethod {
     /// UMAP (neighbour graph; the reference's default).
@@ -50,7 +50,7 @@ pub enum EmbedMethod {
 }
 
 /// Settings of the analysis stage. Unknown keys are errors.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalysisParams {
     /// k-means clusters (the reference's default is 15).

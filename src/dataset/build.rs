@@ -54,7 +54,7 @@ const STREAM_SPLIT: u64 = 2;
 const STREAM_EIGEN: u64 = 3;
 
 /// Per-condition facts for the summary.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConditionSummary {
     /// Points in the input.
     pub points_in: usize,
@@ -78,13 +78,14 @@ pub struct ConditionSummary {
     /// Largest eigenpair residual |L v - lambda v| (`spectral` only).
     pub eigen_residual: Option<f64>,
     /// Smallest and largest kept eigenvalue (`spectral` only).
+    #[schema(value_type = Option<Vec<f64>>)]
     pub eigenvalue_range: Option<(f64, f64)>,
     /// Eigenpairs of the normalised connection Laplacian kept (local frames only).
     pub connection_eigenpairs: Option<usize>,
 }
 
 /// How long a step took.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StepTime {
     /// Name of the step.
     pub step: String,
@@ -93,7 +94,7 @@ pub struct StepTime {
 }
 
 /// What was built, for people and for `summary.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Summary {
     /// Number of conditions.
     pub n_conditions: usize,

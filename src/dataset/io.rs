@@ -377,7 +377,12 @@ fn json_vector(v: &Value, origin: &str) -> Result<Array1<f64>> {
 /// Parse conditions from JSON text (see the module docs for the layout).
 pub fn parse_json(text: &str, origin: &str) -> Result<Conditions> {
     let root: Value = serde_json::from_str(text).map_err(|e| Error::format(origin, format!("invalid JSON: {e}")))?;
-    let list = match &root {
+    conditions_from_json(&root, origin)
+}
+
+/// Conditions from parsed JSON: an object with `conditions` or a list of conditions.
+pub fn conditions_from_json(root: &Value, origin: &str) -> Result<Conditions> {
+    let list = match root {
         Value::Array(l) => l,
         Value::Object(o) => {
             if let Some(k) = o.keys().find(|k| *k != "conditions") {

@@ -34,7 +34,7 @@ const STREAM_EVAL: u64 = 11;
 const STREAM_INIT: u64 = 12;
 
 /// Losses per epoch, with the reference's names.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Losses {
     /// Mean training loss of each epoch.
     pub train_loss: Vec<f64>,

@@ -1,0 +1,185 @@
+//! The engine over HTTP: the same [`Engine`] calls, sent to `marble serve`.
+//!
+//! Server errors arrive as `application/problem+json` with a stable `code`; they come back
+//! as the same [`Error`] variants where the body carries their fields (not found, queue
+//! full, conflict, invalid argument) and as [`Error::Remote`] with the same `code()`
+//! otherwise.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use ureq::Agent;
+use ureq::http::Response;
+
+use super::*;
+
+/// A client of a MARBLE server.
+#[derive(Clone)]
+pub struct HttpEngine {
+    base: String,
+    token: Option<String>,
+    agent: Agent,
+}
+
+/// The problem+json body the server sends with every error.
+#[derive(Debug, Deserialize)]
+struct Problem {
+    status: u16,
+    code: String,
+    detail: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    field: Option<String>,
+    #[serde(default)]
+    queued: Option<usize>,
+}
+
+fn transport(base: &str, e: ureq::Error) -> Error {
+    Error::Remote { code: "io", status: 0, message: format!("cannot reach the MARBLE server at {base}: {e}") }
+}
+
+fn static_code(code: &str) -> &'static str {
+    Error::CODES.iter().find(|c| **c == code).copied().unwrap_or("internal")
+}
+
+fn static_kind(kind: &str) -> &'static str {
+    ["dataset", "job", "model", "embedding", "plot"].into_iter().find(|k| *k == kind).unwrap_or("object")
+}
+
+impl HttpEngine {
+    /// A client of the server at `base` (e.g. `http://127.0.0.1:8080`), with the bearer
+    /// token from `MARBLE_TOKEN` when that is set.
+    pub fn new(base: &str) -> HttpEngine {
+        HttpEngine::with_token(base, std::env::var("MARBLE_TOKEN").ok().filter(|t| !t.is_empty()))
+    }
+
+    /// A client with an explicit bearer token.
+    pub fn with_token(base: &str, token: Option<String>) -> HttpEngine {
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(3600)))
+            .build()
+            .into();
+        HttpEngine { base: base.trim_end_matches('/').to_string(), token, agent }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1/{path}", self.base)
+    }
+
+    fn auth<B>(&self, r: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(t) => r.header("Authorization", format!("Bearer {t}")),
+            None => r,
+        }
+    }
+
+    fn check(&self, resp: std::result::Result<Response<ureq::Body>, ureq::Error>) -> Result<Response<ureq::Body>> {
+        let mut resp = resp.map_err(|e| transport(&self.base, e))?;
+        let status = resp.status().as_u16();
+        if status < 400 {
+            return Ok(resp);
+        }
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let Ok(p) = serde_json::from_str::<Problem>(&text) else {
+            return Err(Error::Remote { code: "internal", status, message: format!("HTTP {status}: {text}") });
+        };
+        Err(match (p.code.as_str(), p.kind, p.id, p.field, p.queued) {
+            ("not_found", Some(kind), Some(id), _, _) => Error::NotFound { kind: static_kind(&kind), id },
+            ("queue_full", _, _, _, Some(queued)) => Error::QueueFull { queued },
+            ("conflict", ..) => Error::Conflict(p.detail),
+            ("invalid_argument", _, _, Some(field), _) => {
+                let prefix = format!("`{field}`: ");
+                let message = p.detail.strip_prefix(&prefix).unwrap_or(&p.detail).to_string();
+                Error::InvalidArgument { field, message }
+            }
+            (code, ..) => Error::Remote { code: static_code(code), status: p.status, message: p.detail },
+        })
+    }
+
+    fn json<T: DeserializeOwned>(&self, resp: std::result::Result<Response<ureq::Body>, ureq::Error>) -> Result<T> {
+        let mut resp = self.check(resp)?;
+        resp.body_mut().with_config().limit(1 << 34).read_json().map_err(|e| Error::Remote {
+            code: "internal",
+            status: 200,
+            message: format!("unreadable response: {e}"),
+        })
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.json(self.auth(self.agent.get(self.url(path))).call())
+    }
+
+    fn post<T: DeserializeOwned, B: Serialize>(&self, path: &str, body: &B) -> Result<T> {
+        self.json(self.auth(self.agent.post(self.url(path))).send_json(body))
+    }
+}
+
+impl Engine for HttpEngine {
+    fn create_dataset(&self, req: &NewDataset) -> Result<DatasetInfo> {
+        self.post("datasets", req)
+    }
+
+    fn list_datasets(&self) -> Result<Vec<DatasetInfo>> {
+        self.get("datasets")
+    }
+
+    fn dataset(&self, id: &str) -> Result<DatasetInfo> {
+        self.get(&format!("datasets/{id}"))
+    }
+
+    fn delete_dataset(&self, id: &str) -> Result<()> {
+        self.check(self.auth(self.agent.delete(self.url(&format!("datasets/{id}")))).call()).map(|_| ())
+    }
+
+    fn start_fit(&self, req: &FitRequest) -> Result<JobInfo> {
+        self.post("jobs", req)
+    }
+
+    fn job(&self, id: &str) -> Result<JobInfo> {
+        self.get(&format!("jobs/{id}"))
+    }
+
+    fn list_jobs(&self) -> Result<Vec<JobInfo>> {
+        self.get("jobs")
+    }
+
+    fn cancel_job(&self, id: &str) -> Result<JobInfo> {
+        self.json(self.auth(self.agent.post(self.url(&format!("jobs/{id}/cancel")))).send_empty())
+    }
+
+    fn model(&self, id: &str) -> Result<ModelInfo> {
+        self.get(&format!("models/{id}"))
+    }
+
+    fn model_weights(&self, id: &str) -> Result<Vec<u8>> {
+        let mut resp = self.check(self.auth(self.agent.get(self.url(&format!("models/{id}/weights")))).call())?;
+        resp.body_mut().with_config().limit(1 << 34).read_to_vec().map_err(|e| transport(&self.base, e))
+    }
+
+    fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo> {
+        self.post("embeddings", req)
+    }
+
+    fn embedding(&self, id: &str) -> Result<EmbeddingInfo> {
+        self.get(&format!("embeddings/{id}"))
+    }
+
+    fn analyze(&self, model: &str, params: &AnalysisParams) -> Result<AnalysisInfo> {
+        self.post(&format!("models/{model}/analyses"), params)
+    }
+
+    fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo> {
+        self.post(&format!("models/{model}/decodings"), req)
+    }
+
+    fn plot(&self, model: &str, kind: PlotKind) -> Result<String> {
+        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let mut resp =
+            self.check(self.auth(self.agent.get(self.url(&format!("models/{model}/plots/{name}")))).call())?;
+        resp.body_mut().with_config().limit(1 << 30).read_to_string().map_err(|e| transport(&self.base, e))
+    }
+}

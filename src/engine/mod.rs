@@ -1,0 +1,373 @@
+//! The one API users program against. [`LocalEngine`] runs everything in-process (with the
+//! same embedded store and job worker the server uses); [`HttpEngine`] speaks to `marble
+//! serve` and returns the same types. A notebook switches between them with one line.
+//!
+//! Resources, in the order a user meets them: datasets (conditions plus the parameters to
+//! build them), jobs (a fit of a dataset; its model has the job's id), embeddings (a model
+//! applied to a dataset), analyses (distances, clusters, 2-D views), decodings and plots.
+
+pub mod http;
+pub mod local;
+pub mod store;
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use http::HttpEngine;
+pub use local::{LocalEngine, LocalOptions};
+
+use crate::analysis::{AnalysisParams, DistanceKind};
+use crate::dataset::Summary;
+use crate::error::{Error, Result};
+use crate::model::Losses;
+use crate::params::Params;
+
+/// One condition as JSON arrays (documentation of the request body; the server parses it
+/// with row-level error messages).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionData {
+    /// Anchors, n rows of D numbers.
+    pub anchor: Vec<Vec<f64>>,
+    /// Vectors, n rows of S numbers.
+    pub vector: Vec<Vec<f64>>,
+    /// Optional label per point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<f64>>,
+    /// Optional mask per point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<Vec<bool>>,
+}
+
+/// A new dataset: conditions and the parameters that build (and later fit) it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDataset {
+    /// A name for listings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The conditions.
+    pub conditions: Vec<ConditionData>,
+    /// Parameters (defaults for missing keys; unknown keys are errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Params>,
+}
+
+impl NewDataset {
+    /// A request from in-memory conditions.
+    pub fn from_conditions(name: Option<&str>, conditions: &crate::Conditions, params: Option<Params>) -> NewDataset {
+        let rows = |a: &ndarray::Array2<f64>| a.rows().into_iter().map(|r| r.to_vec()).collect();
+        NewDataset {
+            name: name.map(str::to_string),
+            conditions: conditions
+                .as_slice()
+                .iter()
+                .map(|c| ConditionData {
+                    anchor: rows(&c.anchor),
+                    vector: rows(&c.vector),
+                    label: c.label.as_ref().map(|l| l.to_vec()),
+                    mask: c.mask.as_ref().map(|m| m.to_vec()),
+                })
+                .collect(),
+            params,
+        }
+    }
+}
+
+/// A stored dataset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DatasetInfo {
+    /// Id.
+    pub id: String,
+    /// Name given at creation.
+    pub name: Option<String>,
+    /// Creation time, seconds since the Unix epoch.
+    pub created: u64,
+    /// The parameters it was built with.
+    pub params: Params,
+    /// What stage 1 found.
+    pub summary: Summary,
+}
+
+/// Start a fit of a dataset.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FitRequest {
+    /// The dataset's id.
+    pub dataset: String,
+    /// Parameters; the dataset's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Params>,
+}
+
+/// State of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for a worker.
+    Queued,
+    /// Training.
+    Running,
+    /// Finished; its model is available.
+    Succeeded,
+    /// Stopped with an error (see `error`).
+    Failed,
+    /// Cancelled by a user.
+    Cancelled,
+}
+
+impl JobState {
+    /// Whether the job will not change any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, JobState::Succeeded | JobState::Failed | JobState::Cancelled)
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> JobState {
+        match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "succeeded" => JobState::Succeeded,
+            "cancelled" => JobState::Cancelled,
+            _ => JobState::Failed,
+        }
+    }
+}
+
+/// A fit job and its progress.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct JobInfo {
+    /// Id (also the id of the model it makes).
+    pub id: String,
+    /// The dataset being fitted.
+    pub dataset: String,
+    /// State.
+    pub state: JobState,
+    /// Epochs finished.
+    pub epoch: usize,
+    /// Epochs asked for.
+    pub epochs: usize,
+    /// Latest training loss.
+    pub train_loss: Option<f64>,
+    /// Latest validation loss.
+    pub val_loss: Option<f64>,
+    /// Why it failed, or how it was recovered after a restart.
+    pub message: Option<String>,
+    /// Creation time, seconds since the Unix epoch.
+    pub created: u64,
+}
+
+/// A trained model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ModelInfo {
+    /// Id (the job's).
+    pub id: String,
+    /// The dataset it was trained on.
+    pub dataset: String,
+    /// Parameters it was trained with.
+    pub params: Params,
+    /// Loss curves.
+    pub losses: Losses,
+    /// Learned diffusion time.
+    pub diffusion_time: f64,
+}
+
+/// An embedding: latents of every point of a dataset under a model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EmbeddingInfo {
+    /// Id.
+    pub id: String,
+    /// Model used.
+    pub model: String,
+    /// Dataset embedded.
+    pub dataset: String,
+    /// Latents, one row per point.
+    pub embedding: Vec<Vec<f32>>,
+    /// Condition of each point.
+    pub condition: Vec<usize>,
+}
+
+/// Embed a dataset with a model.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransformRequest {
+    /// The model (a finished job's id).
+    pub model: String,
+    /// The dataset to embed.
+    pub dataset: String,
+}
+
+/// The analysis of a model's training embedding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AnalysisInfo {
+    /// The model analysed.
+    pub model: String,
+    /// Parameters used.
+    pub params: AnalysisParams,
+    /// Distances between conditions (C x C).
+    pub distances: Vec<Vec<f64>>,
+    /// What the distances compare.
+    pub distance_kind: DistanceKind,
+    /// "exact" or the approximation used.
+    pub distance_method: String,
+    /// k-means cluster of each point.
+    pub clusters: Vec<usize>,
+    /// Cluster centroids (K x out_channels).
+    pub centroids: Vec<Vec<f64>>,
+    /// Points per condition and cluster (C x K).
+    pub histograms: Vec<Vec<f64>>,
+    /// The conditions in 2-D by classical MDS of the distances (C x 2).
+    pub condition_map: Vec<Vec<f64>>,
+    /// 2-D view of the points (m x 2).
+    pub view: Vec<Vec<f64>>,
+    /// Rows shown in `view`.
+    pub view_index: Vec<usize>,
+    /// How `view` was made.
+    pub view_method: String,
+}
+
+/// Decode behaviour from a model's latents.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecodeRequest {
+    /// Behaviour, one row per point (or per input row).
+    pub behaviour: Vec<Vec<f64>>,
+    /// Cross-validation groups (trial ids), one per row of `behaviour`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<usize>>,
+    /// Folds (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<usize>,
+}
+
+/// Cross-validated R^2 from the latents and from the PCA baseline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DecodeInfo {
+    /// R^2 per behaviour column from the latents.
+    pub r2: Vec<f64>,
+    /// Mean of `r2`.
+    pub r2_mean: f64,
+    /// R^2 per column from PCA of the input at the latents' dimension.
+    pub baseline_r2: Vec<f64>,
+    /// Mean of `baseline_r2`.
+    pub baseline_r2_mean: f64,
+    /// Whether folds followed the groups.
+    pub grouped: bool,
+}
+
+/// The figures a model has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlotKind {
+    /// The 2-D view coloured by condition.
+    Embedding,
+    /// Heat map of the distances between conditions.
+    Distances,
+    /// Training and validation losses.
+    Losses,
+    /// Cluster histograms per condition.
+    Clusters,
+    /// The input vector fields.
+    VectorField,
+}
+
+impl PlotKind {
+    /// File name in the run folder.
+    pub fn file(self) -> &'static str {
+        match self {
+            PlotKind::Embedding => "embedding.svg",
+            PlotKind::Distances => "distances.svg",
+            PlotKind::Losses => "losses.svg",
+            PlotKind::Clusters => "clusters.svg",
+            PlotKind::VectorField => "vector_field.svg",
+        }
+    }
+}
+
+/// The MARBLE pipeline as a service: in-process ([`LocalEngine`]) or over HTTP
+/// ([`HttpEngine`]), with the same types and errors.
+pub trait Engine: Send + Sync {
+    /// Store conditions and build the dataset (stage 1) to check them and summarise.
+    fn create_dataset(&self, req: &NewDataset) -> Result<DatasetInfo>;
+    /// All datasets, newest first.
+    fn list_datasets(&self) -> Result<Vec<DatasetInfo>>;
+    /// One dataset.
+    fn dataset(&self, id: &str) -> Result<DatasetInfo>;
+    /// Delete a dataset (refused while a job uses it).
+    fn delete_dataset(&self, id: &str) -> Result<()>;
+    /// Queue a fit; returns at once.
+    fn start_fit(&self, req: &FitRequest) -> Result<JobInfo>;
+    /// One job.
+    fn job(&self, id: &str) -> Result<JobInfo>;
+    /// All jobs, newest first.
+    fn list_jobs(&self) -> Result<Vec<JobInfo>>;
+    /// Ask a job to stop (it stops between batches).
+    fn cancel_job(&self, id: &str) -> Result<JobInfo>;
+    /// A trained model.
+    fn model(&self, id: &str) -> Result<ModelInfo>;
+    /// The model's weights as the `model.npz` file.
+    fn model_weights(&self, id: &str) -> Result<Vec<u8>>;
+    /// Embed a dataset with a model, and keep the result.
+    fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo>;
+    /// A kept embedding.
+    fn embedding(&self, id: &str) -> Result<EmbeddingInfo>;
+    /// Analyse a model's training embedding (and refresh its figures).
+    fn analyze(&self, model: &str, params: &AnalysisParams) -> Result<AnalysisInfo>;
+    /// Decode behaviour from a model's latents, against the PCA baseline.
+    fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo>;
+    /// A figure of a model, as SVG text.
+    fn plot(&self, model: &str, kind: PlotKind) -> Result<String>;
+
+    /// Poll a job until it is terminal or `timeout` passes.
+    fn wait(&self, id: &str, timeout: Duration) -> Result<JobInfo> {
+        let start = Instant::now();
+        loop {
+            let job = self.job(id)?;
+            if job.state.is_terminal() {
+                return Ok(job);
+            }
+            if start.elapsed() > timeout {
+                return Err(Error::Conflict(format!(
+                    "job {id} is still {} after {:.0} s",
+                    job.state.as_str(),
+                    timeout.as_secs_f64()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+pub(crate) fn new_id(prefix: &str) -> String {
+    use rand::Rng;
+    let bits: u64 = rand::rng().random();
+    format!("{prefix}_{bits:016x}")
+}
+
+pub(crate) fn rows<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
+    a.rows().into_iter().map(|r| r.to_vec()).collect()
+}
+
+/// A matrix from JSON rows, refusing ragged rows.
+pub(crate) fn matrix(rows: &[Vec<f64>], field: &str) -> Result<ndarray::Array2<f64>> {
+    let width = rows.first().map_or(0, Vec::len);
+    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != width) {
+        return Err(Error::Ragged { origin: field.to_string(), row: i, expected: width, found: r.len() });
+    }
+    Ok(ndarray::Array2::from_shape_fn((rows.len(), width), |(i, j)| rows[i][j]))
+}

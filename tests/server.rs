@@ -1,0 +1,285 @@
+//! The REST API on a real server (127.0.0.1, port 0), the HTTP engine against the local one,
+//! restarts, bad requests and the OpenAPI document.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use marble::analysis::AnalysisParams;
+use marble::engine::*;
+use marble::server::{ServerOptions, spawn};
+use marble::{Params, examples};
+
+fn start(dir: &std::path::Path, tweak: impl FnOnce(&mut ServerOptions)) -> String {
+    let mut options = ServerOptions::new(dir);
+    options.token = None;
+    tweak(&mut options);
+    let addr = spawn("127.0.0.1:0".parse::<SocketAddr>().unwrap(), options).unwrap();
+    format!("http://{addr}")
+}
+
+fn small_params(epochs: usize) -> Params {
+    Params { k: 10, epochs, ..Params::default() }
+}
+
+fn new_dataset(epochs: usize) -> NewDataset {
+    let conds = examples::planar_fields(&examples::PLANAR_FIELDS, 60, 0);
+    NewDataset::from_conditions(Some("planar"), &conds, Some(small_params(epochs)))
+}
+
+/// The scenario a user runs, on any engine.
+fn scenario(e: &dyn Engine) -> (DatasetInfo, ModelInfo, EmbeddingInfo, AnalysisInfo, String) {
+    let d = e.create_dataset(&new_dataset(3)).unwrap();
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    assert_eq!(job.state, JobState::Queued);
+    let done = e.wait(&job.id, Duration::from_secs(120)).unwrap();
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.message);
+    assert_eq!(done.epoch, 3);
+    let model = e.model(&job.id).unwrap();
+    let emb = e.transform(&TransformRequest { model: job.id.clone(), dataset: d.id.clone() }).unwrap();
+    assert_eq!(e.embedding(&emb.id).unwrap(), emb);
+    let analysis = e.analyze(&job.id, &AnalysisParams { n_clusters: 4, ..AnalysisParams::default() }).unwrap();
+    let svg = e.plot(&job.id, PlotKind::Distances).unwrap();
+    (d, model, emb, analysis, svg)
+}
+
+#[test]
+fn local_and_http_engines_give_the_same_results() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let local = LocalEngine::open(LocalOptions::new(a.path())).unwrap();
+    let http = HttpEngine::with_token(&start(b.path(), |_| {}), None);
+    let (d1, m1, e1, a1, s1) = scenario(&local);
+    let (d2, m2, e2, a2, s2) = scenario(&http);
+    assert_eq!(d1.params, d2.params);
+    assert_eq!((d1.summary.n_points, d1.summary.n_edges), (d2.summary.n_points, d2.summary.n_edges));
+    assert_eq!(m1.params, m2.params);
+    assert_eq!(m1.losses, m2.losses, "same seed, same training");
+    assert_eq!(e1.embedding, e2.embedding);
+    assert_eq!(e1.condition, e2.condition);
+    assert_eq!(e1.embedding.len(), 240);
+    assert_eq!(a1.distances, a2.distances);
+    assert_eq!(a1.clusters, a2.clusters);
+    assert_eq!(a1.distances.len(), 4);
+    assert_eq!(s1, s2);
+    roxmltree::Document::parse(&s1).unwrap();
+    // Weights download is the saved file.
+    assert_eq!(local.model_weights(&m1.id).unwrap().len(), http.model_weights(&m2.id).unwrap().len());
+    // Errors come back as the same variants.
+    for e in [&local as &dyn Engine, &http] {
+        let err = e.dataset("ds_missing").unwrap_err();
+        assert!(matches!(&err, marble::Error::NotFound { kind: "dataset", id } if id == "ds_missing"), "{err:?}");
+        let err = e.analyze(&m1.id.replace("job_", "job_0"), &AnalysisParams::default()).unwrap_err();
+        assert_eq!(err.code(), "not_found");
+        let bad = Params { k: 0, ..Params::default() };
+        let err = e.start_fit(&FitRequest { dataset: d1.id.clone(), params: Some(bad.clone()) });
+        // d1 lives in the local store only; over HTTP it is unknown.
+        assert!(err.is_err());
+    }
+    let d = http.create_dataset(&new_dataset(3)).unwrap();
+    let err =
+        http.start_fit(&FitRequest { dataset: d.id, params: Some(Params { k: 0, ..Params::default() }) }).unwrap_err();
+    assert_eq!(err.code(), "invalid_params");
+    assert!(err.to_string().contains("k"), "{err}");
+}
+
+fn raw(base: &str) -> ureq::Agent {
+    let _ = base;
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn problem(resp: &mut ureq::http::Response<ureq::Body>) -> serde_json::Value {
+    let ct = resp.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    assert_eq!(ct, "application/problem+json");
+    serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+#[test]
+fn bad_requests_get_problem_json_4xx_never_5xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(dir.path(), |o| o.max_body = 64 << 10);
+    let agent = raw(&base);
+    let post = |path: &str, ct: &str, body: &str| {
+        agent.post(format!("{base}{path}")).header("content-type", ct).send(body.as_bytes()).unwrap()
+    };
+    let cases: Vec<(&str, &str, String, u16, &str)> = vec![
+        ("/v1/datasets", "application/json", "{\"conditions\": [".into(), 400, "bad_request"),
+        ("/v1/datasets", "application/json", r#"{"conditions": [], "colour": 1}"#.into(), 422, "input_format"),
+        (
+            "/v1/datasets",
+            "application/json",
+            r#"{"conditions": [{"anchor": [[0, 0], ["NaN", 1]], "vector": [[1, 0], [1, 0]]}]}"#.into(),
+            422,
+            "input_format",
+        ),
+        (
+            "/v1/datasets",
+            "application/json",
+            r#"{"conditions": [{"anchor": [[0, 0], [null, 1]], "vector": [[1, 0], [1, 0]]}]}"#.into(),
+            422,
+            "input_format",
+        ),
+        (
+            "/v1/datasets",
+            "application/json",
+            r#"{"conditions": [{"anchor": [[0, 0], [1]], "vector": [[1, 0], [1, 0]]}]}"#.into(),
+            422,
+            "ragged",
+        ),
+        (
+            "/v1/datasets",
+            "application/json",
+            r#"{"conditions": [{"anchor": [[0, 0], [1, 1]], "vector": [[1, 0], [1, 0]]}], "params": {"kk": 3}}"#.into(),
+            422,
+            "params_parse",
+        ),
+        ("/v1/datasets", "text/plain", "hello".into(), 415, "unsupported_media_type"),
+        (
+            "/v1/datasets",
+            "application/json",
+            format!("{{\"name\": \"{}\"}}", "x".repeat(100 << 10)),
+            413,
+            "body_too_large",
+        ),
+        ("/v1/jobs", "application/json", r#"{"dataset": "ds_1", "epochs": 3}"#.into(), 400, "bad_request"),
+        ("/v1/jobs", "application/json", r#"{"dataset": "ds_nope"}"#.into(), 404, "not_found"),
+        ("/v1/jobs", "text/plain", r#"{"dataset": "ds_nope"}"#.into(), 415, "bad_request"),
+        ("/v1/embeddings", "application/json", r#"{"model": "job_x", "dataset": "ds_y"}"#.into(), 404, "not_found"),
+        ("/v1/models/job_x/analyses", "application/json", r#"{"n_clusters": "many"}"#.into(), 400, "bad_request"),
+        ("/v1/models/job_x/analyses", "application/json", r#"{"n_clusters": 3}"#.into(), 404, "not_found"),
+    ];
+    for (path, ct, body, status, code) in cases {
+        let mut resp = post(path, ct, &body);
+        assert_eq!(resp.status().as_u16(), status, "{path} {body:.80}");
+        let p = problem(&mut resp);
+        assert_eq!(p["code"], code, "{path} {body:.80}: {p}");
+        assert!(!p["detail"].as_str().unwrap().is_empty());
+    }
+    for path in ["/v1/datasets/ds_x", "/v1/jobs/job_x", "/v1/models/job_x", "/v1/embeddings/emb_x", "/v1/nothing"] {
+        let mut resp = agent.get(format!("{base}{path}")).call().unwrap();
+        assert_eq!(resp.status().as_u16(), 404, "{path}");
+        assert_eq!(problem(&mut resp)["code"], "not_found");
+    }
+    let mut resp = agent.get(format!("{base}/v1/models/job_x/plots/pie")).call().unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    assert_eq!(problem(&mut resp)["code"], "unknown_name");
+}
+
+#[test]
+fn a_token_guards_every_route_but_healthz_and_progress_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(dir.path(), |o| o.token = Some("s3cret".into()));
+    let agent = raw(&base);
+    assert_eq!(agent.get(format!("{base}/healthz")).call().unwrap().status().as_u16(), 200);
+    for path in ["/v1/datasets", "/openapi.json", "/docs/"] {
+        let mut resp = agent.get(format!("{base}{path}")).call().unwrap();
+        assert_eq!(resp.status().as_u16(), 401, "{path}");
+        assert_eq!(problem(&mut resp)["code"], "unauthorized");
+    }
+    let e = HttpEngine::with_token(&base, Some("s3cret".into()));
+    assert!(e.list_datasets().unwrap().is_empty());
+    assert_eq!(HttpEngine::with_token(&base, None).list_datasets().unwrap_err().code(), "unauthorized");
+    // Progress as server-sent events, ending with the terminal state.
+    let d = e.create_dataset(&new_dataset(2)).unwrap();
+    let job = e.start_fit(&FitRequest { dataset: d.id, params: None }).unwrap();
+    let mut resp =
+        agent.get(format!("{base}/v1/jobs/{}/events", job.id)).header("Authorization", "Bearer s3cret").call().unwrap();
+    assert_eq!(resp.headers().get("content-type").unwrap(), "text/event-stream");
+    let text = resp.body_mut().read_to_string().unwrap();
+    let last = text.lines().rfind(|l| l.starts_with("data:")).unwrap();
+    let last: JobInfo = serde_json::from_str(last.trim_start_matches("data:").trim()).unwrap();
+    assert_eq!(last.state, JobState::Succeeded);
+    assert!(text.contains("event: progress"));
+}
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve_process(dir: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env_remove("MARBLE_TOKEN")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().nth(2).unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    Server(child, url)
+}
+
+#[test]
+fn a_killed_server_keeps_its_data_and_resumes_the_interrupted_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_process(dir.path());
+    let e = HttpEngine::with_token(&server.1, None);
+    let d = e.create_dataset(&new_dataset(2)).unwrap();
+    let finished = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    assert_eq!(e.wait(&finished.id, Duration::from_secs(120)).unwrap().state, JobState::Succeeded);
+    let before = e.transform(&TransformRequest { model: finished.id.clone(), dataset: d.id.clone() }).unwrap();
+    let long = e.start_fit(&FitRequest { dataset: d.id.clone(), params: Some(small_params(100_000)) }).unwrap();
+    let epoch = loop {
+        let j = e.job(&long.id).unwrap();
+        if j.epoch >= 2 {
+            break j.epoch;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut server = server;
+    server.0.kill().unwrap(); // SIGKILL
+    server.0.wait().unwrap();
+
+    let again = serve_process(dir.path());
+    let e = HttpEngine::with_token(&again.1, None);
+    assert_eq!(e.dataset(&d.id).unwrap(), d);
+    let after = e.transform(&TransformRequest { model: finished.id.clone(), dataset: d.id.clone() }).unwrap();
+    assert_eq!(after.embedding, before.embedding, "the finished model is intact");
+    assert_eq!(e.embedding(&before.id).unwrap(), before, "kept embeddings stay readable");
+    let j = e.job(&long.id).unwrap();
+    assert!(matches!(j.state, JobState::Queued | JobState::Running), "{j:?}");
+    assert!(j.message.as_deref().unwrap_or("").contains("resumed from the checkpoint"), "{j:?}");
+    // It goes on from its checkpoint, not from zero.
+    loop {
+        let j = e.job(&long.id).unwrap();
+        if j.state == JobState::Running && j.epoch > epoch {
+            break;
+        }
+        assert!(j.epoch >= epoch.saturating_sub(1), "restarted from scratch: {j:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let cancelled = e.cancel_job(&long.id).unwrap();
+    let done = e.wait(&cancelled.id, Duration::from_secs(60)).unwrap();
+    assert_eq!(done.state, JobState::Cancelled);
+}
+
+#[test]
+fn the_openapi_file_is_generated_from_the_code() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/marble.json");
+    let current = marble::server::openapi().to_pretty_json().unwrap() + "\n";
+    if std::env::var_os("MARBLE_UPDATE_OPENAPI").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &current).unwrap();
+    }
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        saved == current,
+        "openapi/marble.json differs from the code; regenerate it with `cargo run --release -- openapi > openapi/marble.json`"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&current).unwrap();
+    for path in
+        ["/datasets", "/jobs", "/jobs/{id}/events", "/models/{id}/analyses", "/embeddings", "/models/{id}/plots/{kind}"]
+    {
+        assert!(doc["paths"][path].is_object(), "{path} undocumented");
+    }
+    for schema in ["Params", "NewDataset", "JobInfo", "Problem", "AnalysisParams", "Summary"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
+    }
+}
