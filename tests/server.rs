@@ -283,3 +283,54 @@ fn the_openapi_file_is_generated_from_the_code() {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
     }
 }
+
+/// The Python interpreter of a virtual environment holding openapi-python-client:
+/// `MARBLE_PYTHON`, set by .ci/run. Without it the test says so and passes, unless
+/// `MARBLE_REQUIRE_PYTHON` is set (as in CI).
+fn client_python() -> Option<std::path::PathBuf> {
+    match std::env::var_os("MARBLE_PYTHON") {
+        Some(p) => Some(p.into()),
+        None => {
+            assert!(
+                std::env::var_os("MARBLE_REQUIRE_PYTHON").is_none(),
+                "MARBLE_PYTHON must name a Python with openapi-python-client"
+            );
+            eprintln!("skipped: set MARBLE_PYTHON to a venv's python with openapi-python-client (.ci/run does)");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_generated_python_client_runs_the_pipeline() {
+    let Some(python) = client_python() else { return };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = tempfile::tempdir().unwrap();
+    let generator = python.parent().unwrap().join("openapi-python-client");
+    let out = Command::new(&generator)
+        .args(["generate", "--meta", "none", "--output-path"])
+        .arg(work.path().join("marble_client"))
+        .arg("--path")
+        .arg(root.join("openapi/marble.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let data = work.path().join("data.npz");
+    marble::dataset::io::write_npz(&data, &examples::planar_fields(&examples::PLANAR_FIELDS, 60, 0)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(dir.path(), |_| {});
+    let out = Command::new(&python)
+        .arg(root.join("tests/python/client_flow.py"))
+        .arg(work.path())
+        .arg(&base)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["rows"], 240);
+    // The Python client's distances are the server's.
+    let e = HttpEngine::with_token(&base, None);
+    let mine = e.analyze(result["model"].as_str().unwrap(), &AnalysisParams { n_clusters: 4, ..AnalysisParams::default() }).unwrap();
+    assert_eq!(serde_json::to_value(&mine.distances).unwrap(), result["distances"]);
+}

@@ -165,26 +165,32 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> crate::Result<T> + Send
 #[derive(OpenApi)]
 #[openapi(
     info(title = "MARBLE", description = "Latent representations of dynamics on manifolds: datasets, fits, embeddings, analyses and figures."),
-    components(schemas(Problem)),
+    components(schemas(Problem, PlotKind)),
     tags((name = "datasets"), (name = "jobs"), (name = "models"), (name = "embeddings"))
 )]
 struct ApiDoc;
 
+/// A file in a request or response body (.npz, .npy).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(#[allow(dead_code)] Vec<u8>);
+
 /// Query of dataset uploads.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct UploadQuery {
     /// Name for listings.
     name: Option<String>,
     /// Parameters as JSON text (defaults for missing keys).
-    params: Option<String>,
+    parameters: Option<String>,
 }
 
 /// Create a dataset from JSON arrays (`application/json`, a `NewDataset`) or an uploaded
 /// `.npz` (`application/octet-stream`, arrays `anchor_c`/`vector_c` or `trajectory_c_j`).
 #[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadQuery),
-    request_body(content((NewDataset = "application/json"), (Vec<u8> = "application/octet-stream"))),
-    responses((status = 201, body = DatasetInfo), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    request_body(content((NewDataset = "application/json"), (Binary = "application/octet-stream"))),
+    responses((status = 201, description = "Created", body = DatasetInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
 async fn create_dataset(
     State(s): State<AppState>,
     query: Result<Query<UploadQuery>, QueryRejection>,
@@ -233,10 +239,10 @@ async fn create_dataset(
         )?;
         blocking(move || engine.create_dataset_from(conditions, name, params)).await?
     } else if ct.starts_with("application/octet-stream") || ct.starts_with("application/x-npz") {
-        let params = match &q.params {
+        let params = match &q.parameters {
             None => None,
             Some(text) => Some(parse_params(serde_json::from_str(text).map_err(|e| {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("`params` is not JSON: {e}"))
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("`parameters` is not JSON: {e}"))
             })?)?),
         };
         blocking(move || {
@@ -271,7 +277,7 @@ fn parse_params(v: serde_json::Value) -> ApiResult<crate::Params> {
 }
 
 /// All datasets, newest first.
-#[utoipa::path(get, path = "/datasets", tag = "datasets", responses((status = 200, body = Vec<DatasetInfo>)))]
+#[utoipa::path(get, path = "/datasets", tag = "datasets", responses((status = 200, description = "OK", body = Vec<DatasetInfo>)))]
 async fn list_datasets(State(s): State<AppState>) -> ApiResult<Json<Vec<DatasetInfo>>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.list_datasets()).await?))
@@ -279,7 +285,7 @@ async fn list_datasets(State(s): State<AppState>) -> ApiResult<Json<Vec<DatasetI
 
 /// One dataset and its summary.
 #[utoipa::path(get, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
-    responses((status = 200, body = DatasetInfo), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = DatasetInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
 async fn get_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<DatasetInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.dataset(&id)).await?))
@@ -287,8 +293,8 @@ async fn get_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiRe
 
 /// Delete a dataset (refused while a job uses it).
 #[utoipa::path(delete, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
 async fn delete_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let e = s.engine.clone();
     blocking(move || e.delete_dataset(&id)).await?;
@@ -297,8 +303,8 @@ async fn delete_dataset(State(s): State<AppState>, Path(id): Path<String>) -> Ap
 
 /// Start a fit: 202 with the job and its Location.
 #[utoipa::path(post, path = "/jobs", tag = "jobs", request_body = FitRequest,
-    responses((status = 202, body = JobInfo), (status = 429, body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 202, description = "Accepted: the job is queued", body = JobInfo), (status = 429, description = "The job queue is full", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
 async fn start_fit(State(s): State<AppState>, ApiJson(req): ApiJson<FitRequest>) -> ApiResult<impl IntoResponse> {
     let e = s.engine.clone();
     let job = blocking(move || e.start_fit(&req)).await?;
@@ -306,7 +312,7 @@ async fn start_fit(State(s): State<AppState>, ApiJson(req): ApiJson<FitRequest>)
 }
 
 /// All jobs, newest first.
-#[utoipa::path(get, path = "/jobs", tag = "jobs", responses((status = 200, body = Vec<JobInfo>)))]
+#[utoipa::path(get, path = "/jobs", tag = "jobs", responses((status = 200, description = "OK", body = Vec<JobInfo>)))]
 async fn list_jobs(State(s): State<AppState>) -> ApiResult<Json<Vec<JobInfo>>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.list_jobs()).await?))
@@ -314,7 +320,7 @@ async fn list_jobs(State(s): State<AppState>) -> ApiResult<Json<Vec<JobInfo>>> {
 
 /// A job's state and progress.
 #[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, body = JobInfo), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = JobInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
 async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.job(&id)).await?))
@@ -322,7 +328,7 @@ async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
 
 /// Cancel a job (it stops between batches).
 #[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, body = JobInfo), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = JobInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
 async fn cancel_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.cancel_job(&id)).await?))
@@ -332,7 +338,7 @@ async fn cancel_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiRes
 /// changes, ending with its terminal state.
 #[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs", params(("id" = String, Path)),
     responses((status = 200, description = "text/event-stream of JobInfo", content_type = "text/event-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
 async fn job_events(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     let e = s.engine.clone();
     let first = {
@@ -371,8 +377,8 @@ async fn job_events(State(s): State<AppState>, Path(id): Path<String>) -> ApiRes
 
 /// A trained model: parameters, loss curves, diffusion time.
 #[utoipa::path(get, path = "/models/{id}", tag = "models", params(("id" = String, Path)),
-    responses((status = 200, body = ModelInfo), (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = ModelInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
 async fn get_model(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ModelInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.model(&id)).await?))
@@ -380,8 +386,8 @@ async fn get_model(State(s): State<AppState>, Path(id): Path<String>) -> ApiResu
 
 /// The model's weights (`model.npz`, one named array per tensor).
 #[utoipa::path(get, path = "/models/{id}/weights", tag = "models", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<u8>, content_type = "application/octet-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = Binary, content_type = "application/octet-stream"),
+        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
 async fn model_weights(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     let e = s.engine.clone();
     let bytes = blocking(move || e.model_weights(&id)).await?;
@@ -392,7 +398,7 @@ async fn model_weights(State(s): State<AppState>, Path(id): Path<String>) -> Api
 /// views (and refresh its figures).
 #[utoipa::path(post, path = "/models/{id}/analyses", tag = "models", params(("id" = String, Path)),
     request_body = AnalysisParams,
-    responses((status = 200, body = AnalysisInfo), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = AnalysisInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
 async fn analyze(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -406,7 +412,7 @@ async fn analyze(
 /// dimension.
 #[utoipa::path(post, path = "/models/{id}/decodings", tag = "models", params(("id" = String, Path)),
     request_body = DecodeRequest,
-    responses((status = 200, body = DecodeInfo), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = DecodeInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
 async fn decode(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -419,8 +425,8 @@ async fn decode(
 /// A figure of the model as SVG.
 #[utoipa::path(get, path = "/models/{id}/plots/{kind}", tag = "models",
     params(("id" = String, Path), ("kind" = PlotKind, Path)),
-    responses((status = 200, body = String, content_type = "image/svg+xml"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = String, content_type = "image/svg+xml"),
+        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
 async fn plot(State(s): State<AppState>, Path((id, kind)): Path<(String, String)>) -> ApiResult<impl IntoResponse> {
     let kind: PlotKind = serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
         ApiError::from(Error::Unknown {
@@ -436,7 +442,7 @@ async fn plot(State(s): State<AppState>, Path((id, kind)): Path<(String, String)
 
 /// Embed a dataset with a model; the embedding is kept.
 #[utoipa::path(post, path = "/embeddings", tag = "embeddings", request_body = TransformRequest,
-    responses((status = 201, body = EmbeddingInfo), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = EmbeddingInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
 async fn transform(State(s): State<AppState>, ApiJson(req): ApiJson<TransformRequest>) -> ApiResult<impl IntoResponse> {
     let e = s.engine.clone();
     let info = blocking(move || e.transform(&req)).await?;
@@ -445,6 +451,7 @@ async fn transform(State(s): State<AppState>, ApiJson(req): ApiJson<TransformReq
 
 /// Query of embedding downloads.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct EmbeddingQuery {
     /// `json` (default) or `npy` (float32 n x out_channels).
@@ -453,8 +460,8 @@ struct EmbeddingQuery {
 
 /// A kept embedding, as JSON or as .npy.
 #[utoipa::path(get, path = "/embeddings/{id}", tag = "embeddings", params(("id" = String, Path), EmbeddingQuery),
-    responses((status = 200, body = EmbeddingInfo), (status = 200, body = Vec<u8>, content_type = "application/octet-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", content((EmbeddingInfo = "application/json"), (Binary = "application/octet-stream"))),
+        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
 async fn get_embedding(
     State(s): State<AppState>,
     Path(id): Path<String>,
