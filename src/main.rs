@@ -159,10 +159,31 @@ enum Command {
     },
     /// Print the OpenAPI document of the REST API.
     Openapi,
+    /// The Jupyter kernel "MARBLE (Rust)" (evcxr with this crate preloaded).
+    Kernel {
+        #[command(subcommand)]
+        what: KernelCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         what: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum KernelCommand {
+    /// Install the kernel spec (needs `cargo install evcxr_jupyter --locked` and Jupyter).
+    Install {
+        /// Into the user's Jupyter folder (the default).
+        #[arg(long, conflicts_with = "prefix")]
+        user: bool,
+        /// Into PREFIX/share/jupyter (e.g. a virtual environment).
+        #[arg(long)]
+        prefix: Option<PathBuf>,
+        /// The marble source folder the kernel loads (default: this build's).
+        #[arg(long)]
+        crate_dir: Option<PathBuf>,
     },
 }
 
@@ -638,6 +659,20 @@ fn run(cli: Cli) -> Result<()> {
                 say!("listening on http://{a} (docs at http://{a}/docs, OpenAPI at http://{a}/openapi.json; {auth})");
                 say!("store: {}", data_dir.display());
             }))?;
+        }
+        Command::Kernel { what: KernelCommand::Install { user: _, prefix, crate_dir } } => {
+            use marble::kernel::{Location, install};
+            let location = prefix.map_or(Location::User, Location::Prefix);
+            let done = install(&location, crate_dir.as_deref())?;
+            say!(
+                "installed the kernel \"MARBLE (Rust)\" ({}) in {}",
+                marble::kernel::KERNEL_NAME,
+                done.spec_dir.display()
+            );
+            say!(
+                "it runs {}; the first cell compiles the crate (a few minutes, cached afterwards)",
+                done.evcxr.display()
+            );
         }
         Command::Openapi => {
             say!("{}", marble::server::openapi().to_pretty_json()?);

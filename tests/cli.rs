@@ -238,3 +238,39 @@ fn fit_writes_the_analysis_and_analyze_recomputes_it_with_decoding() {
     let out = marble().args(["analyze", "--distance", "nearest", "--run"]).arg(&run).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("--distance nearest: choose one of points, clusters"));
 }
+
+#[test]
+fn kernel_install_writes_a_spec_that_preloads_the_crate() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("evcxr_jupyter");
+    std::fs::write(&fake, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let prefix = dir.path().join("env");
+    let stdout =
+        run_ok(marble().args(["kernel", "install", "--prefix"]).arg(&prefix).env("PATH", &bin).env("HOME", dir.path()));
+    assert!(stdout.contains("MARBLE (Rust)"), "{stdout}");
+    let spec_dir = prefix.join("share/jupyter/kernels/marble-rust");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec_dir.join("kernel.json")).unwrap()).unwrap();
+    assert_eq!(spec["display_name"], "MARBLE (Rust)");
+    assert_eq!(spec["argv"][0], fake.to_str().unwrap());
+    assert_eq!(spec["argv"][2], "{connection_file}");
+    let config = std::path::PathBuf::from(spec["env"]["EVCXR_CONFIG_DIR"].as_str().unwrap());
+    let init = std::fs::read_to_string(config.join("init.evcxr")).unwrap();
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+    assert!(init.contains(&format!(":dep marble = {{ path = {:?} }}", here.display().to_string())), "{init}");
+    assert_eq!(std::fs::read_to_string(config.join("prelude.rs")).unwrap(), "use marble::prelude::*;\n");
+    // Without evcxr the message says how to get it.
+    let out = marble()
+        .args(["kernel", "install", "--prefix"])
+        .arg(&prefix)
+        .env("PATH", dir.path().join("nothing"))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cargo install evcxr_jupyter --locked"));
+}

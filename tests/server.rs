@@ -331,6 +331,8 @@ fn a_generated_python_client_runs_the_pipeline() {
     assert_eq!(result["rows"], 240);
     // The Python client's distances are the server's.
     let e = HttpEngine::with_token(&base, None);
-    let mine = e.analyze(result["model"].as_str().unwrap(), &AnalysisParams { n_clusters: 4, ..AnalysisParams::default() }).unwrap();
+    let mine = e
+        .analyze(result["model"].as_str().unwrap(), &AnalysisParams { n_clusters: 4, ..AnalysisParams::default() })
+        .unwrap();
     assert_eq!(serde_json::to_value(&mine.distances).unwrap(), result["distances"]);
 }

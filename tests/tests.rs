@@ -5,5 +5,6 @@ mod cli;
 mod geometry;
 mod inputs;
 mod model;
+mod notebooks;
 mod plot;
 mod server;

@@ -1,0 +1,124 @@
+//! Rich display in Jupyter: evcxr calls `evcxr_display` on a cell's value when the type has
+//! one. Figures are SVG, summaries HTML tables, each with a text/plain fallback.
+
+use super::{display, html_escape};
+use crate::engine::{AnalysisInfo, DatasetInfo, DecodeInfo, EmbeddingInfo, JobInfo, ModelInfo};
+use crate::plot::Svg;
+
+fn table(title: &str, rows: &[(&str, String)]) -> String {
+    let body: String = rows
+        .iter()
+        .map(|(k, v)| {
+            format!("<tr><th style=\"text-align:left\">{}</th><td>{}</td></tr>", html_escape(k), html_escape(v))
+        })
+        .collect();
+    format!("<table><caption>{}</caption>{body}</table>", html_escape(title))
+}
+
+fn plain(rows: &[(&str, String)]) -> String {
+    rows.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n")
+}
+
+fn show(title: &str, rows: &[(&str, String)], svg: Option<&Svg>) {
+    display("text/plain", &format!("{title}\n{}", plain(rows)));
+    let mut html = table(title, rows);
+    if let Some(s) = svg {
+        html.push_str(s.as_str());
+    }
+    display("text/html", &html);
+}
+
+impl Svg {
+    /// Show the figure in Jupyter (evcxr).
+    pub fn evcxr_display(&self) {
+        display("image/svg+xml", self.as_str());
+    }
+}
+
+impl DatasetInfo {
+    /// Show the dataset summary in Jupyter (evcxr).
+    pub fn evcxr_display(&self) {
+        let s = &self.summary;
+        show(
+            &format!("dataset {}", self.id),
+            &[
+                ("conditions", s.n_conditions.to_string()),
+                ("points", s.n_points.to_string()),
+                ("edges", s.n_edges.to_string()),
+                ("dimension", format!("{} (manifold {})", s.embedding_dim, s.manifold_dim)),
+                ("frames", if s.local_gauges { "local" } else { "global" }.to_string()),
+            ],
+            None,
+        );
+    }
+}
+
+impl JobInfo {
+    /// Show the job's state in Jupyter (evcxr).
+    pub fn evcxr_display(&self) {
+        let mut rows =
+            vec![("state", self.state.as_str().to_string()), ("epoch", format!("{} / {}", self.epoch, self.epochs))];
+        if let (Some(t), Some(v)) = (self.train_loss, self.val_loss) {
+            rows.push(("loss", format!("train {t:.4}, validation {v:.4}")));
+        }
+        if let Some(m) = &self.message {
+            rows.push(("message", m.clone()));
+        }
+        show(&format!("job {}", self.id), &rows, None);
+    }
+}
+
+impl ModelInfo {
+    /// Show the model and its loss curves in Jupyter (evcxr).
+    pub fn evcxr_display(&self) {
+        let svg = crate::plot::loss_curves(&self.losses, "Training").ok();
+        show(
+            &format!("model {}", self.id),
+            &[
+                ("epochs", self.losses.train_loss.len().to_string()),
+                ("diffusion time", format!("{:.4}", self.diffusion_time)),
+                ("out_channels", self.params.out_channels.to_string()),
+            ],
+            svg.as_ref(),
+        );
+    }
+}
+
+impl EmbeddingInfo {
+    /// Show the embedding's shape in Jupyter (evcxr).
+    pub fn evcxr_display(&self) {
+        let cols = self.embedding.first().map_or(0, Vec::len);
+        show(&format!("embedding {}", self.id), &[("shape", format!("{} x {cols}", self.embedding.len()))], None);
+    }
+}
+
+impl AnalysisInfo {
+    /// Show the distance matrix as a heat map in Jupyter (evcxr).
+    pub fn evcxr_display(&self) {
+        let c = self.distances.len();
+        let m = ndarray::Array2::from_shape_fn((c, c), |(i, j)| self.distances[i][j]);
+        let names = crate::run::condition_names(c);
+        let svg = crate::plot::distance_matrix(m.view(), &names, "Distances between conditions").ok();
+        let text: Vec<String> =
+            self.distances.iter().map(|r| r.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" ")).collect();
+        display("text/plain", &format!("distances ({}):\n{}", self.distance_method, text.join("\n")));
+        if let Some(s) = svg {
+            display("image/svg+xml", s.as_str());
+        }
+    }
+}
+
+impl DecodeInfo {
+    /// Show decoding scores in Jupyter (evcxr).
+    pub fn evcxr_display(&self) {
+        let f = |v: &[f64]| v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(", ");
+        show(
+            "decoding R^2",
+            &[
+                ("latents", format!("{} (mean {:.3})", f(&self.r2), self.r2_mean)),
+                ("PCA baseline", format!("{} (mean {:.3})", f(&self.baseline_r2), self.baseline_r2_mean)),
+            ],
+            None,
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! Everything a notebook needs, in one `use marble::prelude::*;` (the bundled kernel adds it
+//! to every session), with macros that keep cells short:
+//!
+//! ```
+//! use marble::prelude::*;
+//! let p = params! { epochs: 20, order: 2 };
+//! assert_eq!((p.epochs, p.order, p.k), (20, 2, 20));
+//! let x = array![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]];
+//! let v = array![[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]];
+//! let c = conditions![(x.clone(), v.clone()), (x, v)].unwrap();
+//! assert_eq!(c.len(), 2);
+//! ```
+
+pub use std::time::Duration;
+
+pub use ndarray::{Array1, Array2, array};
+
+pub use crate::analysis::{AnalysisParams, DistanceKind, EmbedMethod};
+pub use crate::engine::{
+    AnalysisInfo, DatasetInfo, DecodeInfo, DecodeRequest, EmbeddingInfo, Engine, FitRequest, HttpEngine, JobInfo,
+    JobState, LocalEngine, LocalOptions, ModelInfo, NewDataset, PlotKind, TransformRequest,
+};
+pub use crate::plot::{Colouring, Svg};
+pub use crate::{Condition, Conditions, Dataset, Error, Params, Result, examples};
+pub use crate::{conditions, engine, params};
+
+/// `Params` with some fields changed: `params! { epochs: 20, order: 2 }`. A misspelt field
+/// is a compile error naming it.
+#[macro_export]
+macro_rules! params {
+    ($($field:ident : $value:expr),* $(,)?) => {
+        $crate::Params { $($field: $value,)* ..$crate::Params::default() }
+    };
+}
+
+/// Conditions from (anchors, vectors) pairs of `Array2<f64>`:
+/// `conditions![(x0, v0), (x1, v1)]`, checked like any input.
+#[macro_export]
+macro_rules! conditions {
+    ($(($anchor:expr, $vector:expr)),+ $(,)?) => {
+        $crate::Conditions::new(vec![$($crate::Condition::new($anchor, $vector)),+])
+    };
+}
+
+/// An engine: `engine!()` runs in-process with its store in `marble-data/`,
+/// `engine!("http://127.0.0.1:8080")` talks to `marble serve`. Both are a
+/// `Result<Box<dyn Engine>>`.
+#[macro_export]
+macro_rules! engine {
+    () => {
+        $crate::engine::LocalEngine::open($crate::engine::LocalOptions::new("marble-data"))
+            .map(|e| Box::new(e) as Box<dyn $crate::engine::Engine>)
+    };
+    ($url:expr) => {
+        $crate::Result::Ok(Box::new($crate::engine::HttpEngine::new($url)) as Box<dyn $crate::engine::Engine>)
+    };
+}

@@ -1,0 +1,108 @@
+//! Every notebook in notebooks/ runs headless with the installed kernel, with no error
+//! output and the figures it prints in range.
+//!
+//! Needs `jupyter execute` (nbclient) and `evcxr_jupyter`: `MARBLE_JUPYTER` names the
+//! `jupyter` command (.ci/run sets it). Without it the test says so and passes, unless
+//! `MARBLE_REQUIRE_NOTEBOOKS` is set (as in CI).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn jupyter() -> Option<PathBuf> {
+    match std::env::var_os("MARBLE_JUPYTER") {
+        Some(j) => Some(j.into()),
+        None => {
+            assert!(
+                std::env::var_os("MARBLE_REQUIRE_NOTEBOOKS").is_none(),
+                "MARBLE_JUPYTER must name a jupyter with nbclient"
+            );
+            eprintln!(
+                "skipped: set MARBLE_JUPYTER to a jupyter with nbclient and install evcxr_jupyter (.ci/run does)"
+            );
+            None
+        }
+    }
+}
+
+/// Text of every output of every code cell, failing on errors and panics.
+fn outputs(nb: &Path) -> String {
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(nb).unwrap()).unwrap();
+    let mut text = String::new();
+    for (i, cell) in doc["cells"].as_array().unwrap().iter().enumerate() {
+        for out in cell["outputs"].as_array().into_iter().flatten() {
+            let kind = out["output_type"].as_str().unwrap_or("");
+            assert_ne!(kind, "error", "{}: cell {i} failed: {out}", nb.display());
+            let body = match kind {
+                "stream" => out["text"].clone(),
+                _ => out["data"].clone(),
+            };
+            let piece = match &body {
+                serde_json::Value::Array(lines) => lines.iter().filter_map(|l| l.as_str()).collect::<String>(),
+                other => other.to_string(),
+            };
+            if out["name"] == "stderr" {
+                assert!(
+                    !piece.contains("panicked at") && !piece.contains("Error"),
+                    "{}: cell {i}: {piece}",
+                    nb.display()
+                );
+            }
+            text.push_str(&piece);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+fn check(text: &str, key: &str) -> Vec<f64> {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("CHECK {key}")))
+        .unwrap_or_else(|| panic!("no CHECK {key} in {text}"));
+    line.split_whitespace().skip(2).map(|v| v.parse().unwrap()).collect()
+}
+
+#[test]
+fn notebooks_run_headless_with_the_bundled_kernel() {
+    let Some(jupyter) = jupyter() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = tempfile::tempdir().unwrap();
+    let prefix = work.path().join("prefix");
+    let out = Command::new(env!("CARGO_BIN_EXE_marble"))
+        .args(["kernel", "install", "--prefix"])
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut texts = Vec::new();
+    for name in ["01_quick_start", "02_curved_surface", "03_van_der_pol", "04_over_http", "05_monkey_reaching"] {
+        let nb = work.path().join(format!("{name}.ipynb"));
+        std::fs::copy(root.join("notebooks").join(format!("{name}.ipynb")), &nb).unwrap();
+        let out = Command::new(&jupyter)
+            .args(["execute", "--inplace", "--kernel_name=marble-rust", "--timeout=1800", "--startup_timeout=1800"])
+            .arg(&nb)
+            .env("JUPYTER_PATH", prefix.join("share/jupyter"))
+            .env("MARBLE_DATA_DIR", work.path().join(format!("data-{name}")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = outputs(&nb);
+        texts.push(text);
+    }
+    // 01: every pair of fields is told apart.
+    assert!(check(&texts[0], "min_off_diagonal")[0] > 0.05, "{}", texts[0]);
+    assert!(texts[0].contains("<svg"), "01 shows figures");
+    // 02: the parabola is found to be 2-dimensional.
+    assert_eq!(check(&texts[1], "manifold_dim"), vec![2.0]);
+    // 03: latent distances order the conditions by mu.
+    assert!(check(&texts[2], "spearman")[0] >= 0.9, "{}", texts[2]);
+    // 04: 4 x 100 points embedded over HTTP.
+    assert_eq!(check(&texts[3], "rows"), vec![400.0]);
+    // 05: decoding when the data are present.
+    if texts[4].contains("skipped") {
+        eprintln!("05: the monkey recordings are absent; the notebook said so");
+    } else {
+        let r2 = check(&texts[4], "r2");
+        assert!(r2[0] > 0.1 && r2[1] > 0.3, "{r2:?}");
+    }
+}
