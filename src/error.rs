@@ -268,6 +268,13 @@ pub enum Error {
         message: String,
     },
 
+    /// The compute device (a CUDA GPU, in the `cuda` build) cannot start.
+    #[error("{message}")]
+    DeviceUnavailable {
+        /// What is missing and what to do.
+        message: String,
+    },
+
     /// A name (example, format) that is not known.
     #[error("unknown {kind} `{name}`; choose one of: {choices}")]
     Unknown {
@@ -306,6 +313,7 @@ impl Error {
             Error::QueueFull { .. } => "queue_full",
             Error::Conflict(_) => "conflict",
             Error::Remote { code, .. } => code,
+            Error::DeviceUnavailable { .. } => "device_unavailable",
             Error::Unknown { .. } => "unknown_name",
         }
     }
@@ -315,7 +323,7 @@ impl Error {
     }
 
     /// Every code [`Error::code`] can return.
-    pub const CODES: [&'static str; 27] = [
+    pub const CODES: [&'static str; 28] = [
         "invalid_params",
         "params_parse",
         "io",
@@ -343,6 +351,7 @@ impl Error {
         "unauthorized",
         "unsupported_media_type",
         "body_too_large",
+        "device_unavailable",
     ];
 
     /// The HTTP status the server answers this error with.
@@ -352,6 +361,7 @@ impl Error {
             Error::QueueFull { .. } => 429,
             Error::Conflict(_) => 409,
             Error::Io { .. } | Error::EigenNotConverged { .. } | Error::ModelFile { .. } => 500,
+            Error::DeviceUnavailable { .. } => 503,
             Error::Remote { status, .. } => *status,
             _ => 422,
         }

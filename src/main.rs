@@ -205,6 +205,25 @@ enum Bench {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Train on an example and print one JSON line: mean epoch time, the device, and how
+    /// well the embedding separates the conditions (5-nearest-neighbour accuracy).
+    Fit {
+        /// Example name (see `marble example --list`).
+        #[arg(long, default_value = "planar-fields")]
+        example: String,
+        /// Points per condition.
+        #[arg(long, default_value_t = 16000)]
+        n: usize,
+        /// Parameters file (.json or .toml); `--epochs` and `--order` override it.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Epochs.
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        /// Derivative order of the features.
+        #[arg(long, default_value_t = 2)]
+        order: usize,
+    },
     /// One run of the dataset benchmark (used by `bench dataset`; prints one JSON line).
     #[command(hide = true)]
     DatasetRun {
@@ -612,6 +631,54 @@ fn bench_dataset_run(surface: &str, n: usize, conditions: usize) -> Result<()> {
     Ok(())
 }
 
+/// Records the seconds of every epoch.
+struct EpochTimes(Vec<f64>);
+
+impl marble::model::Observer for EpochTimes {
+    fn epoch(&mut self, r: &marble::model::EpochReport) {
+        self.0.push(r.seconds);
+    }
+}
+
+fn bench_fit(example: &str, n: usize, params: Option<&Path>, epochs: usize, order: usize) -> Result<()> {
+    use marble::geometry::neighbours::NeighbourIndex;
+    let conds = examples::by_name(example, Some(n), 0)?;
+    let base = match params {
+        Some(p) => Params::from_file(p)?,
+        None => Params { out_channels: 5, ..Params::default() },
+    };
+    let p = Params { epochs, order, ..base }.check()?;
+    let data = Dataset::build(&conds, &p, &marble::progress::Silent)?;
+    let mut times = EpochTimes(Vec::new());
+    let start = std::time::Instant::now();
+    let options = marble::model::FitOptions::default();
+    let fitted = marble::model::fit(&data, &p, &options, &mut times, &marble::model::Cancel::new())?;
+    let train_seconds = start.elapsed().as_secs_f64();
+    let z = fitted.model.transform(&data)?.mapv(f64::from);
+    let index = NeighbourIndex::new(z.view());
+    let hits = (0..z.nrows())
+        .filter(|&i| {
+            let nb = index.nearest_others(i, 5);
+            let same = nb.iter().filter(|b| data.condition[b.index as usize] == data.condition[i]).count();
+            2 * same > nb.len()
+        })
+        .count();
+    let row = serde_json::json!({
+        "device": if cfg!(feature = "cuda") { "cuda" } else { "cpu" },
+        "example": example,
+        "points": data.n_points(),
+        "order": order,
+        "epochs": times.0.len(),
+        "epoch_seconds": times.0,
+        "mean_epoch_seconds": times.0.iter().sum::<f64>() / times.0.len().max(1) as f64,
+        "train_seconds": train_seconds,
+        "condition_accuracy_5nn": hits as f64 / z.nrows() as f64,
+        "threads": rayon::current_num_threads(),
+    });
+    say!("{row}");
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Example { name, out, n, seed, list } => {
@@ -682,6 +749,9 @@ fn run(cli: Cli) -> Result<()> {
                 bench_dataset(&sizes, conditions, &surfaces, out.as_deref())?
             }
             Bench::DatasetRun { surface, n, conditions } => bench_dataset_run(&surface, n, conditions)?,
+            Bench::Fit { example, n, params, epochs, order } => {
+                bench_fit(&example, n, params.as_deref(), epochs, order)?
+            }
         },
     }
     Ok(())

@@ -13,3 +13,19 @@ pub type Device = dfdx::tensor::Cuda;
 pub fn seeded(seed: u64) -> Device {
     Device::seed_from_u64(seed)
 }
+
+/// Check that the device can start. With `cuda`, a missing GPU, driver or library is an
+/// error that says so (and how to get going on the CPU), not a panic deep in training.
+pub fn check() -> crate::Result<()> {
+    #[cfg(feature = "cuda")]
+    {
+        dfdx::tensor::Cuda::try_seed_from_u64(0).map(|_| ()).map_err(|e| crate::Error::DeviceUnavailable {
+            message: format!(
+                "this marble was built with the `cuda` feature but no usable NVIDIA GPU was found ({e:?}); \
+                 check `nvidia-smi` and CUDA_VISIBLE_DEVICES, or use a build without `--features cuda`"
+            ),
+        })
+    }
+    #[cfg(not(feature = "cuda"))]
+    Ok(())
+}

@@ -231,6 +231,7 @@ pub fn fit(
     observer: &mut dyn Observer,
     cancel: &Cancel,
 ) -> Result<Fitted> {
+    super::device::check()?;
     let arch = architecture(data, p)?;
     let mut state = match (&options.checkpoint_dir, options.resume) {
         (Some(dir), true) => {
@@ -375,6 +376,7 @@ impl Model {
     /// Embed every point of a dataset (its own or another built the same way) in evaluation
     /// mode, with full neighbourhoods. Reference: `net.transform`. Returns n x out_channels.
     pub fn transform(&self, data: &Dataset) -> Result<Array2<f32>> {
+        super::device::check()?;
         self.check_compatible(data)?;
         let feats = all_features(data, &self.arch.layout, self.diffusion_time());
         let n = data.n_points();
