@@ -85,7 +85,7 @@ pub fn install(location: &Location, crate_dir: Option<&Path>) -> Result<Installe
     write(&spec_dir.join("kernel.json"), &serde_json::to_string_pretty(&spec).expect("plain data"))?;
     // Unoptimised dependencies compile fast; the cache keeps them between sessions.
     let init = format!(
-        ":cache 500\n:opt 0\n:dep marble = {{ path = {:?} }}\n:dep ndarray = \"0.17\"\n",
+        ":cache 4000\n:opt 0\n:dep marble = {{ path = {:?} }}\n:dep ndarray = \"0.17\"\n",
         crate_dir.display().to_string()
     );
     write(&config.join("init.evcxr"), &init)?;
