@@ -19,9 +19,24 @@ pub fn seeded(seed: u64) -> Device {
 pub fn check() -> crate::Result<()> {
     #[cfg(feature = "cuda")]
     {
-        dfdx::tensor::Cuda::try_seed_from_u64(0).map(|_| ()).map_err(|e| crate::Error::DeviceUnavailable {
+        // cudarc 0.9 unwraps cuInit inside CudaDevice::new, so a machine without a GPU
+        // panics there; catch it (quietly) and say what is wrong instead.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let started = std::panic::catch_unwind(|| dfdx::tensor::Cuda::try_seed_from_u64(0).map(|_| ()));
+        std::panic::set_hook(hook);
+        let reason = match started {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => format!("{e:?}"),
+            Err(payload) => payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the CUDA driver failed to start".into()),
+        };
+        Err(crate::Error::DeviceUnavailable {
             message: format!(
-                "this marble was built with the `cuda` feature but no usable NVIDIA GPU was found ({e:?}); \
+                "this marble was built with the `cuda` feature but no usable NVIDIA GPU was found ({reason}); \
                  check `nvidia-smi` and CUDA_VISIBLE_DEVICES, or use a build without `--features cuda`"
             ),
         })
