@@ -9,6 +9,13 @@
 //! let v = array![[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]];
 //! let c = conditions![(x.clone(), v.clone()), (x, v)].unwrap();
 //! assert_eq!(c.len(), 2);
+//! fn remote() -> marble::Result<()> {
+//!     let url = String::from("http://127.0.0.1:1");
+//!     let e = engine!(&url)?; // no request until a call
+//!     assert_eq!(e.list_datasets().unwrap_err().code(), "io");
+//!     Ok(())
+//! }
+//! remote().unwrap();
 //! ```
 
 pub use std::time::Duration;
@@ -52,6 +59,8 @@ macro_rules! engine {
             .map(|e| Box::new(e) as Box<dyn $crate::engine::Engine>)
     };
     ($url:expr) => {
-        $crate::Result::Ok(Box::new($crate::engine::HttpEngine::new($url)) as Box<dyn $crate::engine::Engine>)
+        ::std::result::Result::Ok::<Box<dyn $crate::engine::Engine>, $crate::Error>(Box::new(
+            $crate::engine::HttpEngine::new($url),
+        ))
     };
 }
