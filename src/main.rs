@@ -358,7 +358,7 @@ fn analysis_params(args: &AnalysisArgs, n_points: usize) -> Result<AnalysisParam
             .map_err(|_| anyhow::anyhow!("--{flag} {value}: choose one of {choices}"))
     }
     let mut p = match &args.analysis_params {
-        None => AnalysisParams { n_clusters: 15.min(n_points), ..AnalysisParams::default() },
+        None => AnalysisParams::for_points(n_points),
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");

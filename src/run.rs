@@ -154,12 +154,7 @@ impl Run {
             self.summary.as_ref().map(|s| s.conditions.iter().map(|c| c.points_in).collect());
         match per_condition {
             Some(sizes) if sizes.iter().sum::<usize>() == behaviour.nrows() => {
-                let mut start = vec![0];
-                for s in &sizes {
-                    start.push(start.last().expect("non-empty") + s);
-                }
-                let rows: Vec<usize> =
-                    self.condition.iter().zip(&self.sample_index).map(|(&c, &i)| start[c] + i).collect();
+                let rows = crate::dataset::build::input_rows(&sizes, &self.condition, &self.sample_index);
                 Ok(behaviour.select(Axis(0), &rows))
             }
             _ => Err(Error::argument(

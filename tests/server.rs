@@ -83,8 +83,7 @@ fn local_and_http_engines_give_the_same_results() {
     assert!(err.to_string().contains("k"), "{err}");
 }
 
-fn raw(base: &str) -> ureq::Agent {
-    let _ = base;
+fn raw() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
@@ -98,7 +97,7 @@ fn problem(resp: &mut ureq::http::Response<ureq::Body>) -> serde_json::Value {
 fn bad_requests_get_problem_json_4xx_never_5xx() {
     let dir = tempfile::tempdir().unwrap();
     let base = start(dir.path(), |o| o.max_body = 64 << 10);
-    let agent = raw(&base);
+    let agent = raw();
     let post = |path: &str, ct: &str, body: &str| {
         agent.post(format!("{base}{path}")).header("content-type", ct).send(body.as_bytes()).unwrap()
     };
@@ -169,7 +168,7 @@ fn bad_requests_get_problem_json_4xx_never_5xx() {
 fn a_token_guards_every_route_but_healthz_and_progress_streams() {
     let dir = tempfile::tempdir().unwrap();
     let base = start(dir.path(), |o| o.token = Some("s3cret".into()));
-    let agent = raw(&base);
+    let agent = raw();
     assert_eq!(agent.get(format!("{base}/healthz")).call().unwrap().status().as_u16(), 200);
     for path in ["/v1/datasets", "/openapi.json", "/docs/"] {
         let mut resp = agent.get(format!("{base}{path}")).call().unwrap();

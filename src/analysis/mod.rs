@@ -92,6 +92,12 @@ impl Default for AnalysisParams {
 }
 
 impl AnalysisParams {
+    /// The defaults for an embedding of `n_points` points (at most one cluster per point).
+    pub fn for_points(n_points: usize) -> AnalysisParams {
+        let d = AnalysisParams::default();
+        AnalysisParams { n_clusters: d.n_clusters.min(n_points), ..d }
+    }
+
     /// The k-means settings these parameters imply.
     pub fn kmeans(&self) -> KMeansParams {
         KMeansParams {

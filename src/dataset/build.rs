@@ -53,6 +53,16 @@ const STREAM_START: u64 = 1;
 const STREAM_SPLIT: u64 = 2;
 const STREAM_EIGEN: u64 = 3;
 
+/// Row of each point in the stacked input, from each condition's input size and each point's
+/// condition and row within it.
+pub fn input_rows(points_in: &[usize], condition: &[usize], sample_index: &[usize]) -> Vec<usize> {
+    let mut start = vec![0];
+    for s in points_in {
+        start.push(start.last().expect("non-empty") + s);
+    }
+    condition.iter().zip(sample_index).map(|(&c, &i)| start[c] + i).collect()
+}
+
 /// Per-condition facts for the summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConditionSummary {
@@ -489,11 +499,8 @@ impl Dataset {
     /// Row of each point in the input, all conditions' inputs stacked in order (the row
     /// of a per-input-row array such as behaviour that belongs to the point).
     pub fn input_rows(&self) -> Vec<usize> {
-        let mut start = vec![0];
-        for c in &self.summary.conditions {
-            start.push(start.last().expect("non-empty") + c.points_in);
-        }
-        self.condition.iter().zip(&self.sample_index).map(|(&c, &i)| start[c] + i).collect()
+        let sizes: Vec<usize> = self.summary.conditions.iter().map(|c| c.points_in).collect();
+        input_rows(&sizes, &self.condition, &self.sample_index)
     }
 
     /// Number of conditions.

@@ -225,7 +225,7 @@ fn fit_job(store: &Store, id: &str, cancel: &Cancel) -> Result<bool> {
     files::write_npy_f32(&dir.join("embedding.npy"), &emb)?;
     Run::write_dataset(&dir, &data)?;
     let run = Run::read(&dir)?;
-    let p = AnalysisParams { n_clusters: 15.min(data.n_points()), ..AnalysisParams::default() };
+    let p = AnalysisParams::for_points(data.n_points());
     let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), &p)?;
     run.write_analysis(&a, &p)?;
     Ok(true)
