@@ -449,3 +449,26 @@ fn the_mask_term_pulls_masked_points_together() {
     let (with, without) = (spread(&masked), spread(&plain));
     assert!(with < 0.5 * without, "masked spread {with} vs unmasked {without}");
 }
+
+/// Batch features are spread over threads point by point: the values, and a whole short
+/// fit, are bit for bit the same on one thread and on several.
+#[test]
+fn features_do_not_depend_on_the_thread_count() {
+    let c = examples::surface_fields(examples::Surface::ParaboloidR3, 3000, 4);
+    let p = Params { local_gauges: true, order: 2, epochs: 2, ..Params::default() };
+    let d = build(&c, &p);
+    let layout = FeatureLayout::new(&d, &p);
+    let targets: Vec<usize> = (0..d.n_points()).step_by(5).collect();
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let f = features::<rand_chacha::ChaCha8Rng>(&d, &layout, &targets, 0.4, None);
+            let fitted =
+                fit(&d, &p.clone().check().unwrap(), &FitOptions::default(), &mut NoObserver, &Cancel::new()).unwrap();
+            (f, fitted.losses.train_loss)
+        })
+    };
+    let (one, many) = (on(1), on(4));
+    assert_eq!(one.0, many.0);
+    assert_eq!(one.1, many.1);
+}

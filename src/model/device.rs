@@ -9,9 +9,16 @@ pub type Device = dfdx::tensor::Cpu;
 #[cfg(feature = "cuda")]
 pub type Device = dfdx::tensor::Cuda;
 
-/// A device whose random stream (dropout) starts from `seed`.
-pub fn seeded(seed: u64) -> Device {
-    Device::seed_from_u64(seed)
+thread_local! {
+    static DEVICE: Device = Device::seed_from_u64(0);
+}
+
+/// This thread's device, made once and kept: starting a CUDA device (context, cuBLAS handle,
+/// kernel modules) costs far more than a training step, so it must not happen per step.
+/// Nothing random is drawn from it (dropout masks come from the step's own seed), so
+/// sharing it does not change results.
+pub fn get() -> Device {
+    DEVICE.with(Device::clone)
 }
 
 /// Check that the device can start. With `cuda`, a missing GPU, driver or library is an

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use rand::Rng;
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
@@ -130,7 +131,9 @@ fn neighbourhood<R: Rng>(
     mut sampler: Option<&mut NeighbourSampler<R>>,
 ) -> Hood {
     let adj = &data.adjacency;
-    let mut index: HashMap<usize, u32> = HashMap::with_capacity(targets.len() * 8);
+    // A fixed (unseeded) fast hasher: the keys are point indices, not untrusted input.
+    let mut index: HashMap<usize, u32, foldhash::fast::FixedState> =
+        HashMap::with_capacity_and_hasher(targets.len() * 8, foldhash::fast::FixedState::default());
     let mut points = Vec::with_capacity(targets.len());
     let target_local = targets
         .iter()
@@ -216,6 +219,9 @@ fn signal_at(
     }
 }
 
+/// Below this many points per thread, a batch's work is not split further.
+const PAR_MIN_POINTS: usize = 512;
+
 /// Features of `targets` at diffusion time `t` (ignored without diffusion), computed from
 /// their `order`-hop neighbourhoods only. With a sampler, each point's derivatives use a
 /// random subset of its neighbours (training); without, all of them.
@@ -232,11 +238,15 @@ pub fn features<R: Rng>(
     let m = layout.n_dirs;
     // Order 0 at every local point.
     let decay = data.diffusion.as_ref().filter(|_| layout.diffusion).map_or_else(Vec::new, |d| d.decays(t));
+    // Points are independent below, so they are spread over threads; each point's
+    // arithmetic is unchanged, so results do not depend on the thread count.
     let mut cur = vec![0.0; n_local * sw];
     let mut dcur = vec![0.0; n_local * sw];
-    for (l, &i) in hood.points.iter().enumerate() {
-        signal_at(data, layout, i, &decay, &mut cur[l * sw..(l + 1) * sw], &mut dcur[l * sw..(l + 1) * sw]);
-    }
+    cur.par_chunks_mut(sw)
+        .zip(dcur.par_chunks_mut(sw))
+        .zip(hood.points.par_iter())
+        .with_min_len(PAR_MIN_POINTS)
+        .for_each(|((out, dout), &i)| signal_at(data, layout, i, &decay, out, dout));
     if layout.vec_norm {
         normalise_rows(&mut cur, &mut dcur, sw);
     }
@@ -265,46 +275,51 @@ pub fn features<R: Rng>(
         let w_out = w_in * m;
         let mut next = vec![0.0; n_local * w_out];
         let mut dnext = vec![0.0; n_local * w_out];
-        for l in 0..n_need {
-            let list = &hood.edges[l];
-            let (o, d_o) = (&mut next[l * w_out..(l + 1) * w_out], &mut dnext[l * w_out..(l + 1) * w_out]);
-            let (xi, dxi) = (&cur[l * w_in..(l + 1) * w_in], &dcur[l * w_in..(l + 1) * w_in]);
-            for &(lj, e) in list {
-                let lj = lj as usize;
-                let (xj, dxj) = (&cur[lj * w_in..(lj + 1) * w_in], &dcur[lj * w_in..(lj + 1) * w_in]);
-                if layout.vector_mode {
-                    // Groups of m components; transport neighbour vectors in local mode.
-                    let r = conn.filter(|_| layout.local).map(|c| c.block(e));
-                    for g in 0..w_in / m {
-                        let (vj, dvj) = (&xj[g * m..(g + 1) * m], &dxj[g * m..(g + 1) * m]);
-                        for b in 0..m {
-                            let (tv, tdv) = match r {
-                                Some(r) => (
-                                    (0..m).map(|c| r[b * m + c] * vj[c]).sum::<f64>(),
-                                    (0..m).map(|c| r[b * m + c] * dvj[c]).sum::<f64>(),
-                                ),
-                                None => (vj[b], dvj[b]),
-                            };
-                            let (diff, ddiff) = (tv - xi[g * m + b], tdv - dxi[g * m + b]);
+        let (cur_ref, dcur_ref) = (&cur, &dcur);
+        next[..n_need * w_out]
+            .par_chunks_mut(w_out)
+            .zip(dnext[..n_need * w_out].par_chunks_mut(w_out))
+            .enumerate()
+            .with_min_len(PAR_MIN_POINTS / 8)
+            .for_each(|(l, (o, d_o))| {
+                let list = &hood.edges[l];
+                let (xi, dxi) = (&cur_ref[l * w_in..(l + 1) * w_in], &dcur_ref[l * w_in..(l + 1) * w_in]);
+                for &(lj, e) in list {
+                    let lj = lj as usize;
+                    let (xj, dxj) = (&cur_ref[lj * w_in..(lj + 1) * w_in], &dcur_ref[lj * w_in..(lj + 1) * w_in]);
+                    if layout.vector_mode {
+                        // Groups of m components; transport neighbour vectors in local mode.
+                        let r = conn.filter(|_| layout.local).map(|c| c.block(e));
+                        for g in 0..w_in / m {
+                            let (vj, dvj) = (&xj[g * m..(g + 1) * m], &dxj[g * m..(g + 1) * m]);
+                            for b in 0..m {
+                                let (tv, tdv) = match r {
+                                    Some(r) => (
+                                        (0..m).map(|c| r[b * m + c] * vj[c]).sum::<f64>(),
+                                        (0..m).map(|c| r[b * m + c] * dvj[c]).sum::<f64>(),
+                                    ),
+                                    None => (vj[b], dvj[b]),
+                                };
+                                let (diff, ddiff) = (tv - xi[g * m + b], tdv - dxi[g * m + b]);
+                                for a in 0..m {
+                                    let f = coeffs[[e, a]];
+                                    o[(g * m + a) * m + b] += f * diff;
+                                    d_o[(g * m + a) * m + b] += f * ddiff;
+                                }
+                            }
+                        }
+                    } else {
+                        for ch in 0..w_in {
+                            let (diff, ddiff) = (xj[ch] - xi[ch], dxj[ch] - dxi[ch]);
                             for a in 0..m {
                                 let f = coeffs[[e, a]];
-                                o[(g * m + a) * m + b] += f * diff;
-                                d_o[(g * m + a) * m + b] += f * ddiff;
+                                o[ch * m + a] += f * diff;
+                                d_o[ch * m + a] += f * ddiff;
                             }
                         }
                     }
-                } else {
-                    for ch in 0..w_in {
-                        let (diff, ddiff) = (xj[ch] - xi[ch], dxj[ch] - dxi[ch]);
-                        for a in 0..m {
-                            let f = coeffs[[e, a]];
-                            o[ch * m + a] += f * diff;
-                            d_o[ch * m + a] += f * ddiff;
-                        }
-                    }
                 }
-            }
-        }
+            });
         if layout.vec_norm {
             normalise_rows(&mut next, &mut dnext, w_out);
         }

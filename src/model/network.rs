@@ -230,7 +230,7 @@ impl Model {
         pos: Option<T2<NoneTape>>,
         params: &[(Slot, T2<NoneTape>)],
         slots: &Slots,
-        train: Option<&mut Vec<RunningStats>>,
+        train: Option<(&mut Vec<RunningStats>, &mut rand_chacha::ChaCha8Rng)>,
     ) -> T2<Tp> {
         let get = |s: Slot| &params.iter().find(|(p, _)| *p == s).expect("every slot has a tensor").1;
         let rows = x.shape().0;
@@ -245,7 +245,7 @@ impl Model {
         } else {
             x.abs() // scalar signals: the magnitude of every channel, as in the reference
         };
-        let mut stats = train;
+        let (mut stats, mut dropout_rng) = train.unzip();
         let mut bn_index = 0;
         for l in &slots.layers {
             let out = l.w.cols;
@@ -297,8 +297,13 @@ impl Model {
                 bn_index += 1;
             }
             z = z.relu();
-            if stats.is_some() && self.arch.dropout > 0.0 {
-                z = z.dropout(self.arch.dropout);
+            if let Some(rng) = dropout_rng.as_deref_mut().filter(|_| self.arch.dropout > 0.0) {
+                // Inverted dropout with the mask drawn here, from the step's seeded stream.
+                let keep = 1.0 - self.arch.dropout as f32;
+                let mask: Vec<f32> =
+                    (0..rows * out).map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 }).collect();
+                let mask = z.device().tensor_from_vec(mask, (rows, out));
+                z = z * mask;
             }
             h = z;
         }
@@ -316,7 +321,7 @@ impl Model {
 
     /// Embeddings of feature rows in evaluation mode (running statistics, no dropout).
     pub fn embed(&self, feats: &FeatureBatch, pos: Option<&[f32]>) -> Vec<f32> {
-        let dev = device::seeded(0);
+        let dev = device::get();
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
         let x = dev.tensor_from_vec(feats.values.iter().map(|&v| v as f32).collect(), (feats.rows, feats.width));
@@ -327,7 +332,7 @@ impl Model {
     /// Contrastive loss of a batch laid out as [anchors; positives; negatives] (3 b rows),
     /// in evaluation mode.
     pub fn eval_loss(&self, feats: &FeatureBatch, pos: Option<&[f32]>, mask_rows: &[usize]) -> f64 {
-        let dev = device::seeded(0);
+        let dev = device::get();
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
         let x = dev.tensor_from_vec(feats.values.iter().map(|&v| v as f32).collect(), (feats.rows, feats.width));
@@ -345,7 +350,8 @@ impl Model {
         mask_rows: &[usize],
         dropout_seed: u64,
     ) -> StepResult {
-        let dev = device::seeded(dropout_seed);
+        let dev = device::get();
+        let mut dropout_rng = rand_chacha::ChaCha8Rng::seed_from_u64(dropout_seed);
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
         let x: T2<NoneTape> =
@@ -358,7 +364,7 @@ impl Model {
         let xt = x.trace(grads);
         let pos_t = Self::positions_tensor(&dev, pos, feats.rows, self.arch.layout.embedding_dim);
         let mut running = std::mem::take(&mut self.running);
-        let z = self.forward(xt, pos_t, &params, &slots, Some(&mut running));
+        let z = self.forward(xt, pos_t, &params, &slots, Some((&mut running, &mut dropout_rng)));
         self.running = running;
         let loss = contrastive_loss(z, mask_rows);
         let value = loss.array() as f64;
@@ -440,16 +446,18 @@ mod tests {
 
     /// Gradients from the tape agree with central finite differences of the training loss,
     /// for every architecture switch (BatchNorm, bias, inner products, positions,
-    /// emb_norm, masked rows), and dL/dt follows the chain rule through dF/dt.
+    /// emb_norm, masked rows, dropout with its mask fixed by the step's seed), and dL/dt
+    /// follows the chain rule through dF/dt.
     #[test]
     #[allow(clippy::needless_range_loop)] // k indexes theta, which is mutated in the loop
     fn gradients_match_finite_differences() {
-        for (ip, bn, pos, norm, mask) in [
-            (false, true, false, false, false),
-            (true, true, false, false, false),
-            (false, true, false, false, true),
-            (false, false, true, true, false),
-            (true, false, true, false, true),
+        for (ip, bn, pos, norm, mask, dropout) in [
+            (false, true, false, false, false, 0.0),
+            (true, true, false, false, false, 0.0),
+            (false, true, false, false, true, 0.0),
+            (false, false, true, true, false, 0.0),
+            (true, false, true, false, true, 0.0),
+            (false, true, false, false, false, 0.3),
         ] {
             let l = layout(2, 1, true);
             let arch = Architecture {
@@ -460,7 +468,7 @@ mod tests {
                 out: 3,
                 batch_norm: bn,
                 bias: true,
-                dropout: 0.0,
+                dropout,
                 emb_norm: norm,
             };
             let mut model = Model::new(arch, 3);
@@ -500,6 +508,51 @@ mod tests {
             let fd = (up - down) / (2.0 * eps);
             let gt = g[slots.t.unwrap().offset] as f64;
             assert!((fd - gt).abs() < 2e-3 + 2e-2 * fd.abs(), "dL/dt: tape {gt} vs fd {fd}");
+            if dropout > 0.0 {
+                // The mask is drawn from the step's seed: the same seed repeats the step
+                // exactly, another seed drops other units.
+                let again = model.train_step(&f, p, &mask_rows, 0);
+                assert_eq!((again.loss, &again.grad), (model.train_step(&f, p, &mask_rows, 0).loss, &g));
+                assert_ne!(model.train_step(&f, p, &mask_rows, 1).loss, again.loss);
+            }
+        }
+    }
+
+    /// Inverted dropout keeps the expected activation: averaged over many seeds, the
+    /// embedding of a batch under dropout approaches the one without it.
+    #[test]
+    fn dropout_masks_are_scaled_to_keep_the_mean() {
+        let l = layout(2, 0, false);
+        let arch = |dropout| Architecture {
+            layout: l.clone(),
+            inner_products: false,
+            include_positions: false,
+            hidden: vec![64],
+            out: 2,
+            batch_norm: false,
+            bias: false,
+            dropout,
+            emb_norm: false,
+        };
+        let f = batch(4, l.width(), 2);
+        let dev = device::get();
+        let x = || dev.tensor_from_vec(f.values.iter().map(|&v| v as f32).collect(), (f.rows, f.width));
+        let plain = Model::new(arch(0.0), 5);
+        let slots = plain.arch.slots();
+        let params = plain.tensors(&dev, &slots);
+        let want = plain.forward(x(), None, &params, &slots, None).as_vec();
+        let dropped = Model { arch: arch(0.5), ..plain.clone() };
+        let runs = 4000;
+        let mut mean = vec![0.0f64; want.len()];
+        for seed in 0..runs {
+            let mut running = Vec::new();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let z = dropped.forward(x(), None, &params, &slots, Some((&mut running, &mut rng))).as_vec();
+            mean.iter_mut().zip(&z).for_each(|(m, v)| *m += *v as f64 / runs as f64);
+        }
+        let scale = want.iter().map(|v| v.abs() as f64).fold(0.0, f64::max);
+        for (m, w) in mean.iter().zip(&want) {
+            assert!((m - *w as f64).abs() < 0.05 * scale, "mean under dropout {m} vs {w}");
         }
     }
 }
