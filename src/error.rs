@@ -376,3 +376,42 @@ impl Error {
         Error::InputFormat { origin: origin.into(), message: message.into() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use std::collections::BTreeSet;
+
+    /// Quoted snake_case words in `text` (the shape every error code has).
+    fn quoted_codes(text: &str) -> BTreeSet<&str> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect()
+    }
+
+    /// `Error::CODES` is hand-kept (the OpenAPI document and HttpEngine read it): every
+    /// code `Error::code` returns is listed, and every listed code is returned by
+    /// `Error::code` or used by the server.
+    #[test]
+    fn codes_list_every_code_in_use() {
+        let src = include_str!("error.rs");
+        let start = src.find("pub fn code(&self)").expect("Error::code is defined here");
+        let body = &src[start..start + src[start..].find("\n    }\n").expect("end of Error::code")];
+        let returned = quoted_codes(body);
+        assert!(returned.len() > 20, "Error::code was not read: {returned:?}");
+        let listed: BTreeSet<&str> = Error::CODES.into_iter().collect();
+        assert_eq!(listed.len(), Error::CODES.len(), "a code is listed twice");
+        for code in &returned {
+            assert!(listed.contains(code), "Error::code returns \"{code}\", which Error::CODES lacks");
+        }
+        let server = quoted_codes(include_str!("server/mod.rs"));
+        for code in &listed {
+            assert!(
+                returned.contains(code) || server.contains(code),
+                "\"{code}\" is in Error::CODES but nothing returns it"
+            );
+        }
+    }
+}
