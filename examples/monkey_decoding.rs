@@ -2,16 +2,18 @@
 //! reaching, against PCA of the activity at the same dimension.
 //!
 //! ```text
-//! cargo run --release --example monkey_decoding -- [FILE.npz] [RECORDING] [EPOCHS] [OUT_CHANNELS] [SMOOTH]
+//! cargo run --release --example monkey_decoding -- [FILE.npz] [RECORDING] [EPOCHS] [OUT_CHANNELS] [SMOOTH] [PARAMS]
 //! ```
 //! FILE defaults to ../shared/data/monkey_m1_centre_out/mihi.npz, RECORDING to `a`, EPOCHS to
 //! 100, OUT_CHANNELS to 3 and SMOOTH (Gaussian width in bins; use 2 for Chewie's spike
-//! counts) to 0.
+//! counts) to 0. Training uses the reference's macaque settings
+//! ([`marble::examples::reaching_params`]: k = 30, delta = 1.5, 100 hidden channels) unless
+//! PARAMS, a .json or .toml parameters file, is given instead.
 
 use std::path::PathBuf;
 
 use marble::Params;
-use marble::examples::{decode_reaching, reaching};
+use marble::examples::{decode_reaching, reaching, reaching_params};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,7 +36,11 @@ fn main() -> anyhow::Result<()> {
         r.trial.iter().max().map_or(0, |t| t + 1),
         r.conditions.n_points()
     );
-    let p = Params { epochs, out_channels, ..Params::default() }.check()?;
+    let base = match args.get(5) {
+        Some(file) => Params::from_file(std::path::Path::new(file))?,
+        None => reaching_params(epochs),
+    };
+    let p = Params { epochs, out_channels, ..base }.check()?;
     let d = decode_reaching(&r, &p, 5)?;
     println!("hand velocity R^2 (5-fold, grouped by trial), x and y:");
     println!(

@@ -113,6 +113,7 @@ fn notebooks_run_headless_with_the_bundled_kernel() {
         eprintln!("05: the monkey recordings are absent; the notebook said so");
     } else {
         let r2 = check(&texts[4], "r2");
-        assert!(r2[0] > 0.1 && r2[1] > 0.3, "{r2:?}");
+        // MARBLE latents, then PCA at the same dimension (measured: 0.568 and 0.525).
+        assert!(r2[0] > 0.5 && r2[1] > 0.4 && r2[0] > r2[1], "{r2:?}");
     }
 }
