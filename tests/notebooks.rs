@@ -9,19 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn jupyter() -> Option<PathBuf> {
-    match std::env::var_os("MARBLE_JUPYTER") {
-        Some(j) => Some(j.into()),
-        None => {
-            assert!(
-                std::env::var_os("MARBLE_REQUIRE_NOTEBOOKS").is_none(),
-                "MARBLE_JUPYTER must name a jupyter with nbclient"
-            );
-            eprintln!(
-                "skipped: set MARBLE_JUPYTER to a jupyter with nbclient and install evcxr_jupyter (.ci/run does)"
-            );
-            None
-        }
-    }
+    crate::external_tool(
+        "MARBLE_JUPYTER",
+        "MARBLE_REQUIRE_NOTEBOOKS",
+        "a jupyter with nbclient, and evcxr_jupyter installed",
+    )
 }
 
 /// Text of every output of every code cell, failing on errors and panics.

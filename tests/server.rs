@@ -287,17 +287,7 @@ fn the_openapi_file_is_generated_from_the_code() {
 /// `MARBLE_PYTHON`, set by .ci/run. Without it the test says so and passes, unless
 /// `MARBLE_REQUIRE_PYTHON` is set (as in CI).
 fn client_python() -> Option<std::path::PathBuf> {
-    match std::env::var_os("MARBLE_PYTHON") {
-        Some(p) => Some(p.into()),
-        None => {
-            assert!(
-                std::env::var_os("MARBLE_REQUIRE_PYTHON").is_none(),
-                "MARBLE_PYTHON must name a Python with openapi-python-client"
-            );
-            eprintln!("skipped: set MARBLE_PYTHON to a venv's python with openapi-python-client (.ci/run does)");
-            None
-        }
-    }
+    crate::external_tool("MARBLE_PYTHON", "MARBLE_REQUIRE_PYTHON", "a venv's python with openapi-python-client")
 }
 
 #[test]

@@ -8,3 +8,17 @@ mod model;
 mod notebooks;
 mod plot;
 mod server;
+
+/// An external tool a test needs, named by the environment variable `var`. Without it the
+/// test says so (with `hint`) and is skipped, unless `require` is set (as in CI), when
+/// the test fails instead.
+pub fn external_tool(var: &str, require: &str, hint: &str) -> Option<std::path::PathBuf> {
+    match std::env::var_os(var) {
+        Some(p) => Some(p.into()),
+        None => {
+            assert!(std::env::var_os(require).is_none(), "{require} is set, so {var} must be: {hint}");
+            eprintln!("skipped: set {var} ({hint}; .ci/run does)");
+            None
+        }
+    }
+}
