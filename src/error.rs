@@ -141,8 +141,8 @@ pub enum Error {
 
     /// Two anchors of a condition coincide, so the edge weight 1/|x_i - x_j| is infinite.
     #[error(
-        "condition {condition}: anchors {first} and {second} are the same point; remove \
-         duplicate samples or set `spacing` > 0 to thin the cloud"
+        "condition {condition}: anchors {first} and {second} are the same point; set \
+         `duplicates = \"merge\"` to merge repeated states, or remove duplicate samples"
     )]
     DuplicatePoints {
         /// Index of the condition.
@@ -151,23 +151,6 @@ pub enum Error {
         first: usize,
         /// Input row of the second point.
         second: usize,
-    },
-
-    /// The proximity graph of a condition falls apart.
-    #[error(
-        "the proximity graph of condition {condition} has {n_components} connected components \
-         (the smallest has {smallest} points, e.g. input row {example_row}); increase `k` \
-         (or `delta` / `radius`) so the graph connects, or split the condition"
-    )]
-    DisconnectedGraph {
-        /// Index of the condition.
-        condition: usize,
-        /// Number of connected components.
-        n_components: usize,
-        /// Size of the smallest component.
-        smallest: usize,
-        /// An input row in the smallest component.
-        example_row: usize,
     },
 
     /// Local frames could not be fitted.
@@ -303,7 +286,6 @@ impl Error {
             Error::DimensionMismatch { .. } => "dimension_mismatch",
             Error::TooFewPoints { .. } => "too_few_points",
             Error::DuplicatePoints { .. } => "duplicate_points",
-            Error::DisconnectedGraph { .. } => "disconnected_graph",
             Error::DegenerateNeighbourhood { .. } => "degenerate_neighbourhood",
             Error::EigenNotConverged { .. } => "eigen_not_converged",
             Error::IncompatibleModel { .. } => "incompatible_model",
@@ -323,7 +305,7 @@ impl Error {
     }
 
     /// Every code [`Error::code`] can return.
-    pub const CODES: [&'static str; 28] = [
+    pub const CODES: [&'static str; 27] = [
         "invalid_params",
         "params_parse",
         "io",
@@ -336,7 +318,6 @@ impl Error {
         "dimension_mismatch",
         "too_few_points",
         "duplicate_points",
-        "disconnected_graph",
         "degenerate_neighbourhood",
         "eigen_not_converged",
         "incompatible_model",

@@ -250,10 +250,14 @@ pub fn surface_fields(surface: Surface, n: usize, seed: u64) -> Conditions {
 }
 
 /// Names accepted by [`by_name`], with a line each.
-pub const NAMES: [(&str, &str); 10] = [
+pub const NAMES: [(&str, &str); 11] = [
     ("planar-fields", "4 conditions on [-1,1]^2: uniform flow left, uniform flow right, vortex, saddle"),
     ("parabola-fields", "the same 4 fields on the parabola z = -(0.05x)^2 - (0.05y)^2 in R^3 (reference)"),
     ("vanderpol", "van der Pol sweep, mu in {-1,-0.5,0,0.5,1}, RK4 trajectories, finite-difference velocities"),
+    (
+        "vanderpol-long",
+        "the same sweep as 20 trajectories of 60 steps per mu (orbits at mu = 0 are separate components)",
+    ),
     ("uniform-left", "one condition: uniform flow (-1,-1) on [-1,1]^2"),
     ("uniform-right", "one condition: uniform flow (1,1) on [-1,1]^2"),
     ("vortex", "one condition: vortex (-y, x) on [-1,1]^2"),
@@ -272,6 +276,9 @@ pub fn by_name(name: &str, n: Option<usize>, seed: u64) -> Result<Conditions> {
         "planar-fields" => planar_fields(&PLANAR_FIELDS, pts, seed),
         "parabola-fields" => parabola_fields(&PLANAR_FIELDS, pts, 0.05, seed),
         "vanderpol" => VanDerPol { n_trajectories: n.unwrap_or(100), ..Default::default() }.conditions(seed),
+        "vanderpol-long" => {
+            VanDerPol { n_trajectories: n.unwrap_or(20), n_steps: 60, ..Default::default() }.conditions(seed)
+        }
         "uniform-left" => single(Field::UniformLeft),
         "uniform-right" => single(Field::UniformRight),
         "vortex" => single(Field::Vortex),
@@ -360,8 +367,9 @@ pub struct Reaching {
 /// arrays `activity_<r>`, `velocity_<r>`, `target_<r>`), reduce the activity to `dim`
 /// principal components, and cut it into trials where the target changes. Trials shorter
 /// than 3 bins are dropped. `smooth` > 0 convolves each unit with a Gaussian of that width
-/// (in bins) within each trial first, which spike counts need (Chewie's recordings): raw
-/// counts repeat states exactly, and duplicate anchors are an error.
+/// (in bins) within each trial first, which spike counts benefit from (Chewie's
+/// recordings): raw counts repeat states exactly, and repeated anchors are merged into one
+/// point each (`duplicates`).
 pub fn reaching(path: &std::path::Path, recording: &str, dim: usize, smooth: f64) -> Result<Reaching> {
     use ndarray::{Axis, s};
     let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;

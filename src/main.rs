@@ -514,8 +514,7 @@ fn fit(input: &DataArgs, out: &Path, resume: bool, analysis: Option<&AnalysisArg
     observer.bar.finish();
     let emb = fitted.model.transform(&data)?;
     store::save(out, &fitted.model, &params, &fitted.losses)?;
-    store::write_npy_f32(&out.join("embedding.npy"), &emb)?;
-    Run::write_dataset(out, &data)?;
+    Run::write_embedding(out, &data, &emb)?;
     say!(
         "trained {} epochs (best {}), diffusion time {:.4}, test loss {}",
         fitted.epochs,
@@ -523,7 +522,7 @@ fn fit(input: &DataArgs, out: &Path, resume: bool, analysis: Option<&AnalysisArg
         fitted.model.diffusion_time(),
         fitted.losses.test_loss.first().map_or("n/a".to_string(), |l| format!("{l:.4}"))
     );
-    say!("wrote {} ({} x {})", out.join("embedding.npy").display(), emb.nrows(), emb.ncols());
+    say!("wrote {} ({} x {})", out.join("embedding.npy").display(), data.output_rows().point.len(), emb.ncols());
     if let Some(args) = analysis {
         analyze_run(&Run::read(out)?, args)?;
     }
@@ -539,7 +538,7 @@ fn transform(model_dir: &Path, input: &DataArgs, out: &Path) -> Result<()> {
     let params = params.check()?;
     let conds = read_input(input)?;
     let data = Dataset::build(&conds, &params, &Bars { bar: Mutex::new(None) })?;
-    let emb = model.transform(&data)?;
+    let emb = data.per_output_row(&model.transform(&data)?);
     store::write_npy_f32(out, &emb)?;
     say!("wrote {} ({} x {})", out.display(), emb.nrows(), emb.ncols());
     Ok(())

@@ -45,6 +45,20 @@ pub enum DiffusionMethod {
     Spectral,
 }
 
+/// What to do with anchors that coincide within a condition (repeated states, common in
+/// binned spike counts; equal up to 1e-12 of the cloud's coordinate range), whose edge
+/// weight 1 / |x_i - x_j| would be infinite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Duplicates {
+    /// Merge each group of identical anchors into one point whose vector is the group's mean
+    /// (label and mask from its first row). Every input row still gets an embedding row: the
+    /// embedding of its merged point.
+    Merge,
+    /// Refuse them with a `duplicate_points` error naming two such rows.
+    Error,
+}
+
 /// Optimiser for training.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -73,6 +87,9 @@ pub struct Params {
     /// Connection radius for `graph_type = "radius"`, in the units of the anchors. Required
     /// for that graph type, not allowed for the others.
     pub radius: Option<f64>,
+    /// Identical anchors within a condition: `merge` (default) into one point with the mean
+    /// vector, or `error`.
+    pub duplicates: Duplicates,
     /// Size of the geodesic neighbourhood used to fit local frames, as a multiple of `k`
     /// (default 1.5, i.e. 30 neighbours for k = 20).
     pub frac_geodesic_nb: f64,
@@ -155,6 +172,7 @@ impl Default for Params {
             k: 20,
             delta: 1.0,
             radius: None,
+            duplicates: Duplicates::Merge,
             frac_geodesic_nb: 1.5,
             spacing: 0.0,
             var_explained: 0.9,

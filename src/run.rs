@@ -88,13 +88,17 @@ fn indices(path: &Path) -> Result<Vec<usize>> {
 }
 
 impl Run {
-    /// Write the inputs of later analysis next to a fitted model: anchors, vectors,
-    /// conditions, sample indices and the summary.
-    pub fn write_dataset(dir: &Path, data: &Dataset) -> Result<()> {
-        write_npy_f32(&dir.join("anchor.npy"), &data.anchor.mapv(|v| v as f32))?;
-        write_npy_f32(&dir.join("vector.npy"), &data.vector.mapv(|v| v as f32))?;
-        write_npy_i64(&dir.join("condition.npy"), &data.condition)?;
-        write_npy_i64(&dir.join("sample_index.npy"), &data.sample_index)?;
+    /// Write the embedding of a fitted dataset (n x out_channels, one row per point) and the
+    /// inputs of later analysis next to the model: one row per kept input row (a point merged
+    /// from identical anchors repeats for each of its rows), with anchors, vectors,
+    /// conditions and sample indices, and the summary.
+    pub fn write_embedding(dir: &Path, data: &Dataset, embedding: &Array2<f32>) -> Result<()> {
+        let rows = data.output_rows();
+        write_npy_f32(&dir.join("embedding.npy"), &data.per_output_row(embedding))?;
+        write_npy_f32(&dir.join("anchor.npy"), &data.per_output_row(&data.anchor.mapv(|v| v as f32)))?;
+        write_npy_f32(&dir.join("vector.npy"), &data.per_output_row(&data.vector.mapv(|v| v as f32)))?;
+        write_npy_i64(&dir.join("condition.npy"), &rows.condition)?;
+        write_npy_i64(&dir.join("sample_index.npy"), &rows.sample_index)?;
         write_json(&dir.join("summary.json"), &data.summary)
     }
 

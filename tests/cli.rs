@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-fn marble() -> Command {
+pub(crate) fn marble() -> Command {
     Command::new(env!("CARGO_BIN_EXE_marble"))
 }
 
@@ -71,7 +71,9 @@ fn bad_input_and_params_fail_with_a_clear_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown example `nonsense`"));
 }
 
-fn read_npy<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(path: &std::path::Path) -> ndarray::Array<T, D> {
+pub(crate) fn read_npy<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(
+    path: &std::path::Path,
+) -> ndarray::Array<T, D> {
     ndarray_npy::read_npy(path).unwrap()
 }
 
@@ -162,7 +164,7 @@ fn fit_writes_the_named_outputs_and_transform_reproduces_them() {
     );
 }
 
-fn run_ok(cmd: &mut Command) -> String {
+pub(crate) fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use marble::dataset::io;
 use marble::dataset::{Condition, Conditions, Dataset};
+use marble::params::Duplicates;
 use marble::progress::Silent;
 use marble::{Error, Params, examples};
 use ndarray::{Array1, Array2, array};
@@ -143,19 +144,21 @@ fn dataset_errors_name_the_condition() {
     let sparse = Params { spacing: 0.3, ..Params::default() }.check().unwrap();
     let e = Dataset::build(&Conditions::new(vec![line(100)]).unwrap(), &sparse, &Silent).unwrap_err();
     assert!(matches!(e, Error::TooFewPoints { after: " after sampling", .. }), "{e}");
-    // Duplicate anchors.
+    // Duplicate anchors, when refused.
     let mut dup = line(40);
     let row = dup.anchor.row(3).to_owned();
     dup.anchor.row_mut(30).assign(&row);
-    let e = Dataset::build(&Conditions::new(vec![line(40), dup]).unwrap(), &p, &Silent).unwrap_err();
+    let refuse = Params { duplicates: Duplicates::Error, ..Params::default() }.check().unwrap();
+    let e = Dataset::build(&Conditions::new(vec![line(40), dup.clone()]).unwrap(), &refuse, &Silent).unwrap_err();
     assert!(matches!(e, Error::DuplicatePoints { condition: 1, first: 3, second: 30 }), "{e}");
-    // Two far-apart clusters: a disconnected graph.
-    let mut two = line(60);
-    for i in 30..60 {
-        two.anchor[[i, 0]] += 1000.0;
-    }
-    let e = Dataset::build(&Conditions::new(vec![two]).unwrap(), &p, &Silent).unwrap_err();
-    assert!(matches!(e, Error::DisconnectedGraph { condition: 0, n_components: 2, .. }), "{e}");
+    assert!(e.to_string().contains("duplicates = \"merge\""), "{e}");
+    // Merging them can leave too few points.
+    let mut few = line(22);
+    let row = few.anchor.row(0).to_owned();
+    few.anchor.row_mut(1).assign(&row);
+    few.anchor.row_mut(2).assign(&row);
+    let e = Dataset::build(&Conditions::new(vec![few]).unwrap(), &p, &Silent).unwrap_err();
+    assert!(matches!(e, Error::TooFewPoints { n_points: 20, after: " after merging repeated anchors", .. }), "{e}");
     // local_gauges with a signal outside the embedding space.
     let mismatch =
         Condition::new(Array2::from_shape_fn((60, 3), |(i, c)| ((i * (c + 1)) as f64).sin()), Array2::ones((60, 2)));

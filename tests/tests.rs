@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary.
 
 mod analysis;
+mod awkward_data;
 mod cli;
 mod geometry;
 mod inputs;

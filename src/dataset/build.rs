@@ -15,19 +15,20 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::graph::{check_connected, proximity_graph};
-use crate::dataset::input::Conditions;
+use crate::dataset::duplicates::{group_coincident, merge};
+use crate::dataset::graph::{components_warning, connected_components, proximity_graph};
+use crate::dataset::input::{Condition, Conditions};
 use crate::dataset::sampling::farthest_point_sampling;
 use crate::error::{Error, Result};
 use crate::geometry::connection::{Connections, compute_connections};
 use crate::geometry::diffusion::{self, Decay, ExpSum, krylov_expsum, spectral_expsum};
-use crate::geometry::frames::{Frames, explained_variance_curve, fit_local_frames, manifold_dimension};
+use crate::geometry::frames::{Frames, complete_frame, explained_variance_curve, fit_local_frames, manifold_dimension};
 use crate::geometry::gradient::GradientOperator;
 use crate::geometry::laplacian;
 use crate::geometry::neighbours::NeighbourIndex;
 use crate::geometry::sparse::CsrMatrix;
 use crate::geometry::spectrum::{Eigenpairs, lowest_eigenpairs};
-use crate::params::{DiffusionMethod, GraphType, ParamsError, ValidParams};
+use crate::params::{DiffusionMethod, Duplicates, GraphType, ParamsError, ValidParams};
 use crate::progress::Progress;
 
 /// Which part of the split a point belongs to.
@@ -76,8 +77,11 @@ pub struct ConditionSummary {
     pub degree_min: usize,
     /// Most neighbours of any point.
     pub degree_max: usize,
-    /// Connected components (always 1: more is an error).
+    /// Connected components of the proximity graph (more than one gets a warning).
     pub components: usize,
+    /// Input rows merged into an earlier identical anchor (`duplicates = "merge"`).
+    #[serde(default)]
+    pub repeated_rows: usize,
     /// Exponentials per signal channel in the diffusion of this condition (Ritz pairs for
     /// `krylov`, eigenpairs for `spectral`); the most over channels.
     pub diffusion_terms: usize,
@@ -135,6 +139,9 @@ pub struct Summary {
     pub timings: Vec<StepTime>,
     /// Things the user should know (e.g. a setting that could not apply).
     pub notes: Vec<String>,
+    /// Things in the data the user should look at (e.g. a graph in several components).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for Summary {
@@ -180,6 +187,9 @@ impl std::fmt::Display for Summary {
         for n in &self.notes {
             writeln!(f, "note: {n}")?;
         }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
         Ok(())
     }
 }
@@ -197,8 +207,12 @@ pub struct Dataset {
     pub mask: Array1<bool>,
     /// Condition of each point.
     pub condition: Vec<usize>,
-    /// Row of each point in its condition's input (`sample_ind` in the reference).
+    /// Row of each point in its condition's input (`sample_ind` in the reference); for a
+    /// point merged from identical anchors, the first of their rows.
     pub sample_index: Vec<usize>,
+    /// (point, row in its condition's input) for every other input row merged into a point
+    /// (`duplicates = "merge"`), ordered by point's condition and row.
+    pub repeats: Vec<(usize, usize)>,
     /// Condition c holds points `offsets[c]..offsets[c + 1]`.
     pub offsets: Vec<usize>,
     /// Split of each point.
@@ -222,9 +236,91 @@ pub struct Dataset {
     pub summary: Summary,
 }
 
+/// The rows of `embedding.npy` and its companions: one per kept input row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputRows {
+    /// The point that stands for the row.
+    pub point: Vec<usize>,
+    /// Condition of the row.
+    pub condition: Vec<usize>,
+    /// The row in its condition's input.
+    pub sample_index: Vec<usize>,
+}
+
+/// One condition after merging repeated anchors, sampling and its graph.
 struct Sampled {
-    keep: Vec<usize>,
+    /// Input row of each point (the first of its group of identical anchors).
+    rows: Vec<usize>,
+    /// Vector of each point (the mean over its group).
+    vector: Array2<f64>,
+    /// (point, input row) for every input row that repeats a kept point's anchor.
+    repeats: Vec<(usize, usize)>,
+    /// Input rows merged into an earlier identical anchor.
+    n_repeated: usize,
     adjacency: CsrMatrix,
+    n_components: usize,
+    components_warning: Option<String>,
+}
+
+/// Merge repeated anchors (or refuse them), sample, and build the proximity graph of
+/// condition `c`.
+fn sample_condition(c: usize, cond: &Condition, min_points: usize, p: &ValidParams) -> Result<Sampled> {
+    let groups = group_coincident(cond.anchor.view());
+    let merged = match groups.first_pair() {
+        None => None,
+        Some((first, second)) if p.duplicates == Duplicates::Error => {
+            return Err(Error::DuplicatePoints { condition: c, first, second });
+        }
+        Some(_) => Some(merge(cond, &groups)),
+    };
+    let src = merged.as_ref().unwrap_or(cond);
+    let n = src.len();
+    if n < min_points {
+        return Err(Error::TooFewPoints {
+            condition: c,
+            n_points: n,
+            k: p.k,
+            after: " after merging repeated anchors",
+        });
+    }
+    let keep = if p.spacing > 0.0 {
+        let index = NeighbourIndex::new(src.anchor.view());
+        let first = rng_for(p.seed, STREAM_START, c as u64).random_range(0..n);
+        farthest_point_sampling(src.anchor.view(), &index, p.spacing, first)
+    } else {
+        (0..n).collect()
+    };
+    if keep.len() < min_points {
+        return Err(Error::TooFewPoints { condition: c, n_points: keep.len(), k: p.k, after: " after sampling" });
+    }
+    let rows: Vec<usize> =
+        if merged.is_some() { keep.iter().map(|&k| groups.first[k]).collect() } else { keep.clone() };
+    let mut repeats = Vec::new();
+    if merged.is_some() {
+        let mut point_of_group = vec![usize::MAX; n];
+        for (local, &k) in keep.iter().enumerate() {
+            point_of_group[k] = local;
+        }
+        for (row, &g) in groups.group_of.iter().enumerate() {
+            if groups.first[g] != row && point_of_group[g] != usize::MAX {
+                repeats.push((point_of_group[g], row));
+            }
+        }
+    }
+    let x = src.anchor.select(Axis(0), &keep);
+    let index = NeighbourIndex::new(x.view());
+    let adjacency = proximity_graph(x.view(), &index, p, c, &rows)?;
+    let n_components = connected_components(&adjacency).1.len();
+    let components_warning = components_warning(&adjacency, c, &rows);
+    Ok(Sampled {
+        vector: src.vector.select(Axis(0), &keep),
+        rows,
+        repeats,
+        n_repeated: groups.n_repeated(),
+        adjacency,
+        n_components,
+        components_warning,
+    })
 }
 
 /// Fewest and most neighbours over rows `rows`.
@@ -236,7 +332,7 @@ impl Dataset {
     /// Build the dataset. Reference: `construct_dataset`.
     pub fn build(conditions: &Conditions, p: &ValidParams, progress: &dyn Progress) -> Result<Dataset> {
         let mut timings = Vec::new();
-        let mut notes = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
         let mut timed = |step: &str, start: Instant, progress: &dyn Progress| {
             let seconds = start.elapsed().as_secs_f64();
             progress.end(step, seconds);
@@ -251,43 +347,32 @@ impl Dataset {
             }
         }
 
-        // 1. Sampling and graphs, per condition.
+        // 1. Repeated anchors, sampling and graphs, per condition.
         let start = Instant::now();
         progress.begin("sampling + graph", conds.len() as u64);
         let sampled: Vec<Sampled> = conds
             .par_iter()
             .enumerate()
             .map(|(c, cond)| {
-                let n = cond.len();
-                let keep = if p.spacing > 0.0 {
-                    let index = NeighbourIndex::new(cond.anchor.view());
-                    let first = rng_for(p.seed, STREAM_START, c as u64).random_range(0..n);
-                    farthest_point_sampling(cond.anchor.view(), &index, p.spacing, first)
-                } else {
-                    (0..n).collect()
-                };
-                if keep.len() < min_points {
-                    return Err(Error::TooFewPoints {
-                        condition: c,
-                        n_points: keep.len(),
-                        k: p.k,
-                        after: " after sampling",
-                    });
-                }
-                let x = cond.anchor.select(Axis(0), &keep);
-                let index = NeighbourIndex::new(x.view());
-                let adjacency = proximity_graph(x.view(), &index, p, c, &keep)?;
-                check_connected(&adjacency, c, &keep)?;
+                let s = sample_condition(c, cond, min_points, p)?;
                 progress.advance(1);
-                Ok(Sampled { keep, adjacency })
+                Ok(s)
             })
             .collect::<Result<_>>()?;
         timed("sampling + graph", start, progress);
+        let mut warnings: Vec<String> = sampled.iter().filter_map(|s| s.components_warning.clone()).collect();
+        let repeated: usize = sampled.iter().map(|s| s.n_repeated).sum();
+        if repeated > 0 {
+            notes.push(format!(
+                "{repeated} input row(s) repeat an earlier anchor of their condition and were merged into \
+                 it (mean vector); each still gets its embedding row (set duplicates = \"error\" to refuse them)"
+            ));
+        }
 
         // 2. Stack.
         let mut offsets = vec![0];
         for s in &sampled {
-            offsets.push(offsets.last().expect("starts with 0") + s.keep.len());
+            offsets.push(offsets.last().expect("starts with 0") + s.rows.len());
         }
         let n = *offsets.last().expect("at least one condition");
         let mut anchor = Array2::zeros((n, dim_emb));
@@ -296,18 +381,22 @@ impl Dataset {
         let mut mask = Array1::from_elem(n, false);
         let mut condition = Vec::with_capacity(n);
         let mut sample_index = Vec::with_capacity(n);
+        let mut repeats = Vec::new();
         for (c, (cond, s)) in conds.iter().zip(&sampled).enumerate() {
             let r = offsets[c]..offsets[c + 1];
-            anchor.slice_mut(s![r.clone(), ..]).assign(&cond.anchor.select(Axis(0), &s.keep));
-            vector.slice_mut(s![r.clone(), ..]).assign(&cond.vector.select(Axis(0), &s.keep));
-            for (local, &row) in s.keep.iter().enumerate() {
+            anchor.slice_mut(s![r.clone(), ..]).assign(&cond.anchor.select(Axis(0), &s.rows));
+            vector.slice_mut(s![r.clone(), ..]).assign(&s.vector);
+            for (local, &row) in s.rows.iter().enumerate() {
                 let i = offsets[c] + local;
                 label[i] = cond.label.as_ref().map_or(row as f64, |l| l[row]);
                 mask[i] = cond.mask.as_ref().is_some_and(|m| m[row]);
             }
-            condition.extend(std::iter::repeat_n(c, s.keep.len()));
-            sample_index.extend_from_slice(&s.keep);
+            condition.extend(std::iter::repeat_n(c, s.rows.len()));
+            sample_index.extend_from_slice(&s.rows);
+            repeats.extend(s.repeats.iter().map(|&(local, row)| (offsets[c] + local, row)));
         }
+        let components: Vec<usize> = sampled.iter().map(|s| s.n_components).collect();
+        let sampled_repeats: Vec<usize> = sampled.iter().map(|s| s.n_repeated).collect();
         let blocks: Vec<CsrMatrix> = sampled.into_iter().map(|s| s.adjacency).collect();
         let adjacency = CsrMatrix::block_diagonal(&blocks);
         drop(blocks);
@@ -356,16 +445,36 @@ impl Dataset {
             let start = Instant::now();
             progress.begin("frames", n as u64);
             let pca = fit_local_frames(anchor.view(), &adjacency, n_nb, &|done| progress.advance(done as u64));
-            let m = manifold_dimension(pca.singular_values.view(), p.var_explained);
-            explained = Some(explained_variance_curve(pca.singular_values.view()));
+            // Points of components smaller than the neighbourhood see fewer points (an
+            // isolated one only itself): they do not inform the manifold dimension, unless
+            // no point has a full neighbourhood.
+            let full: Vec<usize> = (0..n).filter(|&i| pca.sizes[i] == n_nb).collect();
+            let informative =
+                if full.is_empty() { pca.singular_values.clone() } else { pca.singular_values.select(Axis(0), &full) };
+            let m = manifold_dimension(informative.view(), p.var_explained);
+            explained = Some(explained_variance_curve(informative.view()));
+            let mut f: Array3<f64> = pca.frames.slice(s![.., .., ..m]).to_owned();
+            let mut completed = 0;
             for i in 0..n {
                 let sv = pca.singular_values.row(i);
-                if sv[m - 1] <= 1e-10 * sv[0].max(f64::MIN_POSITIVE) {
+                let spanned = (0..m).take_while(|&a| sv[a] > 1e-10 * sv[0].max(f64::MIN_POSITIVE)).count();
+                if spanned == m {
+                    continue;
+                }
+                if pca.sizes[i] == n_nb {
                     let c = condition[i];
                     return Err(Error::DegenerateNeighbourhood { condition: c, row: sample_index[i], needed: m });
                 }
+                complete_frame(f.slice_mut(s![i, .., ..]), spanned);
+                completed += 1;
             }
-            let f: Array3<f64> = pca.frames.slice(s![.., .., ..m]).to_owned();
+            if completed > 0 {
+                warnings.push(format!(
+                    "{completed} point(s) lie in connected components too small to span {m} local directions; \
+                     their frames were completed with the standard basis (derivatives along the added \
+                     directions are zero)"
+                ));
+            }
             timed("frames", start, progress);
             Frames::Local(f)
         } else {
@@ -393,7 +502,7 @@ impl Dataset {
         // 7. Diffusion of the signal, per condition (and spectra for the spectral method).
         let start = Instant::now();
         progress.begin("diffusion", conds.len() as u64);
-        let sqrt_degree: Vec<f64> = laplacian::degrees(&adjacency).iter().map(|d| d.sqrt()).collect();
+        let sqrt_degree: Vec<f64> = laplacian::diffusion_degrees(&adjacency).iter().map(|d| d.sqrt()).collect();
         let per_condition = (0..conds.len())
             .into_par_iter()
             .map(|c| {
@@ -444,7 +553,8 @@ impl Dataset {
                     edges: (adjacency.indptr[rows.end] - adjacency.indptr[rows.start]) / 2,
                     degree_min: lo,
                     degree_max: hi,
-                    components: 1,
+                    components: components[c],
+                    repeated_rows: sampled_repeats[c],
                     diffusion_terms: terms,
                     diffusion_error: error,
                     eigenpairs: spectral.map(|sp| sp.values.len()),
@@ -470,6 +580,7 @@ impl Dataset {
             conditions: cond_summaries,
             timings,
             notes,
+            warnings,
         };
         Ok(Dataset {
             anchor,
@@ -478,6 +589,7 @@ impl Dataset {
             mask,
             condition,
             sample_index,
+            repeats,
             offsets,
             split,
             adjacency,
@@ -501,6 +613,32 @@ impl Dataset {
     pub fn input_rows(&self) -> Vec<usize> {
         let sizes: Vec<usize> = self.summary.conditions.iter().map(|c| c.points_in).collect();
         input_rows(&sizes, &self.condition, &self.sample_index)
+    }
+
+    /// One row per kept input row, ordered by condition and input row: the point that
+    /// stands for it, its condition and its row in the condition's input. Equal to the
+    /// points themselves unless identical anchors were merged, when a merged point appears
+    /// once for each of its rows.
+    pub fn output_rows(&self) -> OutputRows {
+        if self.repeats.is_empty() {
+            let point = (0..self.n_points()).collect();
+            return OutputRows { point, condition: self.condition.clone(), sample_index: self.sample_index.clone() };
+        }
+        let mut rows: Vec<(usize, usize, usize)> =
+            self.sample_index.iter().enumerate().map(|(i, &r)| (self.condition[i], r, i)).collect();
+        rows.extend(self.repeats.iter().map(|&(i, r)| (self.condition[i], r, i)));
+        rows.sort_unstable();
+        OutputRows {
+            point: rows.iter().map(|r| r.2).collect(),
+            condition: rows.iter().map(|r| r.0).collect(),
+            sample_index: rows.iter().map(|r| r.1).collect(),
+        }
+    }
+
+    /// Per-point rows of `a` (n_points x ...) spread to one row per output row
+    /// ([`Dataset::output_rows`]).
+    pub fn per_output_row<A: Clone>(&self, a: &Array2<A>) -> Array2<A> {
+        if self.repeats.is_empty() { a.clone() } else { a.select(Axis(0), &self.output_rows().point) }
     }
 
     /// Number of conditions.

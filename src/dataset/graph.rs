@@ -136,15 +136,34 @@ pub fn connected_components(a: &CsrMatrix) -> (Vec<usize>, Vec<usize>) {
     (comp, sizes)
 }
 
-/// Error unless the graph is connected; names the smallest component.
-pub fn check_connected(a: &CsrMatrix, condition: usize, rows: &[usize]) -> Result<usize> {
+/// The warning for a condition whose graph has several components (None when connected):
+/// their number, the smallest sizes and an input row in the smallest. Diffusion, frames and
+/// the random-walk positives of training all stay inside a component, so each component is
+/// embedded from its own points only.
+pub fn components_warning(a: &CsrMatrix, condition: usize, rows: &[usize]) -> Option<String> {
     let (comp, sizes) = connected_components(a);
     if sizes.len() <= 1 {
-        return Ok(sizes.len());
+        return None;
     }
-    let (smallest_id, &smallest) = sizes.iter().enumerate().min_by_key(|&(_, s)| *s).expect("several components");
-    let example = comp.iter().position(|&c| c == smallest_id).expect("component is non-empty");
-    Err(Error::DisconnectedGraph { condition, n_components: sizes.len(), smallest, example_row: rows[example] })
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&c| (sizes[c], c));
+    let shown: Vec<String> = order.iter().take(5).map(|&c| sizes[c].to_string()).collect();
+    let isolated = sizes.iter().filter(|&&s| s == 1).count();
+    let example = comp.iter().position(|&c| c == order[0]).expect("component is non-empty");
+    Some(format!(
+        "condition {condition}: the proximity graph has {} connected components (smallest sizes {}{}, e.g. input \
+         row {}){}; each is diffused and embedded on its own. Increase `k` (or `delta` / `radius`) if they \
+         should connect",
+        sizes.len(),
+        shown.join(", "),
+        if sizes.len() > 5 { ", ..." } else { "" },
+        rows[example],
+        if isolated > 0 {
+            format!(", {isolated} isolated point(s) with no neighbour (zero derivatives)")
+        } else {
+            String::new()
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -244,11 +263,14 @@ mod tests {
         let (_, sizes) = connected_components(&a);
         assert_eq!(sizes, vec![5, 3]);
         let rows: Vec<usize> = (10..18).collect();
-        let e = check_connected(&a, 4, &rows).unwrap_err();
+        let w = components_warning(&a, 4, &rows).expect("two components");
         assert!(
-            matches!(e, Error::DisconnectedGraph { condition: 4, n_components: 2, smallest: 3, example_row: 15 }),
-            "{e}"
+            w.starts_with(
+                "condition 4: the proximity graph has 2 connected components (smallest sizes 3, 5, e.g. input row 15)"
+            ),
+            "{w}"
         );
-        assert!(e.to_string().contains("increase `k`"));
+        let connected = adjacency_from_edges(8, knn_edges(&index, 5));
+        assert_eq!(components_warning(&connected, 4, &rows), None);
     }
 }

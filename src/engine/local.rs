@@ -222,8 +222,7 @@ fn fit_job(store: &Store, id: &str, cancel: &Cancel) -> Result<bool> {
     }
     let emb = fitted.model.transform(&data)?;
     files::save(&dir, &fitted.model, &params, &fitted.losses)?;
-    files::write_npy_f32(&dir.join("embedding.npy"), &emb)?;
-    Run::write_dataset(&dir, &data)?;
+    Run::write_embedding(&dir, &data, &emb)?;
     let run = Run::read(&dir)?;
     let p = AnalysisParams::for_points(data.n_points());
     let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), &p)?;
@@ -324,13 +323,15 @@ impl Engine for LocalEngine {
         let (model, params) = files::load(&dir)?;
         let conditions = io::read_npz(&self.inner.store.dataset_file(&req.dataset))?;
         let data = Dataset::build(&conditions, &params.check()?, &Silent)?;
-        let emb = model.transform(&data)?;
+        // One row per kept input row: merged repeated anchors share their point's row.
+        let emb = data.per_output_row(&model.transform(&data)?);
+        let condition = data.output_rows().condition;
         let id = new_id("emb");
         let (values, cond) = self.inner.store.embedding_files(&id);
         files::write_npy_f32(&values, &emb)?;
-        files::write_npy_i64(&cond, &data.condition)?;
+        files::write_npy_i64(&cond, &condition)?;
         self.inner.store.insert_embedding(&id, &req.model, &req.dataset)?;
-        Ok(embedding_info(&id, &req.model, &req.dataset, &emb, data.condition))
+        Ok(embedding_info(&id, &req.model, &req.dataset, &emb, condition))
     }
 
     fn embedding(&self, id: &str) -> Result<EmbeddingInfo> {

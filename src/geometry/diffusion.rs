@@ -276,7 +276,7 @@ pub fn spectral_expsum(pairs: &Eigenpairs, y: &[f64]) -> ExpSum {
 
 /// exp(-t L_rw) X exactly (Chebyshev), from the weighted adjacency W: D^-1/2 exp(-t L_sym) D^1/2 X.
 pub fn diffuse_exact(adj: &CsrMatrix, t: f64, x: ArrayView2<f64>) -> Array2<f64> {
-    let d: Vec<f64> = crate::geometry::laplacian::degrees(adj).iter().map(|v| v.sqrt()).collect();
+    let d: Vec<f64> = crate::geometry::laplacian::diffusion_degrees(adj).iter().map(|v| v.sqrt()).collect();
     let a = crate::geometry::laplacian::normalized_adjacency(adj);
     let mut y = x.to_owned();
     for (mut row, s) in y.rows_mut().into_iter().zip(&d) {

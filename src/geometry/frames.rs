@@ -63,6 +63,39 @@ pub struct LocalPca {
     pub frames: Array3<f64>,
     /// Singular values of each centred neighbourhood, n x r, decreasing.
     pub singular_values: Array2<f64>,
+    /// Points in each neighbourhood: `n_nb`, or fewer when the point's connected component
+    /// is smaller than that.
+    pub sizes: Vec<usize>,
+}
+
+/// Complete the first `keep` columns of `frame` (D x m, orthonormal) to an orthonormal
+/// frame with the standard basis vectors, by Gram-Schmidt, in order e_1, e_2, ...
+///
+/// For points whose connected component is too small to span m directions (an isolated
+/// point has none): no neighbour can be differenced along the added directions, so they
+/// only serve to express the point's own vector in m local coordinates.
+pub fn complete_frame(mut frame: ndarray::ArrayViewMut2<f64>, keep: usize) {
+    let (dim, m) = frame.dim();
+    let mut filled = keep;
+    for e in 0..dim {
+        if filled == m {
+            break;
+        }
+        let mut v = vec![0.0; dim];
+        v[e] = 1.0;
+        // Twice, for numerical orthogonality.
+        for _ in 0..2 {
+            for c in 0..filled {
+                let dot: f64 = (0..dim).map(|d| v[d] * frame[[d, c]]).sum();
+                (0..dim).for_each(|d| v[d] -= dot * frame[[d, c]]);
+            }
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 1e-6 {
+            (0..dim).for_each(|d| frame[[d, filled]] = v[d] / norm);
+            filled += 1;
+        }
+    }
 }
 
 /// The `n_nb` nearest nodes to `source` along the graph (itself first), by path length
@@ -186,18 +219,21 @@ pub fn fit_local_frames(
     let r = dim.min(n_nb);
     let mut frames = Array3::zeros((n, dim, r));
     let mut sv = Array2::zeros((n, r));
+    let mut sizes = vec![0; n];
     const CHUNK: usize = 512;
     frames
         .axis_chunks_iter_mut(ndarray::Axis(0), CHUNK)
         .into_par_iter()
         .zip(sv.axis_chunks_iter_mut(ndarray::Axis(0), CHUNK))
+        .zip(sizes.par_chunks_mut(CHUNK))
         .enumerate()
         .for_each_init(
             || (vec![f64::INFINITY; n], Vec::new()),
-            |(dist, touched), (chunk, (mut fchunk, mut schunk))| {
+            |(dist, touched), (chunk, ((mut fchunk, mut schunk), size_chunk))| {
                 for local in 0..fchunk.shape()[0] {
                     let i = chunk * CHUNK + local;
                     let nb = geodesic_neighbourhood(adj, i, n_nb, dist, touched);
+                    size_chunk[local] = nb.len();
                     let m = DMatrix::from_fn(nb.len(), dim, |a, d| x[[nb[a], d]]);
                     let (dirs, s) = local_pca(&m);
                     for (a, v) in dirs.iter().enumerate() {
@@ -210,7 +246,7 @@ pub fn fit_local_frames(
                 on_progress(fchunk.shape()[0]);
             },
         );
-    LocalPca { frames, singular_values: sv }
+    LocalPca { frames, singular_values: sv, sizes }
 }
 
 /// Mean minus standard deviation (over points) of the cumulative explained-variance

@@ -7,6 +7,11 @@
 //!   [0, 2], so exp(-t L_rw) = D^-1/2 exp(-t L_sym) D^1/2 exactly;
 //! - connection versions replace w_ij by the m x m block w_ij R_ij (n m x n m operators).
 //!
+//! An isolated node (no edge, degree 0) has no neighbour to exchange with: its row of every
+//! Laplacian is zero, so diffusion leaves its signal unchanged. Its degree is taken as 1 in
+//! the normalisations (see [`diffusion_degrees`]), which keeps exp(-t L_rw) =
+//! D^-1/2 exp(-t L_sym) D^1/2 exact on graphs with isolated nodes.
+//!
 //! All are sparse: O(nnz m^2) memory.
 
 use crate::geometry::connection::Connections;
@@ -17,9 +22,26 @@ pub fn degrees(adj: &CsrMatrix) -> Vec<f64> {
     adj.row_sums()
 }
 
-fn scaled(adj: &CsrMatrix, diag: f64, scale: impl Fn(usize, usize) -> f64) -> CsrMatrix {
+/// Degrees for the normalisations: d_i, or 1 for an isolated node (d_i = 0), whose rows
+/// carry no off-diagonal entry to scale.
+pub fn diffusion_degrees(adj: &CsrMatrix) -> Vec<f64> {
+    degrees(adj).into_iter().map(|d| if d > 0.0 { d } else { 1.0 }).collect()
+}
+
+fn is_isolated(adj: &CsrMatrix, i: usize) -> bool {
+    adj.indptr[i] == adj.indptr[i + 1]
+}
+
+/// The diagonal of an operator at node i: `diag` (of the identity part), `isolated` when i has
+/// no edge.
+fn diagonal(adj: &CsrMatrix, i: usize, diag: f64, isolated: f64) -> f64 {
+    if is_isolated(adj, i) { isolated } else { diag }
+}
+
+fn scaled(adj: &CsrMatrix, diag: f64, isolated: f64, scale: impl Fn(usize, usize) -> f64) -> CsrMatrix {
     let mut t = Vec::with_capacity(adj.nnz() + adj.n_rows);
     for i in 0..adj.n_rows {
+        let diag = diagonal(adj, i, diag, isolated);
         if diag != 0.0 {
             t.push((i as u32, i as u32, diag));
         }
@@ -31,23 +53,31 @@ fn scaled(adj: &CsrMatrix, diag: f64, scale: impl Fn(usize, usize) -> f64) -> Cs
     CsrMatrix::from_triplets(adj.n_rows, adj.n_cols, t)
 }
 
-/// L_rw = I - D^-1 W.
+/// L_rw = I - D^-1 W (a zero row for an isolated node).
 pub fn random_walk_laplacian(adj: &CsrMatrix) -> CsrMatrix {
     let d = degrees(adj);
-    scaled(adj, 1.0, |i, _| -1.0 / d[i])
+    scaled(adj, 1.0, 0.0, |i, _| -1.0 / d[i])
 }
 
-/// D^-1/2 W D^-1/2, so that L_sym = I minus this. Its spectrum lies in [-1, 1].
+/// D^-1/2 W D^-1/2, so that L_sym = I minus this (1 on the diagonal of an isolated node, so
+/// its row of L_sym is zero). Its spectrum lies in [-1, 1].
 pub fn normalized_adjacency(adj: &CsrMatrix) -> CsrMatrix {
     let d = degrees(adj);
-    scaled(adj, 0.0, |i, j| 1.0 / (d[i] * d[j]).sqrt())
+    scaled(adj, 0.0, 1.0, |i, j| 1.0 / (d[i] * d[j]).sqrt())
 }
 
-fn block_expand(adj: &CsrMatrix, conn: &Connections, diag: f64, scale: impl Fn(usize, usize) -> f64) -> CsrMatrix {
+fn block_expand(
+    adj: &CsrMatrix,
+    conn: &Connections,
+    diag: f64,
+    isolated: f64,
+    scale: impl Fn(usize, usize) -> f64,
+) -> CsrMatrix {
     let m = conn.dim;
     let n = adj.n_rows;
     let mut t = Vec::with_capacity((adj.nnz() + n) * m * m);
     for i in 0..n {
+        let diag = diagonal(adj, i, diag, isolated);
         if diag != 0.0 {
             for a in 0..m {
                 t.push(((i * m + a) as u32, (i * m + a) as u32, diag));
@@ -67,14 +97,14 @@ fn block_expand(adj: &CsrMatrix, conn: &Connections, diag: f64, scale: impl Fn(u
     CsrMatrix::from_triplets(n * m, n * m, t)
 }
 
-/// Connection Laplacian I - D^-1 [w_ij R_ij] (n m x n m).
+/// Connection Laplacian I - D^-1 [w_ij R_ij] (n m x n m; zero rows for an isolated node).
 pub fn connection_laplacian(adj: &CsrMatrix, conn: &Connections) -> CsrMatrix {
     let d = degrees(adj);
-    block_expand(adj, conn, 1.0, |i, _| -1.0 / d[i])
+    block_expand(adj, conn, 1.0, 0.0, |i, _| -1.0 / d[i])
 }
 
 /// D^-1/2 [w_ij R_ij] D^-1/2 (n m x n m), symmetric since R_ji = R_ij^T.
 pub fn normalized_connection_adjacency(adj: &CsrMatrix, conn: &Connections) -> CsrMatrix {
     let d = degrees(adj);
-    block_expand(adj, conn, 0.0, |i, j| 1.0 / (d[i] * d[j]).sqrt())
+    block_expand(adj, conn, 0.0, 1.0, |i, j| 1.0 / (d[i] * d[j]).sqrt())
 }

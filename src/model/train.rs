@@ -159,14 +159,16 @@ fn positions(data: &Dataset, rows: &[usize]) -> Vec<f32> {
     rows.iter().flat_map(|&i| data.anchor.row(i).iter().map(|&v| v as f32).collect::<Vec<_>>()).collect()
 }
 
-/// Anchors, one random-walk step from each, and uniformly random points.
+/// Anchors, one random-walk step from each (inside its connected component), and uniformly
+/// random points.
 fn triplets(data: &Dataset, anchors: &[usize], rng: &mut ChaCha8Rng) -> Vec<usize> {
     let n = data.n_points();
     let adj = &data.adjacency;
     let mut rows = anchors.to_vec();
     for &i in anchors {
         let (lo, hi) = (adj.indptr[i], adj.indptr[i + 1]);
-        rows.push(adj.indices[rng.random_range(lo..hi)] as usize);
+        // An isolated point (no neighbour) is its own positive; a walk never leaves a component.
+        rows.push(if lo == hi { i } else { adj.indices[rng.random_range(lo..hi)] as usize });
     }
     for _ in anchors {
         rows.push(rng.random_range(0..n));
