@@ -249,8 +249,41 @@ pub fn surface_fields(surface: Surface, n: usize, seed: u64) -> Conditions {
     Conditions::new(conds).expect("generated data is valid")
 }
 
+/// A reaching-shaped synthetic workload: `conditions` (8 for the benchmark) reach
+/// directions, `n` points each on a curved 5-manifold in R^5 (the image of the cube
+/// [-1, 1]^5 under x -> x + 0.3 sin(pi x_next)), carrying a rotation in the first plane plus
+/// a drift towards the condition's target direction (cos, sin of 2 pi c / conditions in the
+/// first two coordinates, a tilt in the others), pushed forward by the map's Jacobian.
+/// The shape of the macaque data after PCA (17,600 points in R^5), seeded.
+pub fn reaching_like(conditions: usize, n: usize, seed: u64) -> Conditions {
+    use std::f64::consts::PI;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let conds = (0..conditions)
+        .map(|c| {
+            let angle = 2.0 * PI * c as f64 / conditions as f64;
+            let target = [angle.cos(), angle.sin(), 0.3 * angle.sin(), 0.3 * angle.cos(), 0.2];
+            let mut a = Array2::zeros((n, 5));
+            let mut v = Array2::zeros((n, 5));
+            for i in 0..n {
+                let x: [f64; 5] = std::array::from_fn(|_| rng.random_range(-1.0..1.0));
+                let mut f = target;
+                f[0] -= x[1];
+                f[1] += x[0];
+                for k in 0..5 {
+                    let next = (k + 1) % 5;
+                    a[[i, k]] = x[k] + 0.3 * (PI * x[next]).sin();
+                    // Jacobian row k: e_k + 0.3 pi cos(pi x_next) e_next.
+                    v[[i, k]] = f[k] + 0.3 * PI * (PI * x[next]).cos() * f[next];
+                }
+            }
+            Condition::new(a, v)
+        })
+        .collect();
+    Conditions::new(conds).expect("generated data is valid")
+}
+
 /// Names accepted by [`by_name`], with a line each.
-pub const NAMES: [(&str, &str); 11] = [
+pub const NAMES: [(&str, &str); 12] = [
     ("planar-fields", "4 conditions on [-1,1]^2: uniform flow left, uniform flow right, vortex, saddle"),
     ("parabola-fields", "the same 4 fields on the parabola z = -(0.05x)^2 - (0.05y)^2 in R^3 (reference)"),
     ("vanderpol", "van der Pol sweep, mu in {-1,-0.5,0,0.5,1}, RK4 trajectories, finite-difference velocities"),
@@ -265,6 +298,7 @@ pub const NAMES: [(&str, &str); 11] = [
     ("source", "one condition: source (x, y) on [-1,1]^2"),
     ("surface-r3", "4 fields pushed onto the paraboloid (u, v, u^2+v^2) in R^3"),
     ("surface-r5", "4 fields pushed onto a curved sheet in R^5"),
+    ("reaching-like", "8 reach directions on a curved 5-manifold in R^5 (2,200 points each by default)"),
 ];
 
 /// An example by name. `n` is points per condition (trajectories per mu for `vanderpol`;
@@ -286,6 +320,7 @@ pub fn by_name(name: &str, n: Option<usize>, seed: u64) -> Result<Conditions> {
         "source" => single(Field::Source),
         "surface-r3" => surface_fields(Surface::ParaboloidR3, pts, seed),
         "surface-r5" => surface_fields(Surface::SheetR5, pts, seed),
+        "reaching-like" => reaching_like(8, n.unwrap_or(2200), seed),
         _ => {
             return Err(Error::Unknown {
                 kind: "example",

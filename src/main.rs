@@ -208,21 +208,31 @@ enum Bench {
     /// Train on an example and print one JSON line: mean epoch time, the device, and how
     /// well the embedding separates the conditions (5-nearest-neighbour accuracy).
     Fit {
+        /// A named workload, which sets the example, its size and the parameters:
+        /// `reaching` (8 x 2,200 points in R^5, k = 30, delta = 1.5, order 2, hidden 100,
+        /// out 3, the macaque settings), `planar-512`, `planar-16k`, `planar-250k` (4 planar
+        /// fields of that many points each, default parameters with out_channels 5).
+        #[arg(long, conflicts_with_all = ["example", "n"])]
+        workload: Option<String>,
         /// Example name (see `marble example --list`).
         #[arg(long, default_value = "planar-fields")]
         example: String,
         /// Points per condition.
         #[arg(long, default_value_t = 16000)]
         n: usize,
-        /// Parameters file (.json or .toml); `--epochs` and `--order` override it.
+        /// Parameters file (.json or .toml); `--epochs`, `--order` and `--batch-size`
+        /// override it.
         #[arg(long)]
         params: Option<PathBuf>,
         /// Epochs.
         #[arg(long, default_value_t = 10)]
         epochs: usize,
-        /// Derivative order of the features.
-        #[arg(long, default_value_t = 2)]
-        order: usize,
+        /// Derivative order of the features (default: the workload's, else 2).
+        #[arg(long)]
+        order: Option<usize>,
+        /// Batch size (default: the parameters').
+        #[arg(long)]
+        batch_size: Option<usize>,
     },
     /// One run of the dataset benchmark (used by `bench dataset`; prints one JSON line).
     #[command(hide = true)]
@@ -509,12 +519,13 @@ fn fit(input: &DataArgs, out: &Path, resume: bool, analysis: Option<&AnalysisArg
     let bar = ProgressBar::new(params.epochs as u64);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]").expect("valid template"));
     let mut observer = TrainBar { bar };
-    let options = FitOptions { checkpoint_dir: Some(out.to_path_buf()), resume };
+    let options = FitOptions { checkpoint_dir: Some(out.to_path_buf()), resume, ..FitOptions::default() };
     let fitted = marble::model::fit(&data, &params, &options, &mut observer, &Cancel::new())?;
     observer.bar.finish();
     let emb = fitted.model.transform(&data)?;
     store::save(out, &fitted.model, &params, &fitted.losses)?;
     Run::write_embedding(out, &data, &emb)?;
+    say!("{}", fitted.feature_path);
     say!(
         "trained {} epochs (best {}), diffusion time {:.4}, test loss {}",
         fitted.epochs,
@@ -625,6 +636,7 @@ fn bench_dataset_run(surface: &str, n: usize, conditions: usize) -> Result<()> {
         "steps": d.summary.timings,
         "peak_rss_kib": peak_rss_kib(),
         "threads": rayon::current_num_threads(),
+        "peak_rss_mib": peak_rss_kib().map(|k| k / 1024),
     });
     say!("{row}");
     Ok(())
@@ -639,15 +651,52 @@ impl marble::model::Observer for EpochTimes {
     }
 }
 
-fn bench_fit(example: &str, n: usize, params: Option<&Path>, epochs: usize, order: usize) -> Result<()> {
+/// Example, points per condition and parameters of a named `bench fit` workload.
+fn workload(name: &str) -> Result<(&'static str, usize, Params)> {
+    let planar = Params { out_channels: 5, ..Params::default() };
+    Ok(match name {
+        "reaching" => ("reaching-like", 2200, examples::reaching_params(10)),
+        "planar-512" => ("planar-fields", 512, planar),
+        "planar-16k" => ("planar-fields", 16_000, planar),
+        "planar-250k" => ("planar-fields", 250_000, planar),
+        _ => bail!("unknown workload `{name}`; choose reaching, planar-512, planar-16k or planar-250k"),
+    })
+}
+
+struct BenchFit<'a> {
+    workload: Option<&'a str>,
+    example: &'a str,
+    n: usize,
+    params: Option<&'a Path>,
+    epochs: usize,
+    order: Option<usize>,
+    batch_size: Option<usize>,
+}
+
+fn bench_fit(b: &BenchFit) -> Result<()> {
     use marble::geometry::neighbours::NeighbourIndex;
-    let conds = examples::by_name(example, Some(n), 0)?;
-    let base = match params {
-        Some(p) => Params::from_file(p)?,
-        None => Params { out_channels: 5, ..Params::default() },
+    let (example, n, defaults) = match b.workload {
+        Some(w) => {
+            let (e, n, p) = workload(w)?;
+            (e.to_string(), n, p)
+        }
+        None => (b.example.to_string(), b.n, Params { out_channels: 5, ..Params::default() }),
     };
-    let p = Params { epochs, order, ..base }.check()?;
+    let conds = examples::by_name(&example, Some(n), 0)?;
+    let base = match b.params {
+        Some(p) => Params::from_file(p)?,
+        None => defaults,
+    };
+    let p = Params {
+        epochs: b.epochs,
+        order: b.order.unwrap_or(base.order),
+        batch_size: b.batch_size.unwrap_or(base.batch_size),
+        ..base
+    }
+    .check()?;
+    let start = std::time::Instant::now();
     let data = Dataset::build(&conds, &p, &marble::progress::Silent)?;
+    let dataset_seconds = start.elapsed().as_secs_f64();
     let mut times = EpochTimes(Vec::new());
     let start = std::time::Instant::now();
     let options = marble::model::FitOptions::default();
@@ -664,15 +713,20 @@ fn bench_fit(example: &str, n: usize, params: Option<&Path>, epochs: usize, orde
         .count();
     let row = serde_json::json!({
         "device": if cfg!(feature = "cuda") { "cuda" } else { "cpu" },
+        "workload": b.workload,
         "example": example,
         "points": data.n_points(),
-        "order": order,
+        "order": p.order,
+        "batch_size": p.batch_size,
+        "dataset_seconds": dataset_seconds,
+        "features": fitted.feature_path,
         "epochs": times.0.len(),
         "epoch_seconds": times.0,
         "mean_epoch_seconds": times.0.iter().sum::<f64>() / times.0.len().max(1) as f64,
         "train_seconds": train_seconds,
         "condition_accuracy_5nn": hits as f64 / z.nrows() as f64,
         "threads": rayon::current_num_threads(),
+        "peak_rss_mib": peak_rss_kib().map(|k| k / 1024),
     });
     say!("{row}");
     Ok(())
@@ -748,8 +802,17 @@ fn run(cli: Cli) -> Result<()> {
                 bench_dataset(&sizes, conditions, &surfaces, out.as_deref())?
             }
             Bench::DatasetRun { surface, n, conditions } => bench_dataset_run(&surface, n, conditions)?,
-            Bench::Fit { example, n, params, epochs, order } => {
-                bench_fit(&example, n, params.as_deref(), epochs, order)?
+            Bench::Fit { workload, example, n, params, epochs, order, batch_size } => {
+                let params = params.as_deref();
+                bench_fit(&BenchFit {
+                    workload: workload.as_deref(),
+                    example: &example,
+                    n,
+                    params,
+                    epochs,
+                    order,
+                    batch_size,
+                })?
             }
         },
     }

@@ -136,6 +136,12 @@ pub struct Params {
     /// Fraction of each point's neighbours sampled for gradients during training; -1 keeps
     /// all neighbours (default -1).
     pub frac_sampled_nb: f64,
+    /// Memory budget, in MiB, for features precomputed once per dataset (default 4096).
+    /// Within it (and without `vec_norm`, local frames with diffusion, or
+    /// `frac_sampled_nb` < 1), a training step gathers its rows of precomputed coefficients
+    /// instead of differentiating over the batch's neighbourhoods; 0 always does the latter.
+    /// Both give the same features.
+    pub precompute_mib: usize,
     /// Hidden layer widths of the encoder MLP: a number or a list (default [32]).
     #[serde(deserialize_with = "number_or_list")]
     #[schema(value_type = Vec<usize>)]
@@ -190,6 +196,7 @@ impl Default for Params {
             vec_norm: false,
             emb_norm: false,
             frac_sampled_nb: -1.0,
+            precompute_mib: 4096,
             hidden_channels: vec![32],
             out_channels: 3,
             dropout: 0.0,

@@ -224,7 +224,7 @@ fn resuming_continues_the_epoch_count_exactly() {
     let d = build(&c, &p);
     let straight = train(&d, &p);
     let dir = tempfile::tempdir().unwrap();
-    let opts = FitOptions { checkpoint_dir: Some(dir.path().to_path_buf()), resume: false };
+    let opts = FitOptions { checkpoint_dir: Some(dir.path().to_path_buf()), ..FitOptions::default() };
     let first =
         fit(&d, &Params { epochs: 3, ..p.clone() }.check().unwrap(), &opts, &mut NoObserver, &Cancel::new()).unwrap();
     assert_eq!(first.epochs, 3);
@@ -471,4 +471,97 @@ fn features_do_not_depend_on_the_thread_count() {
     let (one, many) = (on(1), on(4));
     assert_eq!(one.0, many.0);
     assert_eq!(one.1, many.1);
+}
+
+/// Precomputed coefficients (in f64) give the per-batch features and their t-derivatives
+/// to 1e-9, on every architecture switch they serve: global and local frames, vector and
+/// scalar mode, orders 0 to 3, with and without the signal itself, Krylov, spectral and no
+/// diffusion. The switches they do not serve are named.
+#[test]
+fn precomputed_features_equal_per_batch_features() {
+    use marble::model::features::{FeatureLayout, features};
+    use marble::model::precomputed::{Precomputed, unsupported};
+    use marble::params::DiffusionMethod;
+    let planar = examples::planar_fields(&examples::PLANAR_FIELDS, 150, 1);
+    // One scalar channel on the plane: scalar mode (S = 1, m = 2).
+    let scalar = Conditions::new(
+        planar
+            .as_slice()
+            .iter()
+            .map(|c| Condition::new(c.anchor.clone(), c.vector.slice(ndarray::s![.., ..1]).to_owned()))
+            .collect(),
+    )
+    .unwrap();
+    let surface = examples::surface_fields(examples::Surface::ParaboloidR3, 150, 2);
+    let krylov = Params { k: 10, ..Params::default() };
+    let cases: Vec<(&str, &Conditions, Params)> = vec![
+        ("krylov", &planar, krylov.clone()),
+        (
+            "spectral",
+            &planar,
+            Params { diffusion_method: DiffusionMethod::Spectral, n_eigenpairs: 20, ..krylov.clone() },
+        ),
+        ("no diffusion", &planar, Params { diffusion: false, ..krylov.clone() }),
+        ("order 1", &planar, Params { order: 1, ..krylov.clone() }),
+        ("order 3", &planar, Params { order: 3, ..krylov.clone() }),
+        ("without self", &planar, Params { include_self: false, ..krylov.clone() }),
+        ("scalar mode", &scalar, krylov.clone()),
+        ("local frames", &surface, Params { local_gauges: true, diffusion: false, ..krylov.clone() }),
+    ];
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+    for (name, conds, p) in cases {
+        let data = build(conds, &p);
+        let mut layouts = vec![FeatureLayout::new(&data, &p)];
+        if name == "krylov" {
+            layouts.push(FeatureLayout { order: 0, ..layouts[0].clone() });
+        }
+        if name == "local frames" {
+            assert!(layouts[0].local);
+        }
+        if name == "scalar mode" {
+            assert!(!layouts[0].vector_mode);
+        }
+        for layout in layouts {
+            assert_eq!(unsupported(&layout, p.frac_sampled_nb), None, "{name}");
+            let pre = Precomputed::build(&data, &layout, true);
+            let rows: Vec<usize> = (0..200).map(|_| rng.random_range(0..data.n_points())).collect();
+            for t in [0.0, 0.7, 4.0] {
+                let want = features::<rand_chacha::ChaCha8Rng>(&data, &layout, &rows, t, None);
+                let got = pre.features(&rows, t);
+                assert_eq!((got.rows, got.width), (want.rows, want.width), "{name}");
+                let scale = want.values.iter().fold(1e-12f64, |m, v| m.max(v.abs()));
+                for (what, a, b) in [("values", &got.values, &want.values), ("dt", &got.dt, &want.dt)] {
+                    let err = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+                    assert!(err <= 1e-9 * scale, "{name}, order {}, t = {t}: {what} differ by {err:e}", layout.order);
+                }
+            }
+        }
+    }
+    // What the coefficients cannot serve goes per batch, with the reason.
+    let data = build(&planar, &krylov);
+    let layout = FeatureLayout::new(&data, &krylov);
+    assert!(unsupported(&FeatureLayout { vec_norm: true, ..layout.clone() }, -1.0).unwrap().contains("vec_norm"));
+    assert!(unsupported(&layout, 0.5).unwrap().contains("frac_sampled_nb"));
+    assert!(unsupported(&FeatureLayout { local: true, ..layout }, -1.0).unwrap().contains("local frames"));
+}
+
+/// Training on precomputed features (f64) and per batch gives the same losses for one seed.
+#[test]
+fn both_feature_paths_train_alike() {
+    let c = examples::planar_fields(&examples::PLANAR_FIELDS, 200, 0);
+    let p = Params { epochs: 3, k: 10, ..Params::default() };
+    let d = build(&c, &p);
+    let run = |p: &Params, exact| {
+        let options = FitOptions { exact_features: exact, ..FitOptions::default() };
+        fit(&d, &p.clone().check().unwrap(), &options, &mut NoObserver, &Cancel::new()).unwrap()
+    };
+    let pre = run(&p, true);
+    let per_batch = run(&Params { precompute_mib: 0, ..p.clone() }, false);
+    assert!(pre.feature_path.starts_with("features precomputed"), "{}", pre.feature_path);
+    assert!(per_batch.feature_path.contains("over precompute_mib = 0"), "{}", per_batch.feature_path);
+    let all =
+        |f: &Fitted| [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat();
+    for (a, b) in all(&pre).iter().zip(all(&per_batch)) {
+        assert!((a - b).abs() <= 1e-6, "losses {:?} vs {:?}", all(&pre), all(&per_batch));
+    }
 }

@@ -214,7 +214,7 @@ fn fit_job(store: &Store, id: &str, cancel: &Cancel) -> Result<bool> {
     };
     let remaining = params.epochs.saturating_sub(done);
     let run_params: ValidParams = crate::Params { epochs: remaining, ..params.clone() }.check().unwrap_or(valid);
-    let options = FitOptions { checkpoint_dir: Some(dir.clone()), resume };
+    let options = FitOptions { checkpoint_dir: Some(dir.clone()), resume, ..FitOptions::default() };
     let mut observer = JobObserver { store, id };
     let fitted = crate::model::fit(&data, &run_params, &options, &mut observer, cancel)?;
     if fitted.cancelled || cancel.is_cancelled() {

@@ -180,18 +180,18 @@ fn neighbourhood<R: Rng>(
     Hood { points, edges, hop_end, target_local }
 }
 
-/// Normalise each row of `v` (width w) to unit length, carrying the derivative along:
-/// d(v/|v|) = (dv - u (u . dv)) / |v|.
-fn normalise_rows(v: &mut [f64], dv: &mut [f64], w: usize) {
-    for (row, drow) in v.chunks_mut(w).zip(dv.chunks_mut(w)) {
-        let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
+/// Normalise each row of `v` (width w, two lanes per column: value and t-derivative) to
+/// unit length, carrying the derivative along: d(v/|v|) = (dv - u (u . dv)) / |v|.
+fn normalise_rows(v: &mut [f64], w: usize) {
+    for row in v.chunks_mut(2 * w) {
+        let norm = row.iter().step_by(2).map(|x| x * x).sum::<f64>().sqrt();
         if norm == 0.0 {
             continue;
         }
-        row.iter_mut().for_each(|x| *x /= norm);
-        let udv: f64 = row.iter().zip(drow.iter()).map(|(u, d)| u * d).sum();
-        for (d, u) in drow.iter_mut().zip(row.iter()) {
-            *d = (*d - u * udv) / norm;
+        row.iter_mut().step_by(2).for_each(|x| *x /= norm);
+        let udv: f64 = row.chunks(2).map(|p| p[0] * p[1]).sum();
+        for p in row.chunks_mut(2) {
+            p[1] = (p[1] - p[0] * udv) / norm;
         }
     }
 }
@@ -222,6 +222,89 @@ fn signal_at(
 /// Below this many points per thread, a batch's work is not split further.
 const PAR_MIN_POINTS: usize = 512;
 
+/// Where the neighbours of a point are: a batch's neighbourhood lists, or the whole graph.
+pub(crate) enum Edges<'a> {
+    /// (local neighbour, CSR entry) pairs per local point.
+    Hood(&'a [Vec<(u32, usize)>]),
+    /// Every stored entry of the dataset's adjacency; points are global indices.
+    Graph(&'a crate::geometry::sparse::CsrMatrix),
+}
+
+impl Edges<'_> {
+    fn for_each(&self, l: usize, mut f: impl FnMut(usize, usize)) {
+        match self {
+            Edges::Hood(lists) => lists[l].iter().for_each(|&(j, e)| f(j as usize, e)),
+            Edges::Graph(a) => (a.indptr[l]..a.indptr[l + 1]).for_each(|e| f(a.indices[e] as usize, e)),
+        }
+    }
+}
+
+/// One order of directional derivatives, for the first `out.len() / (w_in m lanes)` points. Every column carries `lanes` numbers that the operators act on independently
+/// (value and t-derivative for a batch; one coefficient per exponential for the
+/// precomputed features), so `cur` is (points x w_in x lanes) and `out` likewise with
+/// w_in m columns. Vector mode: column (g m + a) m + b of the output is the derivative
+/// along a of component b of vector g, neighbour vectors transported by R_ij in local mode;
+/// scalar mode: column c m + a is the derivative of channel c along a.
+pub(crate) fn derive(
+    data: &Dataset,
+    layout: &FeatureLayout,
+    edges: &Edges,
+    cur: &[f64],
+    w_in: usize,
+    lanes: usize,
+    out: &mut [f64],
+) {
+    let m = layout.n_dirs;
+    let coeffs = &data.gradient.coeffs;
+    let conn = data.connections.as_ref().filter(|_| layout.local);
+    let row = w_in * lanes;
+    out.par_chunks_mut(row * m).enumerate().with_min_len(PAR_MIN_POINTS / 8).for_each(|(l, o)| {
+        let xi = &cur[l * row..(l + 1) * row];
+        let (mut moved, mut diff) = (vec![0.0; m * lanes], vec![0.0; lanes]);
+        edges.for_each(l, |lj, e| {
+            let xj = &cur[lj * row..(lj + 1) * row];
+            let fe = coeffs.row(e);
+            let fe = fe.as_slice().expect("contiguous rows");
+            if layout.vector_mode {
+                let r = conn.map(|c| c.block(e));
+                for g in 0..w_in / m {
+                    let vj = &xj[g * m * lanes..(g + 1) * m * lanes];
+                    match r {
+                        Some(r) => {
+                            for b in 0..m {
+                                for q in 0..lanes {
+                                    moved[b * lanes + q] = (0..m).map(|c| r[b * m + c] * vj[c * lanes + q]).sum();
+                                }
+                            }
+                        }
+                        None => moved.copy_from_slice(vj),
+                    }
+                    for b in 0..m {
+                        let vi = &xi[(g * m + b) * lanes..(g * m + b + 1) * lanes];
+                        diff.iter_mut()
+                            .zip(&moved[b * lanes..(b + 1) * lanes])
+                            .zip(vi)
+                            .for_each(|((d, t), v)| *d = t - v);
+                        for (a, &f) in fe.iter().enumerate() {
+                            let at = ((g * m + a) * m + b) * lanes;
+                            o[at..at + lanes].iter_mut().zip(&diff).for_each(|(o, d)| *o += f * d);
+                        }
+                    }
+                }
+            } else {
+                for ch in 0..w_in {
+                    let (vj, vi) = (&xj[ch * lanes..(ch + 1) * lanes], &xi[ch * lanes..(ch + 1) * lanes]);
+                    diff.iter_mut().zip(vj).zip(vi).for_each(|((d, t), v)| *d = t - v);
+                    for (a, &f) in fe.iter().enumerate() {
+                        let at = (ch * m + a) * lanes;
+                        o[at..at + lanes].iter_mut().zip(&diff).for_each(|(o, d)| *o += f * d);
+                    }
+                }
+            }
+        });
+    });
+}
+
 /// Features of `targets` at diffusion time `t` (ignored without diffusion), computed from
 /// their `order`-hop neighbourhoods only. With a sampler, each point's derivatives use a
 /// random subset of its neighbours (training); without, all of them.
@@ -233,123 +316,75 @@ pub fn features<R: Rng>(
     sampler: Option<&mut NeighbourSampler<R>>,
 ) -> FeatureBatch {
     let hood = neighbourhood(data, targets, layout.order, sampler);
-    let n_local = hood.points.len();
+    let need = |k: usize| hood.hop_end[layout.order - k];
+    layered(data, layout, &hood.points, &Edges::Hood(&hood.edges), &need, &hood.target_local, t)
+}
+
+/// Features of every point of the dataset in one pass over the whole graph (for
+/// `transform`).
+pub fn all_features(data: &Dataset, layout: &FeatureLayout, t: f64) -> FeatureBatch {
+    let all: Vec<usize> = (0..data.n_points()).collect();
+    layered(data, layout, &all, &Edges::Graph(&data.adjacency), &|_| all.len(), &all, t)
+}
+
+/// The features of `rows` (local indices into `points`), order by order: the signal at
+/// every local point, then order k at the first `need(k)` local points from `edges`.
+fn layered(
+    data: &Dataset,
+    layout: &FeatureLayout,
+    points: &[usize],
+    edges: &Edges,
+    need: &dyn Fn(usize) -> usize,
+    rows: &[usize],
+    t: f64,
+) -> FeatureBatch {
+    let n_local = points.len();
     let sw = layout.signal_width();
     let m = layout.n_dirs;
-    // Order 0 at every local point.
+    // Order 0 at every local point, value and t-derivative interleaved (two lanes).
     let decay = data.diffusion.as_ref().filter(|_| layout.diffusion).map_or_else(Vec::new, |d| d.decays(t));
     // Points are independent below, so they are spread over threads; each point's
     // arithmetic is unchanged, so results do not depend on the thread count.
-    let mut cur = vec![0.0; n_local * sw];
-    let mut dcur = vec![0.0; n_local * sw];
-    cur.par_chunks_mut(sw)
-        .zip(dcur.par_chunks_mut(sw))
-        .zip(hood.points.par_iter())
-        .with_min_len(PAR_MIN_POINTS)
-        .for_each(|((out, dout), &i)| signal_at(data, layout, i, &decay, out, dout));
+    let mut cur = vec![0.0; n_local * sw * 2];
+    cur.par_chunks_mut(sw * 2).zip(points.par_iter()).with_min_len(PAR_MIN_POINTS).for_each(|(out, &i)| {
+        let (mut v, mut dv) = (vec![0.0; sw], vec![0.0; sw]);
+        signal_at(data, layout, i, &decay, &mut v, &mut dv);
+        for c in 0..sw {
+            out[2 * c] = v[c];
+            out[2 * c + 1] = dv[c];
+        }
+    });
     if layout.vec_norm {
-        normalise_rows(&mut cur, &mut dcur, sw);
+        normalise_rows(&mut cur, sw);
     }
-    let n_targets = targets.len();
     let width = layout.width();
-    let mut values = vec![0.0; n_targets * width];
-    let mut dt = vec![0.0; n_targets * width];
+    let mut values = vec![0.0; rows.len() * width];
+    let mut dt = vec![0.0; rows.len() * width];
     let mut col = 0;
-    let target_rows = &hood.target_local;
-    let mut place = |block: &[f64], dblock: &[f64], w: usize, col: &mut usize| {
-        for (r, &l) in target_rows.iter().enumerate() {
-            values[r * width + *col..r * width + *col + w].copy_from_slice(&block[l * w..(l + 1) * w]);
-            dt[r * width + *col..r * width + *col + w].copy_from_slice(&dblock[l * w..(l + 1) * w]);
+    let mut place = |block: &[f64], w: usize, col: &mut usize| {
+        for (r, &l) in rows.iter().enumerate() {
+            for c in 0..w {
+                values[r * width + *col + c] = block[(l * w + c) * 2];
+                dt[r * width + *col + c] = block[(l * w + c) * 2 + 1];
+            }
         }
         *col += w;
     };
     if layout.include_self {
-        place(&cur, &dcur, sw, &mut col);
+        place(&cur, sw, &mut col);
     }
-    let coeffs = &data.gradient.coeffs;
-    let conn = data.connections.as_ref();
     let mut w_in = sw;
     for k in 1..=layout.order {
-        // Order k is needed within order - k hops of the targets.
-        let n_need = hood.hop_end[layout.order - k];
         let w_out = w_in * m;
-        let mut next = vec![0.0; n_local * w_out];
-        let mut dnext = vec![0.0; n_local * w_out];
-        let (cur_ref, dcur_ref) = (&cur, &dcur);
-        next[..n_need * w_out]
-            .par_chunks_mut(w_out)
-            .zip(dnext[..n_need * w_out].par_chunks_mut(w_out))
-            .enumerate()
-            .with_min_len(PAR_MIN_POINTS / 8)
-            .for_each(|(l, (o, d_o))| {
-                let list = &hood.edges[l];
-                let (xi, dxi) = (&cur_ref[l * w_in..(l + 1) * w_in], &dcur_ref[l * w_in..(l + 1) * w_in]);
-                for &(lj, e) in list {
-                    let lj = lj as usize;
-                    let (xj, dxj) = (&cur_ref[lj * w_in..(lj + 1) * w_in], &dcur_ref[lj * w_in..(lj + 1) * w_in]);
-                    if layout.vector_mode {
-                        // Groups of m components; transport neighbour vectors in local mode.
-                        let r = conn.filter(|_| layout.local).map(|c| c.block(e));
-                        for g in 0..w_in / m {
-                            let (vj, dvj) = (&xj[g * m..(g + 1) * m], &dxj[g * m..(g + 1) * m]);
-                            for b in 0..m {
-                                let (tv, tdv) = match r {
-                                    Some(r) => (
-                                        (0..m).map(|c| r[b * m + c] * vj[c]).sum::<f64>(),
-                                        (0..m).map(|c| r[b * m + c] * dvj[c]).sum::<f64>(),
-                                    ),
-                                    None => (vj[b], dvj[b]),
-                                };
-                                let (diff, ddiff) = (tv - xi[g * m + b], tdv - dxi[g * m + b]);
-                                for a in 0..m {
-                                    let f = coeffs[[e, a]];
-                                    o[(g * m + a) * m + b] += f * diff;
-                                    d_o[(g * m + a) * m + b] += f * ddiff;
-                                }
-                            }
-                        }
-                    } else {
-                        for ch in 0..w_in {
-                            let (diff, ddiff) = (xj[ch] - xi[ch], dxj[ch] - dxi[ch]);
-                            for a in 0..m {
-                                let f = coeffs[[e, a]];
-                                o[ch * m + a] += f * diff;
-                                d_o[ch * m + a] += f * ddiff;
-                            }
-                        }
-                    }
-                }
-            });
+        let mut next = vec![0.0; n_local * w_out * 2];
+        derive(data, layout, edges, &cur, w_in, 2, &mut next[..need(k) * w_out * 2]);
         if layout.vec_norm {
-            normalise_rows(&mut next, &mut dnext, w_out);
+            normalise_rows(&mut next, w_out);
         }
-        place(&next, &dnext, w_out, &mut col);
+        place(&next, w_out, &mut col);
         cur = next;
-        dcur = dnext;
         w_in = w_out;
     }
     debug_assert_eq!(col, width);
-    FeatureBatch { rows: n_targets, width, values, dt }
-}
-
-/// Features of every point of the dataset, in chunks (for `transform`).
-pub fn all_features(data: &Dataset, layout: &FeatureLayout, t: f64) -> FeatureBatch {
-    use rayon::prelude::*;
-    let n = data.n_points();
-    let chunk = 512;
-    let parts: Vec<FeatureBatch> = (0..n.div_ceil(chunk))
-        .into_par_iter()
-        .map(|c| {
-            let targets: Vec<usize> = (c * chunk..((c + 1) * chunk).min(n)).collect();
-            features::<rand_chacha::ChaCha8Rng>(data, layout, &targets, t, None)
-        })
-        .collect();
-    let width = layout.width();
-    let mut values = Vec::with_capacity(n * width);
-    let mut dt = Vec::with_capacity(n * width);
-    for p in parts {
-        values.extend(p.values);
-        dt.extend(p.dt);
-    }
-    FeatureBatch { rows: n, width, values, dt }
+    FeatureBatch { rows: rows.len(), width, values, dt }
 }

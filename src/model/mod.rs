@@ -18,6 +18,7 @@ pub mod device;
 pub mod features;
 pub mod network;
 pub mod optim;
+pub mod precomputed;
 pub mod store;
 pub mod train;
 

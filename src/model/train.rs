@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::model::features::{FeatureLayout, NeighbourSampler, all_features, features};
 use crate::model::network::{Architecture, Model, RunningStats};
 use crate::model::optim::{Optimizer, ReduceLrOnPlateau};
+use crate::model::precomputed::{self, Precomputed};
 use crate::model::store;
 use crate::params::{Params, ValidParams};
 
@@ -103,6 +104,9 @@ pub struct FitOptions {
     pub checkpoint_dir: Option<PathBuf>,
     /// Continue from the checkpoint in `checkpoint_dir` (running `epochs` more epochs).
     pub resume: bool,
+    /// Keep precomputed feature coefficients in f64 rather than f32 (twice the memory), so
+    /// both feature paths agree to rounding; for checks.
+    pub exact_features: bool,
 }
 
 /// The outcome of training.
@@ -118,6 +122,48 @@ pub struct Fitted {
     pub best_epoch: usize,
     /// True when training was stopped by [`Cancel`].
     pub cancelled: bool,
+    /// How the features were computed (see [`FeaturePath`]).
+    pub feature_path: String,
+}
+
+/// Where a fit's features come from: coefficients precomputed once per dataset, or the
+/// batch's neighbourhoods at every step. Both give the same features; the first is chosen
+/// whenever it applies and fits `precompute_mib`.
+pub enum FeaturePath {
+    /// Precomputed coefficients, with the seconds they took to build.
+    Precomputed(Precomputed, f64),
+    /// Per batch, and why.
+    PerBatch(String),
+}
+
+impl FeaturePath {
+    /// Choose (and build) the path for a dataset under the parameters.
+    pub fn choose(data: &Dataset, layout: &FeatureLayout, p: &Params, exact: bool) -> FeaturePath {
+        if let Some(why) = precomputed::unsupported(layout, p.frac_sampled_nb) {
+            return FeaturePath::PerBatch(why.to_string());
+        }
+        let bytes = precomputed::bytes(data, layout, exact);
+        let mib = bytes.div_ceil(1 << 20);
+        if mib > p.precompute_mib {
+            return FeaturePath::PerBatch(format!(
+                "precomputed features would take {mib} MiB, over precompute_mib = {}",
+                p.precompute_mib
+            ));
+        }
+        let start = Instant::now();
+        let pre = Precomputed::build(data, layout, exact);
+        FeaturePath::Precomputed(pre, start.elapsed().as_secs_f64())
+    }
+
+    /// One line for people.
+    pub fn describe(&self) -> String {
+        match self {
+            FeaturePath::Precomputed(pre, s) => {
+                format!("features precomputed ({:.0} MiB, built in {s:.2} s)", pre.bytes() as f64 / (1 << 20) as f64)
+            }
+            FeaturePath::PerBatch(why) => format!("features per batch ({why})"),
+        }
+    }
 }
 
 /// Everything needed to continue training exactly where it stopped.
@@ -180,6 +226,7 @@ struct Batches<'a> {
     data: &'a Dataset,
     arch: &'a Architecture,
     frac_sampled_nb: f64,
+    path: &'a FeaturePath,
 }
 
 impl Batches<'_> {
@@ -191,7 +238,9 @@ impl Batches<'_> {
         t: f64,
         sample: bool,
     ) -> (crate::model::features::FeatureBatch, Option<Vec<f32>>, Vec<usize>) {
-        let feats = if sample && self.frac_sampled_nb > 0.0 {
+        let feats = if let FeaturePath::Precomputed(pre, _) = self.path {
+            pre.features(rows, t)
+        } else if sample && self.frac_sampled_nb > 0.0 && self.frac_sampled_nb < 1.0 {
             let mut s = NeighbourSampler { fraction: self.frac_sampled_nb, rng };
             features(self.data, &self.arch.layout, rows, t, Some(&mut s))
         } else {
@@ -277,7 +326,8 @@ pub fn fit(
         theta: std::mem::take(&mut state.theta),
         running: std::mem::take(&mut state.running),
     };
-    let batches = Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb };
+    let path = FeaturePath::choose(data, &arch.layout, p, options.exact_features);
+    let batches = Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb, path: &path };
     let train = data.indices(Split::Train);
     let val = data.indices(Split::Val);
     let test = data.indices(Split::Test);
@@ -351,7 +401,14 @@ pub fn fit(
             state.losses.test_loss = vec![test_loss];
         }
     }
-    Ok(Fitted { model, losses: state.losses, epochs: state.epochs_done, best_epoch: state.best_epoch, cancelled })
+    Ok(Fitted {
+        model,
+        losses: state.losses,
+        epochs: state.epochs_done,
+        best_epoch: state.best_epoch,
+        cancelled,
+        feature_path: path.describe(),
+    })
 }
 
 impl Model {

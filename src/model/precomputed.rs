@@ -1,0 +1,224 @@
+//! Features precomputed once per dataset, so a training step touches no neighbourhood.
+//!
+//! With global frames (or without diffusion) every feature column is linear in the diffused
+//! signal, and the diffused signal of channel s at point i is a sum of exponentials in the
+//! learned time t: u_is(t) = sum_r W_isr exp(-t theta_csr), with c the point's condition.
+//! The gradient operators are linear maps of neighbours' values, so feature column f of
+//! point i is
+//!
+//! F_if(t) = sum_r B_ifr exp(-t theta_{c(i) s(f) r}),
+//!
+//! where s(f) is the signal channel the column differentiates. B is computed once by
+//! applying the operators to the weights W, order by order over the whole graph (the same
+//! [`derive`] as the per-batch features, with one lane per exponential), in parallel. A
+//! step then gathers the batch's rows of B and contracts them with exp(-t theta); dF/dt is
+//! sum_r -theta B exp(-t theta). Cost per row: width x terms, whatever k and the order.
+//!
+//! Not linear, and so served by the per-batch path: `vec_norm` (each order is normalised
+//! before the next is taken), local frames with diffusion (vectors are rescaled to their
+//! diffused magnitude), and `frac_sampled_nb` < 1 (neighbours are resampled every step).
+//! B takes n x width x terms numbers (f32 unless asked for f64), checked against a memory
+//! budget before it is built.
+
+use rayon::prelude::*;
+
+use crate::dataset::Dataset;
+use crate::model::features::{Edges, FeatureBatch, FeatureLayout, derive};
+
+/// The coefficients, in the precision they are kept in.
+#[derive(Clone, Debug, PartialEq)]
+enum Store {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+/// Feature coefficients B of every point, with the decay rates they go with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Precomputed {
+    /// Points.
+    n: usize,
+    /// Feature columns (the layout's width).
+    width: usize,
+    /// Exponentials per column (the most over conditions and channels; missing ones are 0).
+    terms: usize,
+    /// Signal channels (the layout's signal width).
+    channels: usize,
+    /// B, n x width x terms.
+    coef: Store,
+    /// Channel of every feature column.
+    channel_of: Vec<usize>,
+    /// Rates theta, conditions x channels x terms.
+    rates: Vec<f64>,
+    /// Condition of every point.
+    condition: Vec<usize>,
+}
+
+/// Why the per-batch path serves a layout, or None when B can.
+pub fn unsupported(layout: &FeatureLayout, frac_sampled_nb: f64) -> Option<&'static str> {
+    if layout.vec_norm {
+        Some("vec_norm normalises each order before the next")
+    } else if layout.local && layout.diffusion {
+        Some("local frames rescale diffused vectors to their diffused magnitude")
+    } else if frac_sampled_nb > 0.0 && frac_sampled_nb < 1.0 {
+        Some("frac_sampled_nb < 1 resamples neighbours every step")
+    } else {
+        None
+    }
+}
+
+/// Exponentials per column for a dataset under a layout (before building anything).
+fn terms_of(data: &Dataset, layout: &FeatureLayout) -> usize {
+    match data.diffusion.as_ref().filter(|_| layout.diffusion) {
+        Some(d) => d.parts.iter().flatten().map(|e| e.len() + usize::from(e.rest.is_some())).max().unwrap_or(1).max(1),
+        None => 1,
+    }
+}
+
+/// Bytes B takes for a dataset under a layout, in f32 or f64.
+pub fn bytes(data: &Dataset, layout: &FeatureLayout, f64_precision: bool) -> usize {
+    let size = if f64_precision { 8 } else { 4 };
+    data.n_points() * layout.width() * terms_of(data, layout) * size
+}
+
+impl Precomputed {
+    /// Build B for every point of `data` (see the module docs for when it applies; the
+    /// caller checks [`unsupported`]). Cost O(nnz x width x terms), parallel over points.
+    pub fn build(data: &Dataset, layout: &FeatureLayout, f64_precision: bool) -> Precomputed {
+        debug_assert!(unsupported(layout, -1.0).is_none());
+        let n = data.n_points();
+        let sw = layout.signal_width();
+        let m = layout.n_dirs;
+        let terms = terms_of(data, layout);
+        let n_cond = data.n_conditions();
+        let mut rates = vec![0.0; n_cond * sw * terms];
+        // Order 0: the weights of the diffused signal (or the signal itself), n x sw x terms.
+        let mut cur = vec![0.0; n * sw * terms];
+        match data.diffusion.as_ref().filter(|_| layout.diffusion) {
+            Some(d) => {
+                for c in 0..n_cond {
+                    for (ch, e) in d.parts[c].iter().enumerate() {
+                        let at = (c * sw + ch) * terms;
+                        rates[at..at + e.len()].copy_from_slice(&e.rates);
+                        if let Some((_, rate)) = &e.rest {
+                            rates[at + e.len()] = *rate;
+                        }
+                        for i in d.offsets[c]..d.offsets[c + 1] {
+                            let row = i - d.offsets[c];
+                            let s = d.sqrt_degree[i];
+                            let out = &mut cur[(i * sw + ch) * terms..(i * sw + ch + 1) * terms];
+                            for (o, w) in out.iter_mut().zip(e.weights.row(row)) {
+                                *o = w / s;
+                            }
+                            if let Some((rest, _)) = &e.rest {
+                                out[e.len()] = rest[row] / s;
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                for i in 0..n {
+                    let v = data.vector.row(i);
+                    let mut x = vec![0.0; sw];
+                    if layout.local {
+                        data.frames.project(i, v.as_slice().expect("contiguous rows"), &mut x);
+                    } else {
+                        x.copy_from_slice(v.as_slice().expect("contiguous rows"));
+                    }
+                    for ch in 0..sw {
+                        cur[(i * sw + ch) * terms] = x[ch];
+                    }
+                }
+            }
+        }
+        let width = layout.width();
+        // Every order over the whole graph: blocks[k] is n x (sw m^k) x terms.
+        let mut chans: Vec<usize> = (0..sw).collect();
+        let mut channel_of = if layout.include_self { chans.clone() } else { Vec::new() };
+        let edges = Edges::Graph(&data.adjacency);
+        let mut blocks: Vec<(Vec<f64>, usize)> = vec![(cur, sw)];
+        for _ in 1..=layout.order {
+            let (prev, w_in) = blocks.last().expect("order 0 is there");
+            let (w_in, w_out) = (*w_in, w_in * m);
+            let mut next = vec![0.0; n * w_out * terms];
+            derive(data, layout, &edges, prev, w_in, terms, &mut next);
+            // The channel each output column differentiates (see `derive`'s layout).
+            chans = (0..w_out)
+                .map(|col| if layout.vector_mode { chans[(col / (m * m)) * m + col % m] } else { chans[col / m] })
+                .collect();
+            channel_of.extend(&chans);
+            blocks.push((next, w_out));
+        }
+        let kept = &blocks[usize::from(!layout.include_self)..];
+        // Interleave the orders point by point: n x width x terms.
+        let row = width * terms;
+        fn interleave<T: Send>(
+            kept: &[(Vec<f64>, usize)],
+            terms: usize,
+            row: usize,
+            n: usize,
+            cast: fn(f64) -> T,
+        ) -> Vec<T>
+        where
+            T: Default + Clone,
+        {
+            let mut out = vec![T::default(); n * row];
+            out.par_chunks_mut(row).enumerate().for_each(|(i, r)| {
+                let mut k = 0;
+                for (b, w) in kept {
+                    for &v in &b[i * w * terms..(i + 1) * w * terms] {
+                        r[k] = cast(v);
+                        k += 1;
+                    }
+                }
+            });
+            out
+        }
+        let coef = if f64_precision {
+            Store::F64(interleave(kept, terms, row, n, |v| v))
+        } else {
+            Store::F32(interleave(kept, terms, row, n, |v| v as f32))
+        };
+        debug_assert_eq!(channel_of.len(), width);
+        Precomputed { n, width, terms, channels: sw, coef, channel_of, rates, condition: data.condition.clone() }
+    }
+
+    /// Bytes held by B.
+    pub fn bytes(&self) -> usize {
+        self.n * self.width * self.terms * if matches!(self.coef, Store::F32(_)) { 4 } else { 8 }
+    }
+
+    /// Features of `rows` at time t and their t-derivative: a gather and a contraction.
+    pub fn features(&self, rows: &[usize], t: f64) -> FeatureBatch {
+        match &self.coef {
+            Store::F32(c) => self.contract(c, rows, t),
+            Store::F64(c) => self.contract(c, rows, t),
+        }
+    }
+
+    fn contract<T: Copy + Into<f64> + Sync>(&self, coef: &[T], rows: &[usize], t: f64) -> FeatureBatch {
+        let (width, terms, sw) = (self.width, self.terms, self.channels);
+        let decay: Vec<f64> = self.rates.iter().map(|r| (-t * r).exp()).collect();
+        let mut values = vec![0.0; rows.len() * width];
+        let mut dt = vec![0.0; rows.len() * width];
+        values.par_chunks_mut(width).zip(dt.par_chunks_mut(width)).zip(rows.par_iter()).with_min_len(64).for_each(
+            |((v, d), &i)| {
+                let c = self.condition[i];
+                let point = &coef[i * width * terms..(i + 1) * width * terms];
+                for f in 0..width {
+                    let at = (c * sw + self.channel_of[f]) * terms;
+                    let (e, th) = (&decay[at..at + terms], &self.rates[at..at + terms]);
+                    let (mut x, mut dx) = (0.0, 0.0);
+                    for ((b, e), th) in point[f * terms..(f + 1) * terms].iter().zip(e).zip(th) {
+                        let y = (*b).into() * e;
+                        x += y;
+                        dx -= th * y;
+                    }
+                    v[f] = x;
+                    d[f] = dx;
+                }
+            },
+        );
+        FeatureBatch { rows: rows.len(), width, values, dt }
+    }
+}
