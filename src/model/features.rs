@@ -239,7 +239,8 @@ impl Edges<'_> {
     }
 }
 
-/// One order of directional derivatives, for the first `out.len() / (w_in m lanes)` points. Every column carries `lanes` numbers that the operators act on independently
+/// One order of directional derivatives, for `out.len() / (w_in m lanes)` points from
+/// `first` on. Every column carries `lanes` numbers that the operators act on independently
 /// (value and t-derivative for a batch; one coefficient per exponential for the
 /// precomputed features), so `cur` is (points x w_in x lanes) and `out` likewise with
 /// w_in m columns. Vector mode: column (g m + a) m + b of the output is the derivative
@@ -252,13 +253,15 @@ pub(crate) fn derive(
     cur: &[f64],
     w_in: usize,
     lanes: usize,
+    first: usize,
     out: &mut [f64],
 ) {
     let m = layout.n_dirs;
     let coeffs = &data.gradient.coeffs;
     let conn = data.connections.as_ref().filter(|_| layout.local);
     let row = w_in * lanes;
-    out.par_chunks_mut(row * m).enumerate().with_min_len(PAR_MIN_POINTS / 8).for_each(|(l, o)| {
+    out.par_chunks_mut(row * m).enumerate().with_min_len(PAR_MIN_POINTS / 8).for_each(|(k, o)| {
+        let l = first + k;
         let xi = &cur[l * row..(l + 1) * row];
         let (mut moved, mut diff) = (vec![0.0; m * lanes], vec![0.0; lanes]);
         edges.for_each(l, |lj, e| {
@@ -377,7 +380,7 @@ fn layered(
     for k in 1..=layout.order {
         let w_out = w_in * m;
         let mut next = vec![0.0; n_local * w_out * 2];
-        derive(data, layout, edges, &cur, w_in, 2, &mut next[..need(k) * w_out * 2]);
+        derive(data, layout, edges, &cur, w_in, 2, 0, &mut next[..need(k) * w_out * 2]);
         if layout.vec_norm {
             normalise_rows(&mut next, w_out);
         }

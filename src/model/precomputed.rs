@@ -32,6 +32,23 @@ enum Store {
     F64(Vec<f64>),
 }
 
+impl Store {
+    /// Write `block` (points first.. x w x terms) into columns col..col + w of B.
+    fn put(&mut self, block: &[f64], first: usize, w: usize, col: usize, width: usize, terms: usize) {
+        let row = width * terms;
+        let span = w * terms;
+        match self {
+            Store::F32(b) => b[first * row..].par_chunks_mut(row).zip(block.par_chunks(span)).for_each(|(r, x)| {
+                r[col * terms..col * terms + span].iter_mut().zip(x).for_each(|(o, v)| *o = *v as f32)
+            }),
+            Store::F64(b) => b[first * row..]
+                .par_chunks_mut(row)
+                .zip(block.par_chunks(span))
+                .for_each(|(r, x)| r[col * terms..col * terms + span].copy_from_slice(x)),
+        }
+    }
+}
+
 /// Feature coefficients B of every point, with the decay rates they go with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Precomputed {
@@ -132,53 +149,47 @@ impl Precomputed {
             }
         }
         let width = layout.width();
-        // Every order over the whole graph: blocks[k] is n x (sw m^k) x terms.
+        let row = width * terms;
+        let mut coef = if f64_precision { Store::F64(vec![0.0; n * row]) } else { Store::F32(vec![0.0; n * row]) };
+        // Order by order over the whole graph, each written into its columns of B as soon
+        // as it is known; only the previous order is kept in f64, and the last order is
+        // computed in chunks of points, so the peak is B plus one order.
         let mut chans: Vec<usize> = (0..sw).collect();
-        let mut channel_of = if layout.include_self { chans.clone() } else { Vec::new() };
+        let mut channel_of = Vec::with_capacity(width);
+        let mut col = 0;
+        if layout.include_self {
+            coef.put(&cur, 0, sw, col, width, terms);
+            channel_of.extend(&chans);
+            col += sw;
+        }
         let edges = Edges::Graph(&data.adjacency);
-        let mut blocks: Vec<(Vec<f64>, usize)> = vec![(cur, sw)];
-        for _ in 1..=layout.order {
-            let (prev, w_in) = blocks.last().expect("order 0 is there");
-            let (w_in, w_out) = (*w_in, w_in * m);
-            let mut next = vec![0.0; n * w_out * terms];
-            derive(data, layout, &edges, prev, w_in, terms, &mut next);
+        let mut w_in = sw;
+        const CHUNK: usize = 1 << 15;
+        for k in 1..=layout.order {
+            let w_out = w_in * m;
             // The channel each output column differentiates (see `derive`'s layout).
             chans = (0..w_out)
-                .map(|col| if layout.vector_mode { chans[(col / (m * m)) * m + col % m] } else { chans[col / m] })
+                .map(|c| if layout.vector_mode { chans[(c / (m * m)) * m + c % m] } else { chans[c / m] })
                 .collect();
             channel_of.extend(&chans);
-            blocks.push((next, w_out));
-        }
-        let kept = &blocks[usize::from(!layout.include_self)..];
-        // Interleave the orders point by point: n x width x terms.
-        let row = width * terms;
-        fn interleave<T: Send>(
-            kept: &[(Vec<f64>, usize)],
-            terms: usize,
-            row: usize,
-            n: usize,
-            cast: fn(f64) -> T,
-        ) -> Vec<T>
-        where
-            T: Default + Clone,
-        {
-            let mut out = vec![T::default(); n * row];
-            out.par_chunks_mut(row).enumerate().for_each(|(i, r)| {
-                let mut k = 0;
-                for (b, w) in kept {
-                    for &v in &b[i * w * terms..(i + 1) * w * terms] {
-                        r[k] = cast(v);
-                        k += 1;
-                    }
+            if k < layout.order {
+                let mut next = vec![0.0; n * w_out * terms];
+                derive(data, layout, &edges, &cur, w_in, terms, 0, &mut next);
+                coef.put(&next, 0, w_out, col, width, terms);
+                cur = next;
+            } else {
+                let mut next = vec![0.0; CHUNK.min(n) * w_out * terms];
+                for first in (0..n).step_by(CHUNK) {
+                    let len = CHUNK.min(n - first);
+                    let out = &mut next[..len * w_out * terms];
+                    out.iter_mut().for_each(|v| *v = 0.0);
+                    derive(data, layout, &edges, &cur, w_in, terms, first, out);
+                    coef.put(out, first, w_out, col, width, terms);
                 }
-            });
-            out
+            }
+            col += w_out;
+            w_in = w_out;
         }
-        let coef = if f64_precision {
-            Store::F64(interleave(kept, terms, row, n, |v| v))
-        } else {
-            Store::F32(interleave(kept, terms, row, n, |v| v as f32))
-        };
         debug_assert_eq!(channel_of.len(), width);
         Precomputed { n, width, terms, channels: sw, coef, channel_of, rates, condition: data.condition.clone() }
     }
