@@ -565,3 +565,26 @@ fn both_feature_paths_train_alike() {
         assert!((a - b).abs() <= 1e-6, "losses {:?} vs {:?}", all(&pre), all(&per_batch));
     }
 }
+
+/// Contracting the precomputed features with dfdx on the device (t on the tape, as the CUDA
+/// build does) trains like the host contraction, here on the CPU device.
+#[test]
+fn features_contracted_on_the_device_train_alike() {
+    let c = examples::planar_fields(&examples::PLANAR_FIELDS, 200, 0);
+    let p = Params { epochs: 3, k: 10, ..Params::default() };
+    let d = build(&c, &p);
+    let run = |on_device| {
+        let options = FitOptions { on_device: Some(on_device), ..FitOptions::default() };
+        fit(&d, &p.clone().check().unwrap(), &options, &mut NoObserver, &Cancel::new()).unwrap()
+    };
+    let (host, device) = (run(false), run(true));
+    assert!(device.feature_path.ends_with("contracted on the device"), "{}", device.feature_path);
+    assert!(!host.feature_path.contains("device"), "{}", host.feature_path);
+    let all = |f: &Fitted| [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat();
+    for (a, b) in all(&host).iter().zip(all(&device)) {
+        assert!((a - b).abs() <= 1e-4, "losses {:?} vs {:?}", all(&host), all(&device));
+    }
+    // The learned diffusion time moved the same way (its gradient comes from the tape).
+    let (th, td) = (host.model.diffusion_time(), device.model.diffusion_time());
+    assert!(th > 0.0 && (th - td).abs() <= 1e-3 * th.max(1e-3), "t {th} vs {td}");
+}

@@ -160,6 +160,48 @@ pub struct Model {
     pub running: Vec<RunningStats>,
 }
 
+/// Precomputed feature coefficients held on the device, so a step moves nothing to the
+/// device but row indices: features = sum_r B[i, f, r] exp(-t theta[row(i, f), r]), as
+/// dfdx operations with t on the tape.
+pub struct DeviceFeatures {
+    /// B, (n width) x terms.
+    coef: T2<NoneTape>,
+    /// Rates theta, (conditions x channels) x terms.
+    rates: T2<NoneTape>,
+    /// Rate-table row of every (point, column), n x width.
+    rate_row: Vec<usize>,
+    width: usize,
+    terms: usize,
+}
+
+impl DeviceFeatures {
+    /// Upload precomputed coefficients (as f32) to this thread's device.
+    pub fn new(pre: &crate::model::precomputed::Precomputed, n: usize) -> Self {
+        let dev = device::get();
+        let (width, terms) = (pre.width(), pre.terms());
+        let coef = dev.tensor_from_vec(pre.coefficients_f32(), (n * width, terms));
+        let rates_f32: Vec<f32> = pre.rates().iter().map(|&r| r as f32).collect();
+        let rates = dev.tensor_from_vec(rates_f32, (pre.rates().len() / terms, terms));
+        let rate_row = (0..n).flat_map(|i| (0..width).map(move |f| (i, f))).map(|(i, f)| pre.rate_row(i, f)).collect();
+        DeviceFeatures { coef, rates, rate_row, width, terms }
+    }
+
+    /// Features of `rows` at the time held in `t` (1 x 1), on t's tape.
+    fn at<Tp: Tape<f32, Device> + Merge<NoneTape>>(&self, rows: &[usize], t: T2<Tp>) -> T2<Tp> {
+        let dev = device::get();
+        let (k, terms, width) = (self.rates.shape().0, self.terms, self.width);
+        let entries: Vec<usize> = rows.iter().flat_map(|&i| (0..width).map(move |f| i * width + f)).collect();
+        let rate_rows: Vec<usize> = entries.iter().map(|&e| self.rate_row[e]).collect();
+        let m = entries.len();
+        let idx = dev.tensor_from_vec(entries, (m,));
+        let ridx = dev.tensor_from_vec(rate_rows, (m,));
+        let t = t.reshape_like(&()).broadcast_like::<(usize, usize), _>(&(k, terms));
+        let decay = (t * self.rates.clone()).negate().exp();
+        let b = self.coef.clone().gather(idx);
+        (decay.gather(ridx) * b).sum::<(usize,), Axis<1>>().reshape_like(&(rows.len(), width))
+    }
+}
+
 const BN_EPS: f64 = 1e-5;
 const BN_MOMENTUM: f32 = 0.1;
 
@@ -376,6 +418,69 @@ impl Model {
         if let Some(ts) = slots.t {
             let dx = grads.get(&x).as_vec();
             grad[ts.offset] = dx.iter().zip(&feats.dt).map(|(g, d)| *g as f64 * d).sum::<f64>() as f32;
+        }
+        StepResult { loss: value, grad }
+    }
+}
+
+impl Model {
+    fn t_tensor(&self, dev: &Device, slots: &Slots) -> T2<NoneTape> {
+        let t = slots.t.map_or(0.0, |s| self.theta[s.offset]);
+        dev.tensor_from_vec(vec![t], (1, 1))
+    }
+
+    /// [`Model::eval_loss`] with the features of `rows` contracted on the device.
+    pub fn eval_loss_on_device(
+        &self,
+        feats: &DeviceFeatures,
+        rows: &[usize],
+        pos: Option<&[f32]>,
+        mask_rows: &[usize],
+    ) -> f64 {
+        let dev = device::get();
+        let slots = self.arch.slots();
+        let params = self.tensors(&dev, &slots);
+        let x = feats.at(rows, self.t_tensor(&dev, &slots));
+        let pos = Self::positions_tensor(&dev, pos, rows.len(), self.arch.layout.embedding_dim);
+        let z = self.forward(x, pos, &params, &slots, None);
+        contrastive_loss(z, mask_rows).array() as f64
+    }
+
+    /// [`Model::train_step`] with the features of `rows` contracted on the device and t on
+    /// the tape: nothing but indices (and positions, when used) goes to the device, and the
+    /// loss and gradients come back.
+    pub fn train_step_on_device(
+        &mut self,
+        feats: &DeviceFeatures,
+        rows: &[usize],
+        pos: Option<&[f32]>,
+        mask_rows: &[usize],
+        dropout_seed: u64,
+    ) -> StepResult {
+        let dev = device::get();
+        let mut dropout_rng = rand_chacha::ChaCha8Rng::seed_from_u64(dropout_seed);
+        let slots = self.arch.slots();
+        let params = self.tensors(&dev, &slots);
+        let t = self.t_tensor(&dev, &slots);
+        let mut grads: Gradients<f32, Device> = Gradients::leaky();
+        for (_, p) in &params {
+            grads.try_alloc_for(p).expect("gradient allocation");
+        }
+        grads.try_alloc_for(&t).expect("gradient allocation");
+        let x = feats.at(rows, t.trace(grads));
+        let pos_t = Self::positions_tensor(&dev, pos, rows.len(), self.arch.layout.embedding_dim);
+        let mut running = std::mem::take(&mut self.running);
+        let z = self.forward(x, pos_t, &params, &slots, Some((&mut running, &mut dropout_rng)));
+        self.running = running;
+        let loss = contrastive_loss(z, mask_rows);
+        let value = loss.array() as f64;
+        let grads = loss.backward();
+        let mut grad = vec![0.0f32; slots.total];
+        for (s, p) in &params {
+            grad[s.range()].copy_from_slice(&grads.get(p).as_vec());
+        }
+        if let Some(ts) = slots.t {
+            grad[ts.offset] = grads.get(&t).as_vec()[0];
         }
         StepResult { loss: value, grad }
     }

@@ -199,6 +199,34 @@ impl Precomputed {
         self.n * self.width * self.terms * if matches!(self.coef, Store::F32(_)) { 4 } else { 8 }
     }
 
+    /// Feature columns.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Exponentials per column.
+    pub fn terms(&self) -> usize {
+        self.terms
+    }
+
+    /// B as f32, n x width x terms.
+    pub fn coefficients_f32(&self) -> Vec<f32> {
+        match &self.coef {
+            Store::F32(c) => c.clone(),
+            Store::F64(c) => c.iter().map(|&v| v as f32).collect(),
+        }
+    }
+
+    /// The rate table, (conditions x channels) x terms.
+    pub fn rates(&self) -> &[f64] {
+        &self.rates
+    }
+
+    /// Row of the rate table that column f of point i decays with.
+    pub fn rate_row(&self, i: usize, f: usize) -> usize {
+        self.condition[i] * self.channels + self.channel_of[f]
+    }
+
     /// Features of `rows` at time t and their t-derivative: a gather and a contraction.
     pub fn features(&self, rows: &[usize], t: f64) -> FeatureBatch {
         match &self.coef {

@@ -24,7 +24,7 @@ use crate::dataset::Split;
 use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
 use crate::model::features::{FeatureLayout, NeighbourSampler, all_features, features};
-use crate::model::network::{Architecture, Model, RunningStats};
+use crate::model::network::{Architecture, DeviceFeatures, Model, RunningStats};
 use crate::model::optim::{Optimizer, ReduceLrOnPlateau};
 use crate::model::precomputed::{self, Precomputed};
 use crate::model::store;
@@ -107,6 +107,10 @@ pub struct FitOptions {
     /// Keep precomputed feature coefficients in f64 rather than f32 (twice the memory), so
     /// both feature paths agree to rounding; for checks.
     pub exact_features: bool,
+    /// Contract precomputed features on the device with dfdx (t on the tape), so a step
+    /// moves only indices there: None chooses it for CUDA builds, and the host contraction
+    /// (no second copy of the coefficients) for the CPU build.
+    pub on_device: Option<bool>,
 }
 
 /// The outcome of training.
@@ -227,6 +231,7 @@ struct Batches<'a> {
     arch: &'a Architecture,
     frac_sampled_nb: f64,
     path: &'a FeaturePath,
+    on_device: Option<&'a DeviceFeatures>,
 }
 
 impl Batches<'_> {
@@ -237,14 +242,16 @@ impl Batches<'_> {
         rng: &mut ChaCha8Rng,
         t: f64,
         sample: bool,
-    ) -> (crate::model::features::FeatureBatch, Option<Vec<f32>>, Vec<usize>) {
-        let feats = if let FeaturePath::Precomputed(pre, _) = self.path {
-            pre.features(rows, t)
+    ) -> (Option<crate::model::features::FeatureBatch>, Option<Vec<f32>>, Vec<usize>) {
+        let feats = if self.on_device.is_some() {
+            None
+        } else if let FeaturePath::Precomputed(pre, _) = self.path {
+            Some(pre.features(rows, t))
         } else if sample && self.frac_sampled_nb > 0.0 && self.frac_sampled_nb < 1.0 {
             let mut s = NeighbourSampler { fraction: self.frac_sampled_nb, rng };
-            features(self.data, &self.arch.layout, rows, t, Some(&mut s))
+            Some(features(self.data, &self.arch.layout, rows, t, Some(&mut s)))
         } else {
-            features::<ChaCha8Rng>(self.data, &self.arch.layout, rows, t, None)
+            Some(features::<ChaCha8Rng>(self.data, &self.arch.layout, rows, t, None))
         };
         let pos = self.arch.include_positions.then(|| positions(self.data, rows));
         let mask: Vec<usize> = rows.iter().enumerate().filter(|(_, i)| self.data.mask[**i]).map(|(r, _)| r).collect();
@@ -263,7 +270,11 @@ impl Batches<'_> {
             .map(|chunk| {
                 let rows = triplets(self.data, chunk, &mut rng);
                 let (f, pos, mask) = self.prepare(&rows, &mut rng, t, false);
-                model.eval_loss(&f, pos.as_deref(), &mask)
+                match (&f, self.on_device) {
+                    (Some(f), _) => model.eval_loss(f, pos.as_deref(), &mask),
+                    (None, Some(d)) => model.eval_loss_on_device(d, &rows, pos.as_deref(), &mask),
+                    (None, None) => unreachable!("features are on the host or on the device"),
+                }
             })
             .collect();
         losses.iter().sum::<f64>() / losses.len() as f64
@@ -327,7 +338,13 @@ pub fn fit(
         running: std::mem::take(&mut state.running),
     };
     let path = FeaturePath::choose(data, &arch.layout, p, options.exact_features);
-    let batches = Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb, path: &path };
+    let on_device = match &path {
+        FeaturePath::Precomputed(pre, _) if options.on_device.unwrap_or(cfg!(feature = "cuda")) => {
+            Some(DeviceFeatures::new(pre, data.n_points()))
+        }
+        _ => None,
+    };
+    let batches = Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb, path: &path, on_device: on_device.as_ref() };
     let train = data.indices(Split::Train);
     let val = data.indices(Split::Val);
     let test = data.indices(Split::Test);
@@ -349,7 +366,11 @@ pub fn fit(
             let rows = triplets(data, chunk, &mut rng);
             let (f, pos, mask) = batches.prepare(&rows, &mut rng, model.diffusion_time(), true);
             let dropout_seed = rng_for(p.seed, STREAM_TRAIN + 1000, (epoch * n_batches + b) as u64).random();
-            let step = model.train_step(&f, pos.as_deref(), &mask, dropout_seed);
+            let step = match (&f, batches.on_device) {
+                (Some(f), _) => model.train_step(f, pos.as_deref(), &mask, dropout_seed),
+                (None, Some(d)) => model.train_step_on_device(d, &rows, pos.as_deref(), &mask, dropout_seed),
+                (None, None) => unreachable!("features are on the host or on the device"),
+            };
             state.optimizer.step(&mut model.theta, &step.grad);
             model.clamp_diffusion_time();
             total += step.loss;
@@ -407,7 +428,11 @@ pub fn fit(
         epochs: state.epochs_done,
         best_epoch: state.best_epoch,
         cancelled,
-        feature_path: path.describe(),
+        feature_path: format!(
+            "{}{}",
+            path.describe(),
+            if on_device.is_some() { ", contracted on the device" } else { "" }
+        ),
     })
 }
 
