@@ -1,9 +1,11 @@
-//! One training step (features of a 3 x 64-point batch from its neighbourhoods, forward,
-//! backward) against the number of points: it should stay flat as n grows.
+//! One training step (features of a 3 x 64-point batch, forward, backward) against the
+//! number of points, with the features from the batch's neighbourhoods and from the
+//! precomputed coefficients (host contraction): both should stay flat as n grows.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use marble::model::features::{FeatureLayout, features};
 use marble::model::network::{Architecture, Model};
+use marble::model::precomputed::Precomputed;
 use marble::progress::Silent;
 use marble::{Dataset, Params, examples};
 use rand::{Rng, SeedableRng};
@@ -23,6 +25,14 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let rows: Vec<usize> = (0..192).map(|_| rng.random_range(0..total)).collect();
                 let f = features::<rand_chacha::ChaCha8Rng>(&data, &layout, &rows, 0.1, None);
+                model.train_step(&f, None, &[], 0).loss
+            })
+        });
+        let pre = Precomputed::build(&data, &layout, false);
+        g.bench_with_input(BenchmarkId::new("precomputed+step", 4 * n), &n, |b, _| {
+            b.iter(|| {
+                let rows: Vec<usize> = (0..192).map(|_| rng.random_range(0..total)).collect();
+                let f = pre.features(&rows, 0.1);
                 model.train_step(&f, None, &[], 0).loss
             })
         });
