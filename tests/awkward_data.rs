@@ -13,6 +13,7 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayD};
 
 use crate::cli::{marble, read_npy, run_ok};
+use crate::model::spearman;
 
 /// Two concentric circles (radii 1 and 3) carrying rotation fields, as one condition.
 fn two_circles(n: usize) -> Condition {
@@ -157,22 +158,6 @@ fn an_isolated_point_gives_no_nan_anywhere() {
         let losses = std::fs::read_to_string(out.join("losses.json")).unwrap();
         assert!(!losses.contains("NaN") && !losses.contains("null"), "{losses}");
     }
-}
-
-/// Spearman's rank correlation (no ties).
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let rank = |x: &[f64]| {
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        order.sort_by(|&i, &j| x[i].total_cmp(&x[j]));
-        let mut r = vec![0.0; x.len()];
-        for (k, &i) in order.iter().enumerate() {
-            r[i] = k as f64;
-        }
-        r
-    };
-    let (ra, rb) = (rank(a), rank(b));
-    let n = a.len() as f64;
-    1.0 - 6.0 * ra.iter().zip(&rb).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / (n * (n * n - 1.0))
 }
 
 #[test]

@@ -157,7 +157,7 @@ fn mds_1d(dist: &Array2<f64>) -> Vec<f64> {
     v.to_vec()
 }
 
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn spearman(a: &[f64], b: &[f64]) -> f64 {
     let rank = |x: &[f64]| {
         let mut idx: Vec<usize> = (0..x.len()).collect();
         idx.sort_by(|&i, &j| x[i].total_cmp(&x[j]));
@@ -580,7 +580,8 @@ fn features_contracted_on_the_device_train_alike() {
     let (host, device) = (run(false), run(true));
     assert!(device.feature_path.ends_with("contracted on the device"), "{}", device.feature_path);
     assert!(!host.feature_path.contains("device"), "{}", host.feature_path);
-    let all = |f: &Fitted| [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat();
+    let all =
+        |f: &Fitted| [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat();
     for (a, b) in all(&host).iter().zip(all(&device)) {
         assert!((a - b).abs() <= 1e-4, "losses {:?} vs {:?}", all(&host), all(&device));
     }

@@ -393,34 +393,54 @@ impl Model {
         dropout_seed: u64,
     ) -> StepResult {
         let dev = device::get();
-        let mut dropout_rng = rand_chacha::ChaCha8Rng::seed_from_u64(dropout_seed);
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
         let x: T2<NoneTape> =
             dev.tensor_from_vec(feats.values.iter().map(|&v| v as f32).collect(), (feats.rows, feats.width));
-        let mut grads: Gradients<f32, Device> = Gradients::leaky();
-        for (_, t) in &params {
-            grads.try_alloc_for(t).expect("gradient allocation");
-        }
-        grads.try_alloc_for(&x).expect("gradient allocation");
-        let xt = x.trace(grads);
         let pos_t = Self::positions_tensor(&dev, pos, feats.rows, self.arch.layout.embedding_dim);
+        let xt = x.trace(leaky_gradients(&params, &x));
+        let (loss, grads, mut grad) = self.backprop(xt, pos_t, &params, &slots, mask_rows, dropout_seed);
+        if let Some(ts) = slots.t {
+            let dx = grads.get(&x).as_vec();
+            grad[ts.offset] = dx.iter().zip(&feats.dt).map(|(g, d)| *g as f64 * d).sum::<f64>() as f32;
+        }
+        StepResult { loss, grad }
+    }
+
+    /// The training-mode forward pass from a traced input, the loss and the backward pass:
+    /// the loss, the gradients, and the gradient of every parameter but t.
+    fn backprop(
+        &mut self,
+        x: T2<OwnedTape<f32, Device>>,
+        pos: Option<T2<NoneTape>>,
+        params: &[(Slot, T2<NoneTape>)],
+        slots: &Slots,
+        mask_rows: &[usize],
+        dropout_seed: u64,
+    ) -> (f64, Gradients<f32, Device>, Vec<f32>) {
+        let mut dropout_rng = rand_chacha::ChaCha8Rng::seed_from_u64(dropout_seed);
         let mut running = std::mem::take(&mut self.running);
-        let z = self.forward(xt, pos_t, &params, &slots, Some((&mut running, &mut dropout_rng)));
+        let z = self.forward(x, pos, params, slots, Some((&mut running, &mut dropout_rng)));
         self.running = running;
         let loss = contrastive_loss(z, mask_rows);
         let value = loss.array() as f64;
         let grads = loss.backward();
         let mut grad = vec![0.0f32; slots.total];
-        for (s, t) in &params {
+        for (s, t) in params {
             grad[s.range()].copy_from_slice(&grads.get(t).as_vec());
         }
-        if let Some(ts) = slots.t {
-            let dx = grads.get(&x).as_vec();
-            grad[ts.offset] = dx.iter().zip(&feats.dt).map(|(g, d)| *g as f64 * d).sum::<f64>() as f32;
-        }
-        StepResult { loss: value, grad }
+        (value, grads, grad)
     }
+}
+
+/// Gradients with room for every parameter and for `leaf`, the tensor traced into the step.
+fn leaky_gradients(params: &[(Slot, T2<NoneTape>)], leaf: &T2<NoneTape>) -> Gradients<f32, Device> {
+    let mut grads: Gradients<f32, Device> = Gradients::leaky();
+    for (_, t) in params {
+        grads.try_alloc_for(t).expect("gradient allocation");
+    }
+    grads.try_alloc_for(leaf).expect("gradient allocation");
+    grads
 }
 
 impl Model {
@@ -458,31 +478,16 @@ impl Model {
         dropout_seed: u64,
     ) -> StepResult {
         let dev = device::get();
-        let mut dropout_rng = rand_chacha::ChaCha8Rng::seed_from_u64(dropout_seed);
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
         let t = self.t_tensor(&dev, &slots);
-        let mut grads: Gradients<f32, Device> = Gradients::leaky();
-        for (_, p) in &params {
-            grads.try_alloc_for(p).expect("gradient allocation");
-        }
-        grads.try_alloc_for(&t).expect("gradient allocation");
-        let x = feats.at(rows, t.trace(grads));
+        let x = feats.at(rows, t.trace(leaky_gradients(&params, &t)));
         let pos_t = Self::positions_tensor(&dev, pos, rows.len(), self.arch.layout.embedding_dim);
-        let mut running = std::mem::take(&mut self.running);
-        let z = self.forward(x, pos_t, &params, &slots, Some((&mut running, &mut dropout_rng)));
-        self.running = running;
-        let loss = contrastive_loss(z, mask_rows);
-        let value = loss.array() as f64;
-        let grads = loss.backward();
-        let mut grad = vec![0.0f32; slots.total];
-        for (s, p) in &params {
-            grad[s.range()].copy_from_slice(&grads.get(p).as_vec());
-        }
+        let (loss, grads, mut grad) = self.backprop(x, pos_t, &params, &slots, mask_rows, dropout_seed);
         if let Some(ts) = slots.t {
             grad[ts.offset] = grads.get(&t).as_vec()[0];
         }
-        StepResult { loss: value, grad }
+        StepResult { loss, grad }
     }
 }
 

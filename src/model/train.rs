@@ -344,7 +344,8 @@ pub fn fit(
         }
         _ => None,
     };
-    let batches = Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb, path: &path, on_device: on_device.as_ref() };
+    let batches =
+        Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb, path: &path, on_device: on_device.as_ref() };
     let train = data.indices(Split::Train);
     let val = data.indices(Split::Val);
     let test = data.indices(Split::Test);
