@@ -27,6 +27,8 @@ pub mod embed;
 pub mod kmeans;
 pub mod transport;
 
+use std::time::Instant;
+
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +38,7 @@ pub use embed::{Embedding2d, Pca, UmapParams, classical_mds, umap};
 pub use kmeans::{Clusters, KMeansParams, kmeans};
 pub use transport::{Transport, emd};
 
+use crate::dataset::StepTime;
 use crate::error::{Error, Result};
 
 /// How the 2-D view of the embedding is made.
@@ -133,6 +136,8 @@ pub struct Analysis {
     pub condition_map: Array2<f64>,
     /// 2-D view of the points.
     pub view: Embedding2d,
+    /// Wall-clock time of each step (clusters, distances, condition map, view).
+    pub timings: Vec<StepTime>,
 }
 
 /// A 2-D view of `z` by `method`; data with at most two columns are shown as they are.
@@ -167,7 +172,14 @@ pub fn analyze(z: ArrayView2<f64>, condition: &[usize], n_conditions: usize, p: 
             format!("entry {i} is {} but there are {n_conditions} conditions", condition[i]),
         ));
     }
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |step: &str| {
+        timings.push(StepTime { step: step.to_string(), seconds: clock.elapsed().as_secs_f64() });
+        clock = Instant::now();
+    };
     let clusters = kmeans(z, &p.kmeans())?;
+    lap("clusters");
     let histograms = clusters.histograms(condition, n_conditions);
     if let Some(c) = histograms.rows().into_iter().position(|r| r.sum() == 0.0) {
         return Err(Error::argument("condition", format!("condition {c} has no points")));
@@ -176,7 +188,10 @@ pub fn analyze(z: ArrayView2<f64>, condition: &[usize], n_conditions: usize, p: 
         DistanceKind::Points => point_cloud_distances(z, condition, n_conditions, p.max_points, p.seed)?,
         DistanceKind::Clusters => cluster_distances(histograms.view(), clusters.centroids.view())?,
     };
+    lap("distances");
     let condition_map = classical_mds(distances.matrix.view(), 2)?;
+    lap("condition map");
     let view = view_2d(z, p.embed, &p.umap())?;
-    Ok(Analysis { clusters, histograms, distances, condition_map, view })
+    lap("view");
+    Ok(Analysis { clusters, histograms, distances, condition_map, view, timings })
 }
