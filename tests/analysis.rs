@@ -317,6 +317,11 @@ fn umap_keeps_blobs_apart_and_is_seeded() {
         assert_eq!(i / 60, j / 60, "point {i}'s 2-D neighbour {j} is in another blob");
     }
     assert_eq!(umap(z.view(), 2, &p).unwrap(), e);
+    // Points move in parallel, yet the same seed gives the same bits on any number of threads.
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        assert_eq!(pool.install(|| umap(z.view(), 2, &p)).unwrap(), e, "{threads} threads");
+    }
     let sub = umap(z.view(), 2, &UmapParams { max_points: 50, ..p }).unwrap();
     assert_eq!(sub.index.len(), 50);
     assert!(sub.method.contains("subsample"));
