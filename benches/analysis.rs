@@ -12,19 +12,33 @@ fn cloud(n: usize, d: usize, seed: u64) -> Array2<f64> {
     Array2::from_shape_fn((n, d), |_| StandardNormal.sample(&mut rng))
 }
 
-fn bench(c: &mut Criterion) {
+fn euclidean(x: &Array2<f64>, y: &Array2<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((x.nrows(), y.nrows()), |(i, j)| {
+        x.row(i).iter().zip(y.row(j)).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
+    })
+}
+
+fn transport(c: &mut Criterion) {
+    let mut g = c.benchmark_group("emd");
+    g.sample_size(10);
+    // Two samples of one 3-D Gaussian (overlapping latent clouds: the hard case, where
+    // every point has many near-equal choices) and two unit Gaussians 4 apart.
+    for (name, shift) in [("overlapping", 0.0), ("separated", 4.0)] {
+        for n in [500usize, 1000, 2000, 5000] {
+            let (x, y) = (cloud(n, 3, 1), cloud(n, 3, 2) + shift);
+            let cost = euclidean(&x, &y);
+            let w = Array1::ones(n);
+            g.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
+                b.iter(|| emd(w.view(), w.view(), cost.view()).unwrap().cost)
+            });
+        }
+    }
+    g.finish();
+}
+
+fn steps(c: &mut Criterion) {
     let mut g = c.benchmark_group("analysis");
     g.sample_size(10);
-    for n in [250usize, 500, 1000, 2000] {
-        let (x, y) = (cloud(n, 3, 1), cloud(n, 3, 2) + 0.5);
-        let cost = Array2::from_shape_fn((n, n), |(i, j)| {
-            x.row(i).iter().zip(y.row(j)).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
-        });
-        let w = Array1::ones(n);
-        g.bench_with_input(BenchmarkId::new("emd_points", n), &n, |b, _| {
-            b.iter(|| emd(w.view(), w.view(), cost.view()).unwrap().cost)
-        });
-    }
     for n in [10_000usize, 100_000] {
         let z = cloud(n, 5, 3);
         let p = KMeansParams { restarts: 1, ..KMeansParams::default() };
@@ -37,5 +51,5 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, transport, steps);
 criterion_main!(benches);

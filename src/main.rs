@@ -394,7 +394,7 @@ fn analysis_params(args: &AnalysisArgs, n_points: usize) -> Result<AnalysisParam
 fn analyze_run(run: &Run, args: &AnalysisArgs) -> Result<()> {
     let p = analysis_params(args, run.embedding.nrows())?;
     let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), &p)?;
-    let files = run.write_analysis(&a, &p)?;
+    let record = run.write_analysis(&a, &p)?;
     say!(
         "distances between conditions ({}, {}):",
         serde_json::to_value(p.distance)?.as_str().unwrap_or(""),
@@ -403,7 +403,8 @@ fn analyze_run(run: &Run, args: &AnalysisArgs) -> Result<()> {
     for row in a.distances.matrix.rows() {
         say!("  {}", row.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" "));
     }
-    say!("wrote {} files in {}: {}", files.len(), run.dir.display(), files.join(", "));
+    say!("wrote {} files in {}: {}", record.files.len(), run.dir.display(), record.files.join(", "));
+    say!("{}", marble::dataset::StepTime::line(&record.timings));
     Ok(())
 }
 

@@ -18,12 +18,13 @@
 //! | `*.svg` | `embedding`, `distances`, `losses`, `clusters`, `vector_field` figures |
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analysis, AnalysisParams, DecodeParams, Decoding, pca_baseline, ridge_cv};
-use crate::dataset::{Dataset, Summary};
+use crate::dataset::{Dataset, StepTime, Summary};
 use crate::error::{Error, Result};
 use crate::model::Losses;
 use crate::model::store::{read_json, write_json, write_npy, write_npy_f32, write_npy_i64};
@@ -65,6 +66,9 @@ pub struct AnalysisRecord {
     pub view_method: String,
     /// Files written.
     pub files: Vec<String>,
+    /// Wall-clock seconds of each step of the analysis, writing its files and figures last.
+    #[serde(default)]
+    pub timings: Vec<StepTime>,
 }
 
 /// Names shown for the conditions in figures.
@@ -191,9 +195,10 @@ impl Run {
         Ok((latents, baseline))
     }
 
-    /// Write the results of an analysis and its figures into the folder; returns the file
-    /// names written.
-    pub fn write_analysis(&self, a: &Analysis, p: &AnalysisParams) -> Result<Vec<String>> {
+    /// Write the results of an analysis and its figures into the folder; returns what
+    /// `analysis.json` says (the file names written and the time of each step).
+    pub fn write_analysis(&self, a: &Analysis, p: &AnalysisParams) -> Result<AnalysisRecord> {
+        let start = Instant::now();
         let dir = &self.dir;
         let names = condition_names(self.n_conditions());
         let mut files = Vec::new();
@@ -243,16 +248,19 @@ impl Run {
             )?
             .save(&put("vector_field.svg"))?;
         }
+        files.push("analysis.json".into());
+        let mut timings = a.timings.clone();
+        timings.push(StepTime { step: "files and figures".into(), seconds: start.elapsed().as_secs_f64() });
         let record = AnalysisRecord {
             params: p.clone(),
             distance_method: a.distances.method.clone(),
             points_used: a.distances.points_used.clone(),
             inertia: a.clusters.inertia,
             view_method: a.view.method.clone(),
-            files: files.clone(),
+            files,
+            timings,
         };
         write_json(&dir.join("analysis.json"), &record)?;
-        files.push("analysis.json".into());
-        Ok(files)
+        Ok(record)
     }
 }

@@ -77,6 +77,73 @@ fn emd_agrees_with_a_generic_lp_solver_on_random_problems() {
     }
 }
 
+/// The plan moves exactly the normalised weights and is non-negative.
+fn assert_marginals(plan: &Array2<f64>, a: &[f64], b: &[f64], what: &str) {
+    let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
+    assert!(plan.iter().all(|&v| v >= 0.0), "{what}: negative mass");
+    for (r, ai) in plan.sum_axis(Axis(1)).iter().zip(a) {
+        assert!((r - ai / sa).abs() < 1e-12, "{what}: row sums {r} for weight {}", ai / sa);
+    }
+    for (c, bj) in plan.sum_axis(Axis(0)).iter().zip(b) {
+        assert!((c - bj / sb).abs() < 1e-12, "{what}: column sums {c} for weight {}", bj / sb);
+    }
+}
+
+#[test]
+fn emd_agrees_with_a_generic_lp_solver_on_degenerate_problems() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for trial in 0..60 {
+        let m = rng.random_range(1..14);
+        let n = rng.random_range(1..14);
+        // Equal weights (many ties in the masses), some zero weights, or integer counts.
+        let weights = |k: usize, rng: &mut ChaCha8Rng| -> Vec<f64> {
+            let mut w: Vec<f64> = match trial % 3 {
+                0 => vec![1.0; k],
+                1 => (0..k).map(|_| if rng.random_bool(0.3) { 0.0 } else { rng.random_range(0.0..1.0) }).collect(),
+                _ => (0..k).map(|_| rng.random_range(0..4) as f64).collect(),
+            };
+            if w.iter().all(|&v| v == 0.0) {
+                w[0] = 1.0;
+            }
+            w
+        };
+        let (a, b) = (weights(m, &mut rng), weights(n, &mut rng));
+        // Costs with ties (small integers), or distances between repeated points.
+        let cost = if trial % 2 == 0 {
+            Array2::from_shape_fn((m, n), |_| rng.random_range(0..4) as f64)
+        } else {
+            let grid =
+                |k: usize, rng: &mut ChaCha8Rng| Array2::from_shape_fn((k, 2), |_| rng.random_range(0..3) as f64);
+            pairwise(grid(m, &mut rng).view(), grid(n, &mut rng).view())
+        };
+        let ours = emd(Array1::from(a.clone()).view(), Array1::from(b.clone()).view(), cost.view()).unwrap();
+        let lp = lp_emd(&a, &b, cost.view());
+        assert!((ours.cost - lp).abs() <= 1e-9 * lp.abs().max(1e-3), "trial {trial}: {} vs LP {lp}", ours.cost);
+        assert_marginals(&ours.plan, &a, &b, &format!("trial {trial}"));
+        let planned: f64 = ours.plan.iter().zip(&cost).map(|(p, c)| p * c).sum();
+        assert!((planned - ours.cost).abs() < 1e-12 * (1.0 + lp), "trial {trial}: the cost is the plan's");
+    }
+}
+
+#[test]
+fn emd_on_a_line_equals_the_area_between_the_distribution_functions() {
+    // In 1-D, W1 = integral |F - G| (F, G the cumulative distributions): an oracle for
+    // problems far larger than the LP solver takes, here with repeated points and m != n.
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for (m, n, shift) in [(300, 200, 0.0), (257, 311, 0.7), (400, 400, 0.0)] {
+        let x: Vec<f64> = (0..m).map(|_| rng.random_range(0..60) as f64 / 10.0).collect();
+        let y: Vec<f64> = (0..n).map(|_| rng.random_range(0..60) as f64 / 10.0 + shift).collect();
+        let cost = Array2::from_shape_fn((m, n), |(i, j)| (x[i] - y[j]).abs());
+        let t = emd(Array1::ones(m).view(), Array1::ones(n).view(), cost.view()).unwrap();
+        let mut knots: Vec<f64> = x.iter().chain(&y).copied().collect();
+        knots.sort_by(f64::total_cmp);
+        let cdf = |s: &[f64], at: f64| s.iter().filter(|&&v| v <= at).count() as f64 / s.len() as f64;
+        let area: f64 = knots.windows(2).map(|w| (w[1] - w[0]) * (cdf(&x, w[0]) - cdf(&y, w[0])).abs()).sum();
+        assert!((t.cost - area).abs() < 1e-9 * area, "{m} x {n}: {} vs {area}", t.cost);
+        assert_marginals(&t.plan, &vec![1.0; m], &vec![1.0; n], &format!("{m} x {n}"));
+    }
+}
+
 #[test]
 fn point_cloud_emd_is_a_metric() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -250,6 +317,11 @@ fn umap_keeps_blobs_apart_and_is_seeded() {
         assert_eq!(i / 60, j / 60, "point {i}'s 2-D neighbour {j} is in another blob");
     }
     assert_eq!(umap(z.view(), 2, &p).unwrap(), e);
+    // Points move in parallel, yet the same seed gives the same bits on any number of threads.
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        assert_eq!(pool.install(|| umap(z.view(), 2, &p)).unwrap(), e, "{threads} threads");
+    }
     let sub = umap(z.view(), 2, &UmapParams { max_points: 50, ..p }).unwrap();
     assert_eq!(sub.index.len(), 50);
     assert!(sub.method.contains("subsample"));

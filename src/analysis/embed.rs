@@ -6,6 +6,8 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::Rng;
 use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::kmeans::check_points;
@@ -298,8 +300,9 @@ fn fuzzy_graph(x: ArrayView2<f64>, k: usize) -> Vec<(u32, u32, f64)> {
 }
 
 /// UMAP (McInnes, Healy and Melville 2018) of the rows of `x` into `dim` dimensions: fuzzy
-/// k-nearest-neighbour graph, PCA initialisation, and seeded sequential SGD with negative
-/// sampling, so the result is the same for the same seed on any number of threads.
+/// k-nearest-neighbour graph, PCA initialisation, and seeded SGD with negative sampling in
+/// which every point moves (in parallel) against the others' positions at the start of each
+/// epoch, so the result is the same for the same seed on any number of threads.
 pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2d> {
     check_points(x, "points")?;
     check_umap(p)?;
@@ -341,50 +344,60 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
         *v += 1e-4 * (rng.random::<f64>() - 0.5);
     }
 
+    // Sampling: edge e is pulled every max_w / w_e epochs, each pull with
+    // `negative_samples` pushes away from uniformly drawn points.
     let per_sample: Vec<f64> = edges.iter().map(|e| max_w / e.2).collect();
-    let per_negative: Vec<f64> = per_sample.iter().map(|s| s / p.negative_samples.max(1) as f64).collect();
-    let mut next_sample = per_sample.clone();
-    let mut next_negative = per_negative.clone();
+    let mut starts = vec![0usize; n + 1];
+    for e in &edges {
+        starts[e.0 as usize + 1] += 1;
+    }
+    for i in 0..n {
+        starts[i + 1] += starts[i];
+    }
+    // Each epoch every point moves against the others' positions at the epoch's start, so the
+    // points move in parallel and the result does not depend on the number of threads. The
+    // graph holds both directions of every edge and each moves only its head, by twice the
+    // step, as the sequential form moves both ends of each direction once.
+    let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, STREAM_UMAP, 1 + i as u64)).collect();
+    let mut next = y.clone();
     let clip = |g: f64| g.clamp(-4.0, 4.0);
-    let mut grad = vec![0.0; dim];
     for epoch in 0..n_epochs {
         let alpha = p.learning_rate * (1.0 - epoch as f64 / n_epochs as f64);
-        let now = epoch as f64;
-        for (e, &(i, j, _)) in edges.iter().enumerate() {
-            if next_sample[e] > now {
-                continue;
-            }
-            let (i, j) = (i as usize, j as usize);
-            let d2: f64 = (0..dim).map(|c| (y[[i, c]] - y[[j, c]]).powi(2)).sum();
-            if d2 > 0.0 {
-                let pb = d2.powf(b);
-                let coef = -2.0 * a * b * (pb / d2) / (a * pb + 1.0);
-                for c in 0..dim {
-                    let g = clip(coef * (y[[i, c]] - y[[j, c]])) * alpha;
-                    y[[i, c]] += g;
-                    y[[j, c]] -= g;
+        let sampled = |e: usize| {
+            let s = per_sample[e];
+            epoch >= 1 && (epoch as f64 / s).floor() > ((epoch - 1) as f64 / s).floor()
+        };
+        let now = y.view();
+        next.axis_iter_mut(Axis(0)).into_par_iter().zip(rngs.par_iter_mut()).enumerate().for_each(
+            |(i, (mut me, rng))| {
+                me.assign(&now.row(i));
+                for e in (starts[i]..starts[i + 1]).filter(|&e| sampled(e)) {
+                    let j = edges[e].1 as usize;
+                    let other = now.row(j);
+                    let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
+                    if d2 > 0.0 {
+                        let pb = d2.powf(b);
+                        let coef = -2.0 * a * b * (pb / d2) / (a * pb + 1.0);
+                        for c in 0..dim {
+                            me[c] += 2.0 * clip(coef * (me[c] - other[c])) * alpha;
+                        }
+                    }
+                    for _ in 0..p.negative_samples {
+                        let o = rng.random_range(0..n);
+                        if o == i {
+                            continue;
+                        }
+                        let other = now.row(o);
+                        let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
+                        let coef = if d2 > 0.0 { 2.0 * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0)) } else { 0.0 };
+                        for c in 0..dim {
+                            me[c] += alpha * if d2 > 0.0 { clip(coef * (me[c] - other[c])) } else { 4.0 };
+                        }
+                    }
                 }
-            }
-            next_sample[e] += per_sample[e];
-            if p.negative_samples > 0 {
-                let draws = ((now - next_negative[e]) / per_negative[e]).floor().max(0.0) as usize;
-                for _ in 0..draws {
-                    let o = rng.random_range(0..n);
-                    if o == i {
-                        continue;
-                    }
-                    let d2: f64 = (0..dim).map(|c| (y[[i, c]] - y[[o, c]]).powi(2)).sum();
-                    let coef = if d2 > 0.0 { 2.0 * b / ((0.001 + d2) * (a * d2.powf(b) + 1.0)) } else { 0.0 };
-                    for c in 0..dim {
-                        grad[c] = if d2 > 0.0 { clip(coef * (y[[i, c]] - y[[o, c]])) } else { 4.0 };
-                    }
-                    for c in 0..dim {
-                        y[[i, c]] += grad[c] * alpha;
-                    }
-                }
-                next_negative[e] += draws as f64 * per_negative[e];
-            }
-        }
+            },
+        );
+        std::mem::swap(&mut y, &mut next);
     }
     Ok(Embedding2d { points: y, index, method })
 }

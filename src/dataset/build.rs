@@ -107,6 +107,15 @@ pub struct StepTime {
     pub seconds: f64,
 }
 
+impl StepTime {
+    /// "time: step 0.12s, other 3.40s, total 3.52s".
+    pub fn line(steps: &[StepTime]) -> String {
+        let total: f64 = steps.iter().map(|t| t.seconds).sum();
+        let each: String = steps.iter().map(|t| format!(" {} {:.2}s,", t.step, t.seconds)).collect();
+        format!("time:{each} total {total:.2}s")
+    }
+}
+
 /// What was built, for people and for `summary.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Summary {
@@ -178,12 +187,7 @@ impl std::fmt::Display for Summary {
                 s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.components, s.diffusion_terms
             )?;
         }
-        let total: f64 = self.timings.iter().map(|t| t.seconds).sum();
-        write!(f, "time:")?;
-        for t in &self.timings {
-            write!(f, " {} {:.2}s,", t.step, t.seconds)?;
-        }
-        writeln!(f, " total {total:.2}s")?;
+        writeln!(f, "{}", StepTime::line(&self.timings))?;
         for n in &self.notes {
             writeln!(f, "note: {n}")?;
         }
