@@ -391,7 +391,11 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
                         }
                         let other = now.row(o);
                         let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
-                        let coef = if d2 > 0.0 { 2.0 * b / ((0.001 + d2) * (a * f64::from((d2 as f32).powf(b as f32)) + 1.0)) } else { 0.0 };
+                        let coef = if d2 > 0.0 {
+                            2.0 * b / ((0.001 + d2) * (a * f64::from((d2 as f32).powf(b as f32)) + 1.0))
+                        } else {
+                            0.0
+                        };
                         for c in 0..dim {
                             me[c] += alpha * if d2 > 0.0 { clip(coef * (me[c] - other[c])) } else { 4.0 };
                         }
