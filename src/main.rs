@@ -550,7 +550,7 @@ fn transform(model_dir: &Path, input: &DataArgs, out: &Path) -> Result<()> {
     let params = params.check()?;
     let conds = read_input(input)?;
     let data = Dataset::build(&conds, &params, &Bars { bar: Mutex::new(None) })?;
-    let emb = data.per_output_row(&model.transform(&data)?);
+    let emb = data.output_rows().spread(&model.transform(&data)?);
     store::write_npy_f32(out, &emb)?;
     say!("wrote {} ({} x {})", out.display(), emb.nrows(), emb.ncols());
     Ok(())

@@ -98,9 +98,9 @@ impl Run {
     /// conditions and sample indices, and the summary.
     pub fn write_embedding(dir: &Path, data: &Dataset, embedding: &Array2<f32>) -> Result<()> {
         let rows = data.output_rows();
-        write_npy_f32(&dir.join("embedding.npy"), &data.per_output_row(embedding))?;
-        write_npy_f32(&dir.join("anchor.npy"), &data.per_output_row(&data.anchor.mapv(|v| v as f32)))?;
-        write_npy_f32(&dir.join("vector.npy"), &data.per_output_row(&data.vector.mapv(|v| v as f32)))?;
+        write_npy_f32(&dir.join("embedding.npy"), &rows.spread(embedding))?;
+        write_npy_f32(&dir.join("anchor.npy"), &rows.spread(&data.anchor).mapv(|v| v as f32))?;
+        write_npy_f32(&dir.join("vector.npy"), &rows.spread(&data.vector).mapv(|v| v as f32))?;
         write_npy_i64(&dir.join("condition.npy"), &rows.condition)?;
         write_npy_i64(&dir.join("sample_index.npy"), &rows.sample_index)?;
         write_json(&dir.join("summary.json"), &data.summary)

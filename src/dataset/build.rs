@@ -251,6 +251,13 @@ pub struct OutputRows {
     pub sample_index: Vec<usize>,
 }
 
+impl OutputRows {
+    /// Per-point rows of `a` (n_points x ...) spread to one row per output row.
+    pub fn spread<A: Clone>(&self, a: &Array2<A>) -> Array2<A> {
+        a.select(Axis(0), &self.point)
+    }
+}
+
 /// One condition after merging repeated anchors, sampling and its graph.
 struct Sampled {
     /// Input row of each point (the first of its group of identical anchors).
@@ -269,7 +276,10 @@ struct Sampled {
 /// Merge repeated anchors (or refuse them), sample, and build the proximity graph of
 /// condition `c`.
 fn sample_condition(c: usize, cond: &Condition, min_points: usize, p: &ValidParams) -> Result<Sampled> {
-    let groups = group_coincident(cond.anchor.view());
+    // One neighbour index serves merging, sampling and the graph while the points stay the
+    // same; it is rebuilt only for the points that merging or sampling leave.
+    let mut index = NeighbourIndex::new(cond.anchor.view());
+    let groups = group_coincident(cond.anchor.view(), &index);
     let merged = match groups.first_pair() {
         None => None,
         Some((first, second)) if p.duplicates == Duplicates::Error => {
@@ -287,8 +297,10 @@ fn sample_condition(c: usize, cond: &Condition, min_points: usize, p: &ValidPara
             after: " after merging repeated anchors",
         });
     }
+    if merged.is_some() {
+        index = NeighbourIndex::new(src.anchor.view());
+    }
     let keep = if p.spacing > 0.0 {
-        let index = NeighbourIndex::new(src.anchor.view());
         let first = rng_for(p.seed, STREAM_START, c as u64).random_range(0..n);
         farthest_point_sampling(src.anchor.view(), &index, p.spacing, first)
     } else {
@@ -312,18 +324,19 @@ fn sample_condition(c: usize, cond: &Condition, min_points: usize, p: &ValidPara
         }
     }
     let x = src.anchor.select(Axis(0), &keep);
-    let index = NeighbourIndex::new(x.view());
+    if keep.len() < n {
+        index = NeighbourIndex::new(x.view());
+    }
     let adjacency = proximity_graph(x.view(), &index, p, c, &rows)?;
-    let n_components = connected_components(&adjacency).1.len();
-    let components_warning = components_warning(&adjacency, c, &rows);
+    let components = connected_components(&adjacency);
     Ok(Sampled {
         vector: src.vector.select(Axis(0), &keep),
-        rows,
         repeats,
         n_repeated: groups.n_repeated(),
+        n_components: components.1.len(),
+        components_warning: components_warning(&components, c, &rows),
+        rows,
         adjacency,
-        n_components,
-        components_warning,
     })
 }
 
@@ -624,25 +637,18 @@ impl Dataset {
     /// points themselves unless identical anchors were merged, when a merged point appears
     /// once for each of its rows.
     pub fn output_rows(&self) -> OutputRows {
-        if self.repeats.is_empty() {
-            let point = (0..self.n_points()).collect();
-            return OutputRows { point, condition: self.condition.clone(), sample_index: self.sample_index.clone() };
-        }
         let mut rows: Vec<(usize, usize, usize)> =
             self.sample_index.iter().enumerate().map(|(i, &r)| (self.condition[i], r, i)).collect();
         rows.extend(self.repeats.iter().map(|&(i, r)| (self.condition[i], r, i)));
-        rows.sort_unstable();
+        // Points are already in (condition, row) order: only merged rows need sorting in.
+        if !self.repeats.is_empty() {
+            rows.sort_unstable();
+        }
         OutputRows {
             point: rows.iter().map(|r| r.2).collect(),
             condition: rows.iter().map(|r| r.0).collect(),
             sample_index: rows.iter().map(|r| r.1).collect(),
         }
-    }
-
-    /// Per-point rows of `a` (n_points x ...) spread to one row per output row
-    /// ([`Dataset::output_rows`]).
-    pub fn per_output_row<A: Clone>(&self, a: &Array2<A>) -> Array2<A> {
-        if self.repeats.is_empty() { a.clone() } else { a.select(Axis(0), &self.output_rows().point) }
     }
 
     /// Number of conditions.

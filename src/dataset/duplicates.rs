@@ -41,9 +41,9 @@ impl Groups {
 pub const COINCIDENT: f64 = 1e-12;
 
 /// Group the rows of `x` that coincide (closer than [`COINCIDENT`] times the largest
-/// coordinate range; chains of such pairs form one group). One fixed-radius query per row:
-/// O(n log n) with the k-d tree (D <= 12).
-pub fn group_coincident(x: ArrayView2<f64>) -> Groups {
+/// coordinate range; chains of such pairs form one group). One fixed-radius query per row
+/// of `index`, the neighbour index of `x`: O(n log n) with the k-d tree (D <= 12).
+pub fn group_coincident(x: ArrayView2<f64>, index: &NeighbourIndex) -> Groups {
     let n = x.nrows();
     let range = x
         .columns()
@@ -52,7 +52,6 @@ pub fn group_coincident(x: ArrayView2<f64>) -> Groups {
         .fold(0.0, f64::max);
     // Not below the smallest positive float, so exact repeats are found in a flat cloud too.
     let eps = (COINCIDENT * range).max(f64::MIN_POSITIVE);
-    let index = NeighbourIndex::new(x);
     let close: Vec<Vec<usize>> = (0..n)
         .into_par_iter()
         .map(|i| index.within_of(i, eps).into_iter().map(|nb| nb.index as usize).filter(|&j| j < i).collect())
@@ -119,15 +118,16 @@ mod tests {
     fn coincident_rows_are_grouped_by_first_occurrence() {
         // Row 5 differs from row 1 by rounding only; row 4 is a distinct state 1e-9 away.
         let x = array![[0.0, 1.0], [2.0, 3.0], [0.0, 1.0], [-0.0, 1.0], [2.0, 3.0 + 1e-9], [2.0 + 1e-14, 3.0]];
-        let g = group_coincident(x.view());
+        let g = group_coincident(x.view(), &NeighbourIndex::new(x.view()));
         assert_eq!(g.first, vec![0, 1, 4]);
         assert_eq!(g.group_of, vec![0, 1, 0, 0, 2, 1]);
         assert_eq!(g.n_repeated(), 3);
         assert_eq!(g.first_pair(), Some((0, 2)));
-        assert_eq!(group_coincident(array![[0.0], [1.0]].view()).first_pair(), None);
+        let two = array![[0.0], [1.0]];
+        assert_eq!(group_coincident(two.view(), &NeighbourIndex::new(two.view())).first_pair(), None);
         // A chain of rounding-level steps is one group, rooted at its smallest row.
         let chain = array![[5.0], [0.0], [5.0 + 4e-12], [5.0 + 2e-12]];
-        assert_eq!(group_coincident(chain.view()).group_of, vec![0, 1, 0, 0]);
+        assert_eq!(group_coincident(chain.view(), &NeighbourIndex::new(chain.view())).group_of, vec![0, 1, 0, 0]);
     }
 
     #[test]
@@ -136,7 +136,7 @@ mod tests {
         let vector = array![[1.0, 0.0], [5.0, 5.0], [0.0, 3.0], [2.0, 0.0]];
         let mut cond = Condition::new(anchor, vector);
         cond.label = Some(array![7.0, 8.0, 9.0, 10.0]);
-        let g = group_coincident(cond.anchor.view());
+        let g = group_coincident(cond.anchor.view(), &NeighbourIndex::new(cond.anchor.view()));
         let m = merge(&cond, &g);
         assert_eq!(m.anchor, array![[0.0, 0.0], [1.0, 0.0]]);
         assert_eq!(m.vector, array![[1.0, 1.0], [5.0, 5.0]]);

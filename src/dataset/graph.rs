@@ -76,7 +76,8 @@ pub fn adjacency_from_edges(n: usize, mut edges: EdgeList) -> CsrMatrix {
 /// The proximity graph of one condition, as chosen by `graph_type`.
 ///
 /// `condition` and `rows` (each point's input row) only serve the error messages: two
-/// coinciding anchors are an error, since their edge weight would be infinite.
+/// coinciding anchors are an error, since their edge weight would be infinite. Dataset
+/// construction merges them first (`crate::dataset::duplicates`), so this is a safeguard.
 pub fn proximity_graph(
     x: ArrayView2<f64>,
     index: &NeighbourIndex,
@@ -92,16 +93,6 @@ pub fn proximity_graph(
     };
     if let Some(&(i, j, _)) = edges.iter().find(|e| e.2 == 0.0) {
         return Err(Error::DuplicatePoints { condition, first: rows[i as usize], second: rows[j as usize] });
-    }
-    // CkNN with all k nearest at distance 0 gives rho = 0 and no edge to reveal it.
-    if p.graph_type == GraphType::Cknn {
-        for i in 0..n {
-            if let Some(nb) = index.nearest_others(i, 1).first()
-                && nb.distance == 0.0
-            {
-                return Err(Error::DuplicatePoints { condition, first: rows[i], second: rows[nb.index as usize] });
-            }
-        }
     }
     Ok(adjacency_from_edges(n, edges))
 }
@@ -140,8 +131,9 @@ pub fn connected_components(a: &CsrMatrix) -> (Vec<usize>, Vec<usize>) {
 /// their number, the smallest sizes and an input row in the smallest. Diffusion, frames and
 /// the random-walk positives of training all stay inside a component, so each component is
 /// embedded from its own points only.
-pub fn components_warning(a: &CsrMatrix, condition: usize, rows: &[usize]) -> Option<String> {
-    let (comp, sizes) = connected_components(a);
+/// `components` is [`connected_components`]'s answer for the graph.
+pub fn components_warning(components: &(Vec<usize>, Vec<usize>), condition: usize, rows: &[usize]) -> Option<String> {
+    let (comp, sizes) = components;
     if sizes.len() <= 1 {
         return None;
     }
@@ -263,7 +255,7 @@ mod tests {
         let (_, sizes) = connected_components(&a);
         assert_eq!(sizes, vec![5, 3]);
         let rows: Vec<usize> = (10..18).collect();
-        let w = components_warning(&a, 4, &rows).expect("two components");
+        let w = components_warning(&connected_components(&a), 4, &rows).expect("two components");
         assert!(
             w.starts_with(
                 "condition 4: the proximity graph has 2 connected components (smallest sizes 3, 5, e.g. input row 15)"
@@ -271,6 +263,6 @@ mod tests {
             "{w}"
         );
         let connected = adjacency_from_edges(8, knn_edges(&index, 5));
-        assert_eq!(components_warning(&connected, 4, &rows), None);
+        assert_eq!(components_warning(&connected_components(&connected), 4, &rows), None);
     }
 }

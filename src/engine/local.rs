@@ -324,8 +324,9 @@ impl Engine for LocalEngine {
         let conditions = io::read_npz(&self.inner.store.dataset_file(&req.dataset))?;
         let data = Dataset::build(&conditions, &params.check()?, &Silent)?;
         // One row per kept input row: merged repeated anchors share their point's row.
-        let emb = data.per_output_row(&model.transform(&data)?);
-        let condition = data.output_rows().condition;
+        let rows = data.output_rows();
+        let emb = rows.spread(&model.transform(&data)?);
+        let condition = rows.condition;
         let id = new_id("emb");
         let (values, cond) = self.inner.store.embedding_files(&id);
         files::write_npy_f32(&values, &emb)?;

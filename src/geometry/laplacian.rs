@@ -28,14 +28,10 @@ pub fn diffusion_degrees(adj: &CsrMatrix) -> Vec<f64> {
     degrees(adj).into_iter().map(|d| if d > 0.0 { d } else { 1.0 }).collect()
 }
 
-fn is_isolated(adj: &CsrMatrix, i: usize) -> bool {
-    adj.indptr[i] == adj.indptr[i + 1]
-}
-
 /// The diagonal of an operator at node i: `diag` (of the identity part), `isolated` when i has
 /// no edge.
 fn diagonal(adj: &CsrMatrix, i: usize, diag: f64, isolated: f64) -> f64 {
-    if is_isolated(adj, i) { isolated } else { diag }
+    if adj.indptr[i] == adj.indptr[i + 1] { isolated } else { diag }
 }
 
 fn scaled(adj: &CsrMatrix, diag: f64, isolated: f64, scale: impl Fn(usize, usize) -> f64) -> CsrMatrix {

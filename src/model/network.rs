@@ -168,8 +168,8 @@ pub struct DeviceFeatures {
     coef: T2<NoneTape>,
     /// Rates theta, (conditions x channels) x terms.
     rates: T2<NoneTape>,
-    /// Rate-table row of every (point, column), n x width.
-    rate_row: Vec<usize>,
+    /// Rate-table row of every coefficient.
+    rate_rows: crate::model::precomputed::RateRows,
     width: usize,
     terms: usize,
 }
@@ -179,11 +179,10 @@ impl DeviceFeatures {
     pub fn new(pre: &crate::model::precomputed::Precomputed, n: usize) -> Self {
         let dev = device::get();
         let (width, terms) = (pre.width(), pre.terms());
-        let coef = dev.tensor_from_vec(pre.coefficients_f32(), (n * width, terms));
+        let coef = dev.tensor_from_vec(pre.coefficients_f32().into_owned(), (n * width, terms));
         let rates_f32: Vec<f32> = pre.rates().iter().map(|&r| r as f32).collect();
         let rates = dev.tensor_from_vec(rates_f32, (pre.rates().len() / terms, terms));
-        let rate_row = (0..n).flat_map(|i| (0..width).map(move |f| (i, f))).map(|(i, f)| pre.rate_row(i, f)).collect();
-        DeviceFeatures { coef, rates, rate_row, width, terms }
+        DeviceFeatures { coef, rates, rate_rows: pre.rate_rows().clone(), width, terms }
     }
 
     /// Features of `rows` at the time held in `t` (1 x 1), on t's tape.
@@ -191,7 +190,8 @@ impl DeviceFeatures {
         let dev = device::get();
         let (k, terms, width) = (self.rates.shape().0, self.terms, self.width);
         let entries: Vec<usize> = rows.iter().flat_map(|&i| (0..width).map(move |f| i * width + f)).collect();
-        let rate_rows: Vec<usize> = entries.iter().map(|&e| self.rate_row[e]).collect();
+        let rate_rows: Vec<usize> =
+            rows.iter().flat_map(|&i| (0..width).map(move |f| self.rate_rows.of(i, f))).collect();
         let m = entries.len();
         let idx = dev.tensor_from_vec(entries, (m,));
         let ridx = dev.tensor_from_vec(rate_rows, (m,));
@@ -366,129 +366,108 @@ impl Model {
         let dev = device::get();
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
-        let x = dev.tensor_from_vec(feats.values.iter().map(|&v| v as f32).collect(), (feats.rows, feats.width));
         let pos = Self::positions_tensor(&dev, pos, feats.rows, self.arch.layout.embedding_dim);
-        self.forward(x, pos, &params, &slots, None).as_vec()
+        self.forward(host_tensor(&dev, feats), pos, &params, &slots, None).as_vec()
     }
 
     /// Contrastive loss of a batch laid out as [anchors; positives; negatives] (3 b rows),
     /// in evaluation mode.
-    pub fn eval_loss(&self, feats: &FeatureBatch, pos: Option<&[f32]>, mask_rows: &[usize]) -> f64 {
+    pub fn eval_loss<'a>(&self, inputs: impl Into<Inputs<'a>>, pos: Option<&[f32]>, mask_rows: &[usize]) -> f64 {
+        let inputs = inputs.into();
         let dev = device::get();
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
-        let x = dev.tensor_from_vec(feats.values.iter().map(|&v| v as f32).collect(), (feats.rows, feats.width));
-        let pos = Self::positions_tensor(&dev, pos, feats.rows, self.arch.layout.embedding_dim);
+        let x = match inputs {
+            Inputs::Host(f) => host_tensor(&dev, f),
+            Inputs::Device(d, rows) => d.at(rows, self.t_tensor(&dev, &slots)),
+        };
+        let pos = Self::positions_tensor(&dev, pos, inputs.rows(), self.arch.layout.embedding_dim);
         let z = self.forward(x, pos, &params, &slots, None);
         contrastive_loss(z, mask_rows).array() as f64
     }
 
-    /// One training step: loss and gradient of every parameter (dL/dt by the chain rule
-    /// through the features' t-derivative). Updates BatchNorm running statistics.
-    pub fn train_step(
+    /// One training step: loss and gradient of every parameter. Updates BatchNorm running
+    /// statistics. dL/dt comes from the tape for features contracted on the device, and by
+    /// the chain rule through the features' t-derivative for features from the host.
+    pub fn train_step<'a>(
         &mut self,
-        feats: &FeatureBatch,
+        inputs: impl Into<Inputs<'a>>,
         pos: Option<&[f32]>,
         mask_rows: &[usize],
         dropout_seed: u64,
     ) -> StepResult {
+        let inputs = inputs.into();
         let dev = device::get();
         let slots = self.arch.slots();
         let params = self.tensors(&dev, &slots);
-        let x: T2<NoneTape> =
-            dev.tensor_from_vec(feats.values.iter().map(|&v| v as f32).collect(), (feats.rows, feats.width));
-        let pos_t = Self::positions_tensor(&dev, pos, feats.rows, self.arch.layout.embedding_dim);
-        let xt = x.trace(leaky_gradients(&params, &x));
-        let (loss, grads, mut grad) = self.backprop(xt, pos_t, &params, &slots, mask_rows, dropout_seed);
-        if let Some(ts) = slots.t {
-            let dx = grads.get(&x).as_vec();
-            grad[ts.offset] = dx.iter().zip(&feats.dt).map(|(g, d)| *g as f64 * d).sum::<f64>() as f32;
+        // The tensor traced into the step: the features, or t.
+        let leaf = match inputs {
+            Inputs::Host(f) => host_tensor(&dev, f),
+            Inputs::Device(..) => self.t_tensor(&dev, &slots),
+        };
+        let mut grads: Gradients<f32, Device> = Gradients::leaky();
+        for t in params.iter().map(|(_, t)| t).chain([&leaf]) {
+            grads.try_alloc_for(t).expect("gradient allocation");
         }
-        StepResult { loss, grad }
-    }
-
-    /// The training-mode forward pass from a traced input, the loss and the backward pass:
-    /// the loss, the gradients, and the gradient of every parameter but t.
-    fn backprop(
-        &mut self,
-        x: T2<OwnedTape<f32, Device>>,
-        pos: Option<T2<NoneTape>>,
-        params: &[(Slot, T2<NoneTape>)],
-        slots: &Slots,
-        mask_rows: &[usize],
-        dropout_seed: u64,
-    ) -> (f64, Gradients<f32, Device>, Vec<f32>) {
+        let x = match inputs {
+            Inputs::Host(_) => leaf.trace(grads),
+            Inputs::Device(d, rows) => d.at(rows, leaf.trace(grads)),
+        };
+        let pos = Self::positions_tensor(&dev, pos, inputs.rows(), self.arch.layout.embedding_dim);
         let mut dropout_rng = rand_chacha::ChaCha8Rng::seed_from_u64(dropout_seed);
         let mut running = std::mem::take(&mut self.running);
-        let z = self.forward(x, pos, params, slots, Some((&mut running, &mut dropout_rng)));
+        let z = self.forward(x, pos, &params, &slots, Some((&mut running, &mut dropout_rng)));
         self.running = running;
         let loss = contrastive_loss(z, mask_rows);
         let value = loss.array() as f64;
         let grads = loss.backward();
         let mut grad = vec![0.0f32; slots.total];
-        for (s, t) in params {
+        for (s, t) in &params {
             grad[s.range()].copy_from_slice(&grads.get(t).as_vec());
         }
-        (value, grads, grad)
+        if let Some(ts) = slots.t {
+            let dleaf = grads.get(&leaf).as_vec();
+            grad[ts.offset] = match inputs {
+                Inputs::Host(f) => dleaf.iter().zip(&f.dt).map(|(g, d)| *g as f64 * d).sum::<f64>() as f32,
+                Inputs::Device(..) => dleaf[0],
+            };
+        }
+        StepResult { loss: value, grad }
     }
-}
 
-/// Gradients with room for every parameter and for `leaf`, the tensor traced into the step.
-fn leaky_gradients(params: &[(Slot, T2<NoneTape>)], leaf: &T2<NoneTape>) -> Gradients<f32, Device> {
-    let mut grads: Gradients<f32, Device> = Gradients::leaky();
-    for (_, t) in params {
-        grads.try_alloc_for(t).expect("gradient allocation");
-    }
-    grads.try_alloc_for(leaf).expect("gradient allocation");
-    grads
-}
-
-impl Model {
     fn t_tensor(&self, dev: &Device, slots: &Slots) -> T2<NoneTape> {
         let t = slots.t.map_or(0.0, |s| self.theta[s.offset]);
         dev.tensor_from_vec(vec![t], (1, 1))
     }
+}
 
-    /// [`Model::eval_loss`] with the features of `rows` contracted on the device.
-    pub fn eval_loss_on_device(
-        &self,
-        feats: &DeviceFeatures,
-        rows: &[usize],
-        pos: Option<&[f32]>,
-        mask_rows: &[usize],
-    ) -> f64 {
-        let dev = device::get();
-        let slots = self.arch.slots();
-        let params = self.tensors(&dev, &slots);
-        let x = feats.at(rows, self.t_tensor(&dev, &slots));
-        let pos = Self::positions_tensor(&dev, pos, rows.len(), self.arch.layout.embedding_dim);
-        let z = self.forward(x, pos, &params, &slots, None);
-        contrastive_loss(z, mask_rows).array() as f64
-    }
+/// The features of a batch for a step: computed on the host (with their t-derivatives), or
+/// contracted on the device from precomputed coefficients for the given rows.
+#[derive(Clone, Copy)]
+pub enum Inputs<'a> {
+    /// Features from the host.
+    Host(&'a FeatureBatch),
+    /// Rows of coefficients held on the device.
+    Device(&'a DeviceFeatures, &'a [usize]),
+}
 
-    /// [`Model::train_step`] with the features of `rows` contracted on the device and t on
-    /// the tape: nothing but indices (and positions, when used) goes to the device, and the
-    /// loss and gradients come back.
-    pub fn train_step_on_device(
-        &mut self,
-        feats: &DeviceFeatures,
-        rows: &[usize],
-        pos: Option<&[f32]>,
-        mask_rows: &[usize],
-        dropout_seed: u64,
-    ) -> StepResult {
-        let dev = device::get();
-        let slots = self.arch.slots();
-        let params = self.tensors(&dev, &slots);
-        let t = self.t_tensor(&dev, &slots);
-        let x = feats.at(rows, t.trace(leaky_gradients(&params, &t)));
-        let pos_t = Self::positions_tensor(&dev, pos, rows.len(), self.arch.layout.embedding_dim);
-        let (loss, grads, mut grad) = self.backprop(x, pos_t, &params, &slots, mask_rows, dropout_seed);
-        if let Some(ts) = slots.t {
-            grad[ts.offset] = grads.get(&t).as_vec()[0];
+impl Inputs<'_> {
+    fn rows(&self) -> usize {
+        match self {
+            Inputs::Host(f) => f.rows,
+            Inputs::Device(_, rows) => rows.len(),
         }
-        StepResult { loss, grad }
     }
+}
+
+impl<'a> From<&'a FeatureBatch> for Inputs<'a> {
+    fn from(f: &'a FeatureBatch) -> Self {
+        Inputs::Host(f)
+    }
+}
+
+fn host_tensor(dev: &Device, f: &FeatureBatch) -> T2<NoneTape> {
+    dev.tensor_from_vec(f.values.iter().map(|&v| v as f32).collect(), (f.rows, f.width))
 }
 
 /// -mean log sigmoid(z . z_pos) - mean log sigmoid(-z . z_neg), plus

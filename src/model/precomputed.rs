@@ -58,16 +58,31 @@ pub struct Precomputed {
     width: usize,
     /// Exponentials per column (the most over conditions and channels; missing ones are 0).
     terms: usize,
-    /// Signal channels (the layout's signal width).
-    channels: usize,
+    /// The rate-table row of every coefficient.
+    rows: RateRows,
     /// B, n x width x terms.
     coef: Store,
-    /// Channel of every feature column.
-    channel_of: Vec<usize>,
     /// Rates theta, conditions x channels x terms.
     rates: Vec<f64>,
+}
+
+/// Which row of the rate table (conditions x channels) column f of point i decays with:
+/// its condition's row for the channel the column differentiates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateRows {
+    /// Signal channels (the layout's signal width).
+    channels: usize,
+    /// Channel of every feature column.
+    channel_of: Vec<usize>,
     /// Condition of every point.
     condition: Vec<usize>,
+}
+
+impl RateRows {
+    /// The rate-table row of column f of point i.
+    pub fn of(&self, i: usize, f: usize) -> usize {
+        self.condition[i] * self.channels + self.channel_of[f]
+    }
 }
 
 /// Why the per-batch path serves a layout, or None when B can.
@@ -191,7 +206,8 @@ impl Precomputed {
             w_in = w_out;
         }
         debug_assert_eq!(channel_of.len(), width);
-        Precomputed { n, width, terms, channels: sw, coef, channel_of, rates, condition: data.condition.clone() }
+        let rows = RateRows { channels: sw, channel_of, condition: data.condition.clone() };
+        Precomputed { n, width, terms, rows, coef, rates }
     }
 
     /// Bytes held by B.
@@ -209,11 +225,11 @@ impl Precomputed {
         self.terms
     }
 
-    /// B as f32, n x width x terms.
-    pub fn coefficients_f32(&self) -> Vec<f32> {
+    /// B as f32, n x width x terms (borrowed unless kept in f64).
+    pub fn coefficients_f32(&self) -> std::borrow::Cow<'_, [f32]> {
         match &self.coef {
-            Store::F32(c) => c.clone(),
-            Store::F64(c) => c.iter().map(|&v| v as f32).collect(),
+            Store::F32(c) => std::borrow::Cow::Borrowed(c),
+            Store::F64(c) => std::borrow::Cow::Owned(c.iter().map(|&v| v as f32).collect()),
         }
     }
 
@@ -222,9 +238,9 @@ impl Precomputed {
         &self.rates
     }
 
-    /// Row of the rate table that column f of point i decays with.
-    pub fn rate_row(&self, i: usize, f: usize) -> usize {
-        self.condition[i] * self.channels + self.channel_of[f]
+    /// Which row of the rate table each coefficient decays with.
+    pub fn rate_rows(&self) -> &RateRows {
+        &self.rows
     }
 
     /// Features of `rows` at time t and their t-derivative: a gather and a contraction.
@@ -236,16 +252,15 @@ impl Precomputed {
     }
 
     fn contract<T: Copy + Into<f64> + Sync>(&self, coef: &[T], rows: &[usize], t: f64) -> FeatureBatch {
-        let (width, terms, sw) = (self.width, self.terms, self.channels);
+        let (width, terms) = (self.width, self.terms);
         let decay: Vec<f64> = self.rates.iter().map(|r| (-t * r).exp()).collect();
         let mut values = vec![0.0; rows.len() * width];
         let mut dt = vec![0.0; rows.len() * width];
         values.par_chunks_mut(width).zip(dt.par_chunks_mut(width)).zip(rows.par_iter()).with_min_len(64).for_each(
             |((v, d), &i)| {
-                let c = self.condition[i];
                 let point = &coef[i * width * terms..(i + 1) * width * terms];
                 for f in 0..width {
-                    let at = (c * sw + self.channel_of[f]) * terms;
+                    let at = self.rows.of(i, f) * terms;
                     let (e, th) = (&decay[at..at + terms], &self.rates[at..at + terms]);
                     let (mut x, mut dx) = (0.0, 0.0);
                     for ((b, e), th) in point[f * terms..(f + 1) * terms].iter().zip(e).zip(th) {

@@ -23,8 +23,8 @@ use crate::dataset::Dataset;
 use crate::dataset::Split;
 use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
-use crate::model::features::{FeatureLayout, NeighbourSampler, all_features, features};
-use crate::model::network::{Architecture, DeviceFeatures, Model, RunningStats};
+use crate::model::features::{FeatureBatch, FeatureLayout, NeighbourSampler, all_features, features};
+use crate::model::network::{Architecture, DeviceFeatures, Inputs, Model, RunningStats};
 use crate::model::optim::{Optimizer, ReduceLrOnPlateau};
 use crate::model::precomputed::{self, Precomputed};
 use crate::model::store;
@@ -242,7 +242,7 @@ impl Batches<'_> {
         rng: &mut ChaCha8Rng,
         t: f64,
         sample: bool,
-    ) -> (Option<crate::model::features::FeatureBatch>, Option<Vec<f32>>, Vec<usize>) {
+    ) -> (Option<FeatureBatch>, Option<Vec<f32>>, Vec<usize>) {
         let feats = if self.on_device.is_some() {
             None
         } else if let FeaturePath::Precomputed(pre, _) = self.path {
@@ -258,6 +258,15 @@ impl Batches<'_> {
         (feats, pos, mask)
     }
 
+    /// The step's inputs: features prepared on the host, or the rows to contract on the device.
+    fn inputs<'b>(&'b self, host: Option<&'b FeatureBatch>, rows: &'b [usize]) -> Inputs<'b> {
+        match (host, self.on_device) {
+            (Some(f), _) => Inputs::Host(f),
+            (None, Some(d)) => Inputs::Device(d, rows),
+            (None, None) => unreachable!("prepare computes host features unless they are on the device"),
+        }
+    }
+
     /// Mean loss over batches of `anchors`, in evaluation mode, with a fixed random stream.
     fn eval_loss(&self, model: &Model, anchors: &[usize], batch_size: usize, seed: u64, part: u64) -> f64 {
         if anchors.is_empty() {
@@ -270,11 +279,7 @@ impl Batches<'_> {
             .map(|chunk| {
                 let rows = triplets(self.data, chunk, &mut rng);
                 let (f, pos, mask) = self.prepare(&rows, &mut rng, t, false);
-                match (&f, self.on_device) {
-                    (Some(f), _) => model.eval_loss(f, pos.as_deref(), &mask),
-                    (None, Some(d)) => model.eval_loss_on_device(d, &rows, pos.as_deref(), &mask),
-                    (None, None) => unreachable!("features are on the host or on the device"),
-                }
+                model.eval_loss(self.inputs(f.as_ref(), &rows), pos.as_deref(), &mask)
             })
             .collect();
         losses.iter().sum::<f64>() / losses.len() as f64
@@ -367,11 +372,7 @@ pub fn fit(
             let rows = triplets(data, chunk, &mut rng);
             let (f, pos, mask) = batches.prepare(&rows, &mut rng, model.diffusion_time(), true);
             let dropout_seed = rng_for(p.seed, STREAM_TRAIN + 1000, (epoch * n_batches + b) as u64).random();
-            let step = match (&f, batches.on_device) {
-                (Some(f), _) => model.train_step(f, pos.as_deref(), &mask, dropout_seed),
-                (None, Some(d)) => model.train_step_on_device(d, &rows, pos.as_deref(), &mask, dropout_seed),
-                (None, None) => unreachable!("features are on the host or on the device"),
-            };
+            let step = model.train_step(batches.inputs(f.as_ref(), &rows), pos.as_deref(), &mask, dropout_seed);
             state.optimizer.step(&mut model.theta, &step.grad);
             model.clamp_diffusion_time();
             total += step.loss;
