@@ -37,6 +37,17 @@ impl Field {
         }
     }
 
+    /// A short name for figures: "flow left", "vortex", ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::UniformLeft => "flow left",
+            Field::UniformRight => "flow right",
+            Field::Vortex => "vortex",
+            Field::Saddle => "saddle",
+            Field::Source => "source",
+        }
+    }
+
     /// Evaluate at every row of `x` (n x 2).
     pub fn eval(self, x: &Array2<f64>) -> Array2<f64> {
         let mut v = Array2::zeros((x.nrows(), 2));
@@ -58,7 +69,7 @@ pub fn uniform_square(n: usize, rng: &mut ChaCha8Rng) -> Array2<f64> {
 }
 
 /// One condition per field, each `n` random points in [-1, 1]^2 (condition c drawn with
-/// seed `seed + c`). Labels are the field index.
+/// seed `seed + c`), named after its field. Labels are the field index.
 pub fn planar_fields(fields: &[Field], n: usize, seed: u64) -> Conditions {
     let conds = fields
         .iter()
@@ -67,7 +78,7 @@ pub fn planar_fields(fields: &[Field], n: usize, seed: u64) -> Conditions {
             let mut rng = ChaCha8Rng::seed_from_u64(seed + c as u64);
             let x = uniform_square(n, &mut rng);
             let v = f.eval(&x);
-            Condition::new(x, v).with_label(Array1::from_elem(n, c as f64))
+            Condition::new(x, v).with_label(Array1::from_elem(n, c as f64)).with_name(f.name())
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")
@@ -102,7 +113,7 @@ pub fn parabola_fields(fields: &[Field], n: usize, alpha: f64, seed: u64) -> Con
                     v[[i, k]] = d[k] * scale;
                 }
             }
-            Condition { anchor: a, vector: v, label: c.label, mask: None }
+            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name }
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")
@@ -187,10 +198,19 @@ impl VanDerPol {
             .collect()
     }
 
-    /// The sweep as conditions: anchors x[t], vectors by forward differences x[t+1] - x[t].
+    /// The sweep as conditions named "mu = ...": anchors x[t], vectors by forward
+    /// differences x[t+1] - x[t].
     pub fn conditions(&self, seed: u64) -> Conditions {
-        Conditions::from_trajectories(&self.trajectories(seed)).expect("generated data is valid")
+        let names: Vec<String> = self.mus.iter().map(|&mu| format!("mu = {}", decimal(mu))).collect();
+        Conditions::from_trajectories(&self.trajectories(seed))
+            .and_then(|c| c.with_names(&names))
+            .expect("generated data is valid")
     }
+}
+
+/// A number with at least one decimal, as it is written in a sweep: 1.0, 0.5, 0.25.
+fn decimal(x: f64) -> String {
+    if x.fract() == 0.0 { format!("{x:.1}") } else { format!("{x}") }
 }
 
 /// A 2-manifold to draw benchmark clouds on.
@@ -243,7 +263,7 @@ pub fn surface_fields(surface: Surface, n: usize, seed: u64) -> Conditions {
                     v[[i, k]] = jac[k][0] * c.vector[[i, 0]] + jac[k][1] * c.vector[[i, 1]];
                 }
             }
-            Condition { anchor: a, vector: v, label: c.label, mask: None }
+            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name }
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")
@@ -276,7 +296,7 @@ pub fn reaching_like(conditions: usize, n: usize, seed: u64) -> Conditions {
                     v[[i, k]] = f[k] + 0.3 * PI * (PI * x[next]).cos() * f[next];
                 }
             }
-            Condition::new(a, v)
+            Condition::new(a, v).with_name(format!("target {:.0} deg", angle.to_degrees()))
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")
@@ -474,7 +494,7 @@ pub fn reaching(path: &std::path::Path, recording: &str, dim: usize, smooth: f64
     for (c, &tg) in targets.iter().enumerate() {
         let mine: Vec<(usize, &(usize, usize))> = runs.iter().enumerate().filter(|(_, r)| target[r.0] == tg).collect();
         let trajectories: Vec<_> = mine.iter().map(|(_, r)| x.slice(s![r.0..r.1, ..])).collect();
-        conditions.push(Condition::from_trajectories_of(c, &trajectories)?);
+        conditions.push(Condition::from_trajectories_of(c, &trajectories)?.with_name(format!("target {tg}")));
         for (id, r) in mine {
             rows.extend(r.0..r.1 - 1);
             trial.extend(std::iter::repeat_n(id, r.1 - 1 - r.0));

@@ -38,6 +38,11 @@ struct DataArgs {
     /// Parameters, as a .json or .toml file.
     #[arg(long)]
     params: Option<PathBuf>,
+    /// Names of the conditions, in order, comma-separated or repeated (`--names "mu = -1"
+    /// --names "mu = 1"`); they replace names from the input (`name_<c>` in .npz, `name`
+    /// in JSON, the file stem of a CSV) in figures, tables and analysis.json.
+    #[arg(long, value_delimiter = ',')]
+    names: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -283,6 +288,14 @@ macro_rules! say {
 }
 
 fn read_input(args: &DataArgs) -> Result<Conditions> {
+    let conds = read_conditions(args)?;
+    if args.names.is_empty() {
+        return Ok(conds);
+    }
+    Ok(conds.with_names(&args.names)?)
+}
+
+fn read_conditions(args: &DataArgs) -> Result<Conditions> {
     if let Some(name) = &args.example {
         return Ok(examples::by_name(name, None, 0)?);
     }
@@ -400,8 +413,9 @@ fn analyze_run(run: &Run, args: &AnalysisArgs) -> Result<()> {
         serde_json::to_value(p.distance)?.as_str().unwrap_or(""),
         a.distances.method
     );
-    for row in a.distances.matrix.rows() {
-        say!("  {}", row.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" "));
+    let width = record.condition_names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (row, name) in a.distances.matrix.rows().into_iter().zip(&record.condition_names) {
+        say!("  {name:>width$} {}", row.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" "));
     }
     say!("wrote {} files in {}: {}", record.files.len(), run.dir.display(), record.files.join(", "));
     say!("{}", marble::dataset::StepTime::line(&record.timings));

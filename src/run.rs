@@ -69,11 +69,14 @@ pub struct AnalysisRecord {
     /// Wall-clock seconds of each step of the analysis, writing its files and figures last.
     #[serde(default)]
     pub timings: Vec<StepTime>,
+    /// The name of each condition, in the order of the rows of `distances.npy`.
+    #[serde(default)]
+    pub condition_names: Vec<String>,
 }
 
-/// Names shown for the conditions in figures.
+/// Names shown for `n` unnamed conditions: "condition 0", ...
 pub fn condition_names(n: usize) -> Vec<String> {
-    (0..n).map(|c| format!("condition {c}")).collect()
+    crate::dataset::input::display_names(std::iter::repeat_n(None, n))
 }
 
 fn read_array<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<T, D>> {
@@ -195,12 +198,21 @@ impl Run {
         Ok((latents, baseline))
     }
 
+    /// The name shown for each condition: from the dataset summary, or "condition c".
+    pub fn condition_names(&self) -> Vec<String> {
+        let n = self.n_conditions();
+        match &self.summary {
+            Some(s) if s.conditions.len() == n => s.condition_names(),
+            _ => condition_names(n),
+        }
+    }
+
     /// Write the results of an analysis and its figures into the folder; returns what
     /// `analysis.json` says (the file names written and the time of each step).
     pub fn write_analysis(&self, a: &Analysis, p: &AnalysisParams) -> Result<AnalysisRecord> {
         let start = Instant::now();
         let dir = &self.dir;
-        let names = condition_names(self.n_conditions());
+        let names = self.condition_names();
         let mut files = Vec::new();
         let mut put = |name: &str| -> PathBuf {
             files.push(name.to_string());
@@ -259,6 +271,7 @@ impl Run {
             view_method: a.view.method.clone(),
             files,
             timings,
+            condition_names: names,
         };
         write_json(&dir.join("analysis.json"), &record)?;
         Ok(record)

@@ -11,7 +11,7 @@ use marble::engine::*;
 use marble::server::{ServerOptions, spawn};
 use marble::{Params, examples};
 
-fn start(dir: &std::path::Path, tweak: impl FnOnce(&mut ServerOptions)) -> String {
+pub(crate) fn start(dir: &std::path::Path, tweak: impl FnOnce(&mut ServerOptions)) -> String {
     let mut options = ServerOptions::new(dir);
     options.token = None;
     tweak(&mut options);
@@ -83,11 +83,11 @@ fn local_and_http_engines_give_the_same_results() {
     assert!(err.to_string().contains("k"), "{err}");
 }
 
-fn raw() -> ureq::Agent {
+pub(crate) fn raw() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
-fn problem(resp: &mut ureq::http::Response<ureq::Body>) -> serde_json::Value {
+pub(crate) fn problem(resp: &mut ureq::http::Response<ureq::Body>) -> serde_json::Value {
     let ct = resp.headers().get("content-type").unwrap().to_str().unwrap().to_string();
     assert_eq!(ct, "application/problem+json");
     serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()

@@ -6,6 +6,7 @@ mod cli;
 mod geometry;
 mod inputs;
 mod model;
+mod names;
 mod notebooks;
 mod plot;
 mod server;

@@ -67,6 +67,9 @@ pub fn input_rows(points_in: &[usize], condition: &[usize], sample_index: &[usiz
 /// Per-condition facts for the summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConditionSummary {
+    /// The condition's name, when it was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Points in the input.
     pub points_in: usize,
     /// Points kept by farthest-point sampling.
@@ -153,6 +156,13 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
+impl Summary {
+    /// The name shown for each condition: its own, or "condition c".
+    pub fn condition_names(&self) -> Vec<String> {
+        crate::dataset::input::display_names(self.conditions.iter().map(|c| c.name.clone()))
+    }
+}
+
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
@@ -174,16 +184,19 @@ impl std::fmt::Display for Summary {
             Some(DiffusionMethod::Spectral) => ("eigenpairs", "residual"),
             None => ("(diffusion off)", ""),
         };
-        writeln!(f, "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}")?;
+        let named = self.conditions.iter().any(|c| c.name.is_some());
+        let name_head = if named { "  name" } else { "" };
+        writeln!(f, "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}{name_head}")?;
         for (c, s) in self.conditions.iter().enumerate() {
             let check = match self.diffusion {
                 Some(DiffusionMethod::Krylov) => format!("{:.1e}", s.diffusion_error),
                 Some(DiffusionMethod::Spectral) => format!("{:.1e}", s.eigen_residual.unwrap_or(0.0)),
                 None => String::new(),
             };
+            let name = s.name.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
             writeln!(
                 f,
-                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}",
+                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}{name}",
                 s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.components, s.diffusion_terms
             )?;
         }
@@ -565,6 +578,7 @@ impl Dataset {
                 let error = parts.iter().map(|e| e.error_estimate).fold(0.0, f64::max);
                 let spectral = spectra.as_ref().map(|sp| &sp[c]);
                 ConditionSummary {
+                    name: conds[c].name.clone(),
                     points_in: conds[c].len(),
                     points_sampled: offsets[c + 1] - offsets[c],
                     edges: (adjacency.indptr[rows.end] - adjacency.indptr[rows.start]) / 2,

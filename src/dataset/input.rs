@@ -19,12 +19,21 @@ pub struct Condition {
     pub label: Option<Array1<f64>>,
     /// Optional per-point mask: masked points are pulled together during training (n).
     pub mask: Option<Array1<bool>>,
+    /// Optional name shown for the condition in figures, tables and results
+    /// (e.g. "mu = 0.5"); unnamed conditions are shown as "condition c".
+    pub name: Option<String>,
 }
 
 impl Condition {
     /// A condition from anchors and vectors, without labels or mask.
     pub fn new(anchor: Array2<f64>, vector: Array2<f64>) -> Self {
-        Condition { anchor, vector, label: None, mask: None }
+        Condition { anchor, vector, label: None, mask: None, name: None }
+    }
+
+    /// Name the condition.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
     }
 
     /// Attach per-point labels.
@@ -85,7 +94,7 @@ impl Condition {
             label.slice_mut(s![row..row + t]).assign(&Array1::from_iter((0..t).map(|v| v as f64)));
             row += t;
         }
-        Ok(Condition { anchor, vector, label: Some(label), mask: None })
+        Ok(Condition { anchor, vector, label: Some(label), mask: None, name: None })
     }
 
     /// Number of points.
@@ -97,6 +106,42 @@ impl Condition {
     pub fn is_empty(&self) -> bool {
         self.anchor.nrows() == 0
     }
+}
+
+/// The name shown for each condition: its own, or "condition c" when it has none.
+pub fn display_names(names: impl IntoIterator<Item = Option<String>>) -> Vec<String> {
+    names.into_iter().enumerate().map(|(c, n)| n.unwrap_or_else(|| format!("condition {c}"))).collect()
+}
+
+/// Longest condition name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Names must be readable labels: not blank, one line, not too long, and distinct, since
+/// they stand for their condition in every figure and table.
+fn check_names(conditions: &[Condition]) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (c, cond) in conditions.iter().enumerate() {
+        let Some(name) = &cond.name else { continue };
+        let field = format!("condition {c}: name");
+        if name.trim().is_empty() {
+            return Err(Error::argument(field, "is blank; give a readable name or leave it out"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(Error::argument(field, format!("{name:?} holds a control character; use one line of text")));
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(Error::argument(field, format!("is longer than {MAX_NAME_CHARS} characters")));
+        }
+        if let Some(first) = seen.insert(name.as_str(), c) {
+            return Err(Error::argument(
+                field,
+                format!(
+                    "{name:?} is also the name of condition {first}; names label conditions, so make them distinct"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A validated list of conditions sharing the embedding dimension D and signal dimension S.
@@ -172,7 +217,29 @@ impl Conditions {
                 return Err(Error::NonFinite { condition: c, array: "label", row, column: 0, value: v.to_string() });
             }
         }
+        check_names(&conditions)?;
         Ok(Conditions { conditions })
+    }
+
+    /// Give the conditions names, one per condition, in order (e.g. from `--names`).
+    pub fn with_names(self, names: &[String]) -> Result<Self> {
+        if names.len() != self.conditions.len() {
+            return Err(Error::argument(
+                "names",
+                format!(
+                    "{} names for {} conditions; give exactly one name per condition",
+                    names.len(),
+                    self.conditions.len()
+                ),
+            ));
+        }
+        let conditions = self.conditions.into_iter().zip(names).map(|(c, n)| c.with_name(n.trim())).collect();
+        Conditions::new(conditions)
+    }
+
+    /// The name shown for each condition: its own, or "condition c".
+    pub fn names(&self) -> Vec<String> {
+        display_names(self.conditions.iter().map(|c| c.name.clone()))
     }
 
     /// Conditions from trajectories: `trajectories[c]` is the list of time series (T x D) of

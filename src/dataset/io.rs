@@ -1,25 +1,26 @@
 //! Reading conditions from files and writing them back.
 //!
 //! Formats:
-//! - `.npz`: arrays `anchor_0`, `vector_0`, optional `label_0` and `mask_0`, then
-//!   `anchor_1`, ...; or trajectories `trajectory_0_0`, `trajectory_0_1`, ... (T x D each,
-//!   first index the condition). Any numeric dtype is accepted and read as f64.
+//! - `.npz`: arrays `anchor_0`, `vector_0`, optional `label_0`, `mask_0` and `name_0` (a
+//!   string), then `anchor_1`, ...; or trajectories `trajectory_0_0`, `trajectory_0_1`, ...
+//!   (T x D each, first index the condition). Any numeric dtype is accepted and read as f64.
 //! - a pair of `.npy` files: anchors (n x D) and vectors (n x S), one condition.
-//! - `.csv`: one file per condition. With a header, columns named `anchor*` / `x*` are
+//! - `.csv`: one file per condition, named after the file's stem. With a header, columns named `anchor*` / `x*` are
 //!   anchors, `vector*` / `v*` vectors, and `label`, `mask` what they say. Without one, the
 //!   first D columns are anchors and the rest vectors (D given, or half the columns).
-//! - `.json`: `{"conditions": [{"anchor": [[..]], "vector": [[..]], "label": [..],
-//!   "mask": [..]}, {"trajectories": [[[..]], ..]}, ..]}` (or the bare list).
+//! - `.json`: `{"conditions": [{"name": "..", "anchor": [[..]], "vector": [[..]],
+//!   "label": [..], "mask": [..]}, {"trajectories": [[[..]], ..]}, ..]}` (or the bare list).
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2, ArrayD, Ix2};
-use ndarray_npy::{NpzWriter, ReadNpyError, ReadNpyExt, ReadableElement};
+use ndarray_npy::{ReadNpyError, ReadNpyExt, ReadableElement};
 use serde_json::Value;
 
 use crate::dataset::input::{Condition, Conditions};
+use crate::dataset::npy_text;
 use crate::error::{Error, Result};
 
 /// Read conditions from a `.npz`, `.json` or `.csv` file, chosen by extension.
@@ -147,6 +148,11 @@ impl NpzArrays {
     fn matrix(&self, name: &str) -> Result<Option<Array2<f64>>> {
         self.get(name)?.map(|a| as_matrix(a, &self.origin(name))).transpose()
     }
+
+    fn text(&self, name: &str) -> Result<Option<String>> {
+        let Some(bytes) = self.entries.get(name) else { return Ok(None) };
+        npy_text::read_text(bytes).map(Some).map_err(|m| Error::format(self.origin(name), m))
+    }
 }
 
 /// Read conditions from an `.npz` archive (see the module docs for the array names).
@@ -164,7 +170,9 @@ pub fn read_npz(path: &Path) -> Result<Conditions> {
                 break;
             }
             let views: Vec<_> = trajs.iter().map(|t| t.view()).collect();
-            conds.push(Condition::from_trajectories_of(c, &views)?);
+            let mut cond = Condition::from_trajectories_of(c, &views)?;
+            cond.name = npz.text(&format!("name_{c}"))?;
+            conds.push(cond);
             continue;
         };
         let v_name = format!("vector_{c}");
@@ -184,6 +192,7 @@ pub fn read_npz(path: &Path) -> Result<Conditions> {
             let o = npz.origin(&m_name);
             cond.mask = Some(as_mask(as_vector(m, &o)?, &o)?);
         }
+        cond.name = npz.text(&format!("name_{c}"))?;
         conds.push(cond);
     }
     if conds.is_empty() {
@@ -326,6 +335,7 @@ fn read_csv_condition(path: &Path, anchor_dim: Option<usize>) -> Result<Conditio
     }
     let take = |cols: &[usize]| Array2::from_shape_fn((rows.len(), cols.len()), |(i, j)| rows[i][cols[j]]);
     let mut cond = Condition::new(take(&a_cols), take(&v_cols));
+    cond.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     if let Some(&j) = pick(Column::Label).first() {
         cond.label = Some(Array1::from_iter(rows.iter().map(|r| r[j])));
     }
@@ -399,11 +409,11 @@ pub fn conditions_from_json(root: &Value, origin: &str) -> Result<Conditions> {
         let here = format!("{origin}: condition {c}");
         let obj = item.as_object().ok_or_else(|| Error::format(&here, "must be an object"))?;
         if let Some(k) =
-            obj.keys().find(|k| !["anchor", "vector", "label", "mask", "trajectories"].contains(&k.as_str()))
+            obj.keys().find(|k| !["name", "anchor", "vector", "label", "mask", "trajectories"].contains(&k.as_str()))
         {
             return Err(Error::format(
                 &here,
-                format!("unknown key `{k}`; use anchor, vector, label, mask or trajectories"),
+                format!("unknown key `{k}`; use name, anchor, vector, label, mask or trajectories"),
             ));
         }
         let mut cond = if let Some(trajs) = obj.get("trajectories") {
@@ -433,6 +443,13 @@ pub fn conditions_from_json(root: &Value, origin: &str) -> Result<Conditions> {
             let o = format!("{here}, mask");
             cond.mask = Some(as_mask(json_vector(m, &o)?, &o)?);
         }
+        match obj.get("name") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(n)) => cond.name = Some(n.clone()),
+            Some(other) => {
+                return Err(Error::format(format!("{here}, name"), format!("is {other}; a name is a string")));
+            }
+        }
         conds.push(cond);
     }
     Conditions::new(conds)
@@ -444,21 +461,37 @@ pub fn read_json(path: &Path) -> Result<Conditions> {
     parse_json(&text, &path.display().to_string())
 }
 
-/// Write conditions to an `.npz` archive that [`read_npz`] reads back.
+/// Write conditions to an `.npz` archive that [`read_npz`] reads back (names included, as
+/// numpy strings).
 pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
+    use ndarray_npy::WriteNpyExt;
+    use std::io::Write;
+    let fail = |e: String| Error::io("cannot write", path, std::io::Error::other(e));
     let file = File::create(path).map_err(|e| Error::io("cannot write", path, e))?;
-    let mut npz = NpzWriter::new_compressed(file);
-    let fail = |e: ndarray_npy::WriteNpzError| Error::io("cannot write", path, std::io::Error::other(e.to_string()));
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut put = |name: String, bytes: Vec<u8>| -> Result<()> {
+        zip.start_file(format!("{name}.npy"), options).map_err(|e| fail(e.to_string()))?;
+        zip.write_all(&bytes).map_err(|e| fail(e.to_string()))
+    };
+    fn npy<A: WriteNpyExt + ?Sized>(a: &A) -> std::result::Result<Vec<u8>, String> {
+        let mut buf = Vec::new();
+        a.write_npy(&mut buf).map_err(|e| e.to_string())?;
+        Ok(buf)
+    }
     for (c, cond) in conditions.as_slice().iter().enumerate() {
-        npz.add_array(format!("anchor_{c}"), &cond.anchor).map_err(fail)?;
-        npz.add_array(format!("vector_{c}"), &cond.vector).map_err(fail)?;
+        put(format!("anchor_{c}"), npy(&cond.anchor).map_err(fail)?)?;
+        put(format!("vector_{c}"), npy(&cond.vector).map_err(fail)?)?;
         if let Some(l) = &cond.label {
-            npz.add_array(format!("label_{c}"), l).map_err(fail)?;
+            put(format!("label_{c}"), npy(l).map_err(fail)?)?;
         }
         if let Some(m) = &cond.mask {
-            npz.add_array(format!("mask_{c}"), m).map_err(fail)?;
+            put(format!("mask_{c}"), npy(m).map_err(fail)?)?;
+        }
+        if let Some(n) = &cond.name {
+            put(format!("name_{c}"), npy_text::write_text(n))?;
         }
     }
-    npz.finish().map_err(fail)?;
+    zip.finish().map_err(|e| fail(e.to_string()))?;
     Ok(())
 }

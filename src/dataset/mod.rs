@@ -5,6 +5,7 @@ pub mod duplicates;
 pub mod graph;
 pub mod input;
 pub mod io;
+pub mod npy_text;
 pub mod sampling;
 
 pub use build::{ConditionSummary, Dataset, OutputRows, Split, StepTime, Summary};

@@ -348,8 +348,9 @@ impl Engine for LocalEngine {
     fn analyze(&self, model: &str, p: &AnalysisParams) -> Result<AnalysisInfo> {
         let run = Run::read(&self.succeeded_run(model)?)?;
         let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), p)?;
-        run.write_analysis(&a, p)?;
+        let record = run.write_analysis(&a, p)?;
         Ok(AnalysisInfo {
+            condition_names: record.condition_names,
             model: model.into(),
             params: p.clone(),
             distances: rows(&a.distances.matrix),

@@ -29,6 +29,10 @@ use crate::params::Params;
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionData {
+    /// Optional name, shown for the condition in figures and results (e.g. "mu = 0.5").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
     /// Anchors, n rows of D numbers.
     pub anchor: Vec<Vec<f64>>,
     /// Vectors, n rows of S numbers.
@@ -65,6 +69,7 @@ impl NewDataset {
                 .as_slice()
                 .iter()
                 .map(|c| ConditionData {
+                    name: c.name.clone(),
                     anchor: rows(&c.anchor),
                     vector: rows(&c.vector),
                     label: c.label.as_ref().map(|l| l.to_vec()),
@@ -235,6 +240,10 @@ pub struct AnalysisInfo {
     pub view_index: Vec<usize>,
     /// How `view` was made.
     pub view_method: String,
+    /// The name of each condition, in the order of the rows of `distances` (the
+    /// dataset's names; "condition c" for an unnamed one).
+    #[serde(default)]
+    pub condition_names: Vec<String>,
 }
 
 /// Decode behaviour from a model's latents.

@@ -97,10 +97,16 @@ impl AnalysisInfo {
     pub fn evcxr_display(&self) {
         let c = self.distances.len();
         let m = ndarray::Array2::from_shape_fn((c, c), |(i, j)| self.distances[i][j]);
-        let names = crate::run::condition_names(c);
+        let names =
+            if self.condition_names.len() == c { self.condition_names.clone() } else { crate::run::condition_names(c) };
         let svg = crate::plot::distance_matrix(m.view(), &names, "Distances between conditions").ok();
-        let text: Vec<String> =
-            self.distances.iter().map(|r| r.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" ")).collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let text: Vec<String> = self
+            .distances
+            .iter()
+            .zip(&names)
+            .map(|(r, n)| format!("{n:>width$} {}", r.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" ")))
+            .collect();
         display("text/plain", &format!("distances ({}):\n{}", self.distance_method, text.join("\n")));
         if let Some(s) = svg {
             display("image/svg+xml", s.as_str());
