@@ -3,22 +3,25 @@
 //! [`LocalEngine`]; heavy work runs on blocking threads or the engine's job workers, never on
 //! the async runtime. Errors are `application/problem+json` with a stable `code`.
 
+mod datasets;
+mod embeddings;
+mod jobs;
+mod models;
+mod problem;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, middleware};
-use serde::{Deserialize, Serialize};
+use axum::{Router, middleware};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::analysis::AnalysisParams;
+pub use problem::{ApiError, ApiJson, Problem};
+
 use crate::engine::*;
 use crate::error::Error;
 
@@ -47,119 +50,9 @@ impl ServerOptions {
     }
 }
 
-/// A problem+json error body (RFC 9457) with the engine's stable code.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Problem {
-    /// Short summary of the status.
-    pub title: String,
-    /// HTTP status.
-    pub status: u16,
-    /// Stable machine-readable code (see `Error::code`).
-    pub code: String,
-    /// What went wrong and how to fix it.
-    pub detail: String,
-    /// For `not_found`: what kind of object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// For `not_found`: the id asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// For `invalid_argument`: the argument at fault.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// For `queue_full`: jobs waiting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queued: Option<usize>,
-}
-
-/// An error answer (boxed: results stay small on the happy path).
-pub struct ApiError(Box<Problem>);
-
-impl ApiError {
-    fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> ApiError {
-        ApiError(Box::new(Problem {
-            title: status.canonical_reason().unwrap_or("error").to_string(),
-            status: status.as_u16(),
-            code: code.to_string(),
-            detail: detail.into(),
-            kind: None,
-            id: None,
-            field: None,
-            queued: None,
-        }))
-    }
-}
-
-impl From<Error> for ApiError {
-    fn from(e: Error) -> ApiError {
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut a = ApiError::new(status, e.code(), e.to_string());
-        match e {
-            Error::NotFound { kind, id } => {
-                a.0.kind = Some(kind.to_string());
-                a.0.id = Some(id);
-            }
-            Error::InvalidArgument { field, .. } => a.0.field = Some(field),
-            Error::QueueFull { queued } => a.0.queued = Some(queued),
-            _ => {}
-        }
-        a
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> ApiError {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "bad_request" };
-        let status = if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            status
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        ApiError::new(status, code, r.body_text())
-    }
-}
-
-impl From<BytesRejection> for ApiError {
-    fn from(r: BytesRejection) -> ApiError {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "bad_request" };
-        ApiError::new(status, code, r.body_text())
-    }
-}
-
-impl From<QueryRejection> for ApiError {
-    fn from(r: QueryRejection) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", r.body_text())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&*self.0).expect("plain data serialises");
-        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body).into_response()
-    }
-}
-
-/// JSON bodies whose rejections are problem+json too.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
-
-type ApiResult<T> = Result<T, ApiError>;
-
 #[derive(Clone)]
 struct AppState {
     engine: LocalEngine,
-}
-
-/// Run engine work on a blocking thread.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> crate::Result<T> + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(ApiError::from)
 }
 
 #[derive(OpenApi)]
@@ -174,317 +67,6 @@ struct ApiDoc;
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(#[allow(dead_code)] Vec<u8>);
-
-/// Query of dataset uploads.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct UploadQuery {
-    /// Name for listings.
-    name: Option<String>,
-    /// Parameters as JSON text (defaults for missing keys).
-    parameters: Option<String>,
-}
-
-/// Create a dataset from JSON arrays (`application/json`, a `NewDataset`) or an uploaded
-/// `.npz` (`application/octet-stream`, arrays `anchor_c`/`vector_c` or `trajectory_c_j`).
-#[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadQuery),
-    request_body(content((NewDataset = "application/json"), (Binary = "application/octet-stream"))),
-    responses((status = 201, description = "Created", body = DatasetInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
-async fn create_dataset(
-    State(s): State<AppState>,
-    query: Result<Query<UploadQuery>, QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<impl IntoResponse> {
-    let Query(q) = query?;
-    let body = body?;
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let engine = s.engine.clone();
-    let info = if ct.starts_with("application/json") {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("malformed JSON: {e}")))?;
-        let obj = value.as_object().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "input_format",
-                "the body must be an object with `conditions`",
-            )
-        })?;
-        if let Some(k) = obj.keys().find(|k| !["name", "conditions", "params"].contains(&k.as_str())) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "input_format",
-                format!("unknown field `{k}`; a dataset has name, conditions and params"),
-            ));
-        }
-        let name = match obj.get("name") {
-            None | Some(serde_json::Value::Null) => q.name,
-            Some(serde_json::Value::String(n)) => Some(n.clone()),
-            Some(other) => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "input_format",
-                    format!("`name` must be text, not {other}"),
-                ));
-            }
-        };
-        let params = match obj.get("params") {
-            None | Some(serde_json::Value::Null) => None,
-            Some(p) => Some(parse_params(p.clone())?),
-        };
-        let conditions = crate::dataset::io::conditions_from_json(
-            &serde_json::json!({ "conditions": obj.get("conditions").cloned().unwrap_or(serde_json::Value::Null) }),
-            "body",
-        )?;
-        blocking(move || engine.create_dataset_from(conditions, name, params)).await?
-    } else if ct.starts_with("application/octet-stream") || ct.starts_with("application/x-npz") {
-        let params = match &q.parameters {
-            None => None,
-            Some(text) => Some(parse_params(serde_json::from_str(text).map_err(|e| {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("`parameters` is not JSON: {e}"))
-            })?)?),
-        };
-        blocking(move || {
-            let dir = tempfile_dir()?;
-            let path = dir.join("upload.npz");
-            std::fs::write(&path, &body).map_err(|e| Error::io("cannot write", &path, e))?;
-            let conditions = crate::dataset::io::read_npz(&path);
-            let _ = std::fs::remove_dir_all(&dir);
-            engine.create_dataset_from(conditions?, q.name, params)
-        })
-        .await?
-    } else {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("content type `{ct}`; send application/json (a NewDataset) or application/octet-stream (an .npz)"),
-        ));
-    };
-    let location = format!("/v1/datasets/{}", info.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(info)))
-}
-
-fn tempfile_dir() -> crate::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(new_id("marble-upload"));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-    Ok(dir)
-}
-
-fn parse_params(v: serde_json::Value) -> ApiResult<crate::Params> {
-    serde_json::from_value(v)
-        .map_err(|e| ApiError::from(Error::ParamsParse { source_name: "params".into(), message: e.to_string() }))
-}
-
-/// All datasets, newest first.
-#[utoipa::path(get, path = "/datasets", tag = "datasets", responses((status = 200, description = "OK", body = Vec<DatasetInfo>)))]
-async fn list_datasets(State(s): State<AppState>) -> ApiResult<Json<Vec<DatasetInfo>>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.list_datasets()).await?))
-}
-
-/// One dataset and its summary.
-#[utoipa::path(get, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = DatasetInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
-async fn get_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<DatasetInfo>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.dataset(&id)).await?))
-}
-
-/// Delete a dataset (refused while a job uses it).
-#[utoipa::path(delete, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
-async fn delete_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    let e = s.engine.clone();
-    blocking(move || e.delete_dataset(&id)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Start a fit: 202 with the job and its Location.
-#[utoipa::path(post, path = "/jobs", tag = "jobs", request_body = FitRequest,
-    responses((status = 202, description = "Accepted: the job is queued", body = JobInfo), (status = 429, description = "The job queue is full", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
-async fn start_fit(State(s): State<AppState>, ApiJson(req): ApiJson<FitRequest>) -> ApiResult<impl IntoResponse> {
-    let e = s.engine.clone();
-    let job = blocking(move || e.start_fit(&req)).await?;
-    Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/v1/jobs/{}", job.id))], Json(job)))
-}
-
-/// All jobs, newest first.
-#[utoipa::path(get, path = "/jobs", tag = "jobs", responses((status = 200, description = "OK", body = Vec<JobInfo>)))]
-async fn list_jobs(State(s): State<AppState>) -> ApiResult<Json<Vec<JobInfo>>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.list_jobs()).await?))
-}
-
-/// A job's state and progress.
-#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = JobInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
-async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobInfo>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.job(&id)).await?))
-}
-
-/// Cancel a job (it stops between batches).
-#[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = JobInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
-async fn cancel_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobInfo>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.cancel_job(&id)).await?))
-}
-
-/// Progress as server-sent events: a `progress` event (a JobInfo) whenever the job
-/// changes, ending with its terminal state.
-#[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, description = "text/event-stream of JobInfo", content_type = "text/event-stream"),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
-async fn job_events(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    let e = s.engine.clone();
-    let first = {
-        let (e, id) = (e.clone(), id.clone());
-        blocking(move || e.job(&id)).await?
-    };
-    let stream = futures_util::stream::unfold((Some(first), None::<JobInfo>, false), move |(next, last, done)| {
-        let (e, id) = (e.clone(), id.clone());
-        async move {
-            if done {
-                return None;
-            }
-            let mut job = next;
-            loop {
-                let current = match job.take() {
-                    Some(j) => j,
-                    None => {
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        let (e, id) = (e.clone(), id.clone());
-                        match tokio::task::spawn_blocking(move || e.job(&id)).await {
-                            Ok(Ok(j)) => j,
-                            _ => return None,
-                        }
-                    }
-                };
-                if last.as_ref() != Some(&current) {
-                    let event = Event::default().event("progress").json_data(&current).expect("plain data serialises");
-                    let terminal = current.state.is_terminal();
-                    return Some((Ok::<_, std::convert::Infallible>(event), (None, Some(current), terminal)));
-                }
-            }
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
-/// A trained model: parameters, loss curves, diffusion time.
-#[utoipa::path(get, path = "/models/{id}", tag = "models", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = ModelInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
-async fn get_model(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ModelInfo>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.model(&id)).await?))
-}
-
-/// The model's weights (`model.npz`, one named array per tensor).
-#[utoipa::path(get, path = "/models/{id}/weights", tag = "models", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = Binary, content_type = "application/octet-stream"),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
-async fn model_weights(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    let e = s.engine.clone();
-    let bytes = blocking(move || e.model_weights(&id)).await?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
-}
-
-/// Analyse the model's training embedding: distances between conditions, clusters, 2-D
-/// views (and refresh its figures).
-#[utoipa::path(post, path = "/models/{id}/analyses", tag = "models", params(("id" = String, Path)),
-    request_body = AnalysisParams,
-    responses((status = 200, description = "OK", body = AnalysisInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
-async fn analyze(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    ApiJson(p): ApiJson<AnalysisParams>,
-) -> ApiResult<Json<AnalysisInfo>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.analyze(&id, &p)).await?))
-}
-
-/// Decode behaviour from the model's latents, against PCA of the input at the same
-/// dimension.
-#[utoipa::path(post, path = "/models/{id}/decodings", tag = "models", params(("id" = String, Path)),
-    request_body = DecodeRequest,
-    responses((status = 200, description = "OK", body = DecodeInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
-async fn decode(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    ApiJson(req): ApiJson<DecodeRequest>,
-) -> ApiResult<Json<DecodeInfo>> {
-    let e = s.engine.clone();
-    Ok(Json(blocking(move || e.decode(&id, &req)).await?))
-}
-
-/// A figure of the model as SVG.
-#[utoipa::path(get, path = "/models/{id}/plots/{kind}", tag = "models",
-    params(("id" = String, Path), ("kind" = PlotKind, Path)),
-    responses((status = 200, description = "OK", body = String, content_type = "image/svg+xml"),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
-async fn plot(State(s): State<AppState>, Path((id, kind)): Path<(String, String)>) -> ApiResult<impl IntoResponse> {
-    let kind: PlotKind = serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
-        ApiError::from(Error::Unknown {
-            kind: "plot",
-            name: kind,
-            choices: "embedding, distances, losses, clusters, vector_field".into(),
-        })
-    })?;
-    let e = s.engine.clone();
-    let svg = blocking(move || e.plot(&id, kind)).await?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
-}
-
-/// Embed a dataset with a model; the embedding is kept.
-#[utoipa::path(post, path = "/embeddings", tag = "embeddings", request_body = TransformRequest,
-    responses((status = 201, description = "Created", body = EmbeddingInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
-async fn transform(State(s): State<AppState>, ApiJson(req): ApiJson<TransformRequest>) -> ApiResult<impl IntoResponse> {
-    let e = s.engine.clone();
-    let info = blocking(move || e.transform(&req)).await?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/v1/embeddings/{}", info.id))], Json(info)))
-}
-
-/// Query of embedding downloads.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct EmbeddingQuery {
-    /// `json` (default) or `npy` (float32 n x out_channels).
-    format: Option<String>,
-}
-
-/// A kept embedding, as JSON or as .npy.
-#[utoipa::path(get, path = "/embeddings/{id}", tag = "embeddings", params(("id" = String, Path), EmbeddingQuery),
-    responses((status = 200, description = "OK", content((EmbeddingInfo = "application/json"), (Binary = "application/octet-stream"))),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
-async fn get_embedding(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    query: Result<Query<EmbeddingQuery>, QueryRejection>,
-) -> ApiResult<Response> {
-    let Query(q) = query?;
-    let e = s.engine.clone();
-    match q.format.as_deref() {
-        None | Some("json") => Ok(Json(blocking(move || e.embedding(&id)).await?).into_response()),
-        Some("npy") => {
-            let bytes = blocking(move || {
-                e.embedding(&id)?;
-                let (path, _) = e.store().embedding_files(&id);
-                std::fs::read(&path).map_err(|err| Error::io("cannot read", &path, err))
-            })
-            .await?;
-            Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
-        }
-        Some(other) => {
-            Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("format `{other}`; use json or npy")))
-        }
-    }
-}
 
 /// Liveness.
 async fn healthz() -> &'static str {
@@ -517,19 +99,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(create_dataset, list_datasets))
-        .routes(routes!(get_dataset, delete_dataset))
-        .routes(routes!(start_fit, list_jobs))
-        .routes(routes!(get_job))
-        .routes(routes!(cancel_job))
-        .routes(routes!(job_events))
-        .routes(routes!(get_model))
-        .routes(routes!(model_weights))
-        .routes(routes!(analyze))
-        .routes(routes!(decode))
-        .routes(routes!(plot))
-        .routes(routes!(transform))
-        .routes(routes!(get_embedding))
+        .routes(routes!(datasets::create_dataset, datasets::list_datasets))
+        .routes(routes!(datasets::get_dataset, datasets::delete_dataset))
+        .routes(routes!(jobs::start_fit, jobs::list_jobs))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(jobs::cancel_job))
+        .routes(routes!(jobs::job_events))
+        .routes(routes!(models::get_model))
+        .routes(routes!(models::model_weights))
+        .routes(routes!(models::analyze))
+        .routes(routes!(models::decode))
+        .routes(routes!(models::plot))
+        .routes(routes!(embeddings::transform))
+        .routes(routes!(embeddings::get_embedding))
         .split_for_parts();
     // Paths are documented relative to the /v1 prefix.
     doc.servers = Some(vec![utoipa::openapi::Server::new("/v1")]);

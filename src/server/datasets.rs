@@ -1,0 +1,140 @@
+//! `/datasets`: upload (JSON arrays or an .npz), list, read, delete.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::problem::{ApiError, ApiResult, Problem, blocking};
+use super::{AppState, Binary};
+use crate::engine::*;
+use crate::error::Error;
+
+/// Query of dataset uploads.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UploadQuery {
+    /// Name for listings.
+    name: Option<String>,
+    /// Parameters as JSON text (defaults for missing keys).
+    parameters: Option<String>,
+}
+
+/// Create a dataset from JSON arrays (`application/json`, a `NewDataset`) or an uploaded
+/// `.npz` (`application/octet-stream`, arrays `anchor_c`/`vector_c` or `trajectory_c_j`).
+#[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadQuery),
+    request_body(content((NewDataset = "application/json"), (Binary = "application/octet-stream"))),
+    responses((status = 201, description = "Created", body = DatasetInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn create_dataset(
+    State(s): State<AppState>,
+    query: Result<Query<UploadQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let Query(q) = query?;
+    let body = body?;
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let engine = s.engine.clone();
+    let info = if ct.starts_with("application/json") {
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("malformed JSON: {e}")))?;
+        let obj = value.as_object().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "input_format",
+                "the body must be an object with `conditions`",
+            )
+        })?;
+        if let Some(k) = obj.keys().find(|k| !["name", "conditions", "params"].contains(&k.as_str())) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "input_format",
+                format!("unknown field `{k}`; a dataset has name, conditions and params"),
+            ));
+        }
+        let name = match obj.get("name") {
+            None | Some(serde_json::Value::Null) => q.name,
+            Some(serde_json::Value::String(n)) => Some(n.clone()),
+            Some(other) => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "input_format",
+                    format!("`name` must be text, not {other}"),
+                ));
+            }
+        };
+        let params = match obj.get("params") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(p) => Some(parse_params(p.clone())?),
+        };
+        let conditions = crate::dataset::io::conditions_from_json(
+            &serde_json::json!({ "conditions": obj.get("conditions").cloned().unwrap_or(serde_json::Value::Null) }),
+            "body",
+        )?;
+        blocking(move || engine.create_dataset_from(conditions, name, params)).await?
+    } else if ct.starts_with("application/octet-stream") || ct.starts_with("application/x-npz") {
+        let params = match &q.parameters {
+            None => None,
+            Some(text) => Some(parse_params(serde_json::from_str(text).map_err(|e| {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("`parameters` is not JSON: {e}"))
+            })?)?),
+        };
+        blocking(move || {
+            let dir = tempfile_dir()?;
+            let path = dir.join("upload.npz");
+            std::fs::write(&path, &body).map_err(|e| Error::io("cannot write", &path, e))?;
+            let conditions = crate::dataset::io::read_npz(&path);
+            let _ = std::fs::remove_dir_all(&dir);
+            engine.create_dataset_from(conditions?, q.name, params)
+        })
+        .await?
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("content type `{ct}`; send application/json (a NewDataset) or application/octet-stream (an .npz)"),
+        ));
+    };
+    let location = format!("/v1/datasets/{}", info.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(info)))
+}
+
+fn tempfile_dir() -> crate::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(new_id("marble-upload"));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+    Ok(dir)
+}
+
+fn parse_params(v: serde_json::Value) -> ApiResult<crate::Params> {
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::from(Error::ParamsParse { source_name: "params".into(), message: e.to_string() }))
+}
+
+/// All datasets, newest first.
+#[utoipa::path(get, path = "/datasets", tag = "datasets", responses((status = 200, description = "OK", body = Vec<DatasetInfo>)))]
+pub(super) async fn list_datasets(State(s): State<AppState>) -> ApiResult<Json<Vec<DatasetInfo>>> {
+    let e = s.engine.clone();
+    Ok(Json(blocking(move || e.list_datasets()).await?))
+}
+
+/// One dataset and its summary.
+#[utoipa::path(get, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = DatasetInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn get_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<DatasetInfo>> {
+    let e = s.engine.clone();
+    Ok(Json(blocking(move || e.dataset(&id)).await?))
+}
+
+/// Delete a dataset (refused while a job uses it).
+#[utoipa::path(delete, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn delete_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    let e = s.engine.clone();
+    blocking(move || e.delete_dataset(&id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

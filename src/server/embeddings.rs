@@ -1,0 +1,62 @@
+//! `/embeddings`: a model applied to a dataset, kept for download as JSON or .npy.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::problem::{ApiError, ApiJson, ApiResult, Problem, blocking};
+use super::{AppState, Binary};
+use crate::engine::*;
+use crate::error::Error;
+
+/// Embed a dataset with a model; the embedding is kept.
+#[utoipa::path(post, path = "/embeddings", tag = "embeddings", request_body = TransformRequest,
+    responses((status = 201, description = "Created", body = EmbeddingInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn transform(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<TransformRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let e = s.engine.clone();
+    let info = blocking(move || e.transform(&req)).await?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/v1/embeddings/{}", info.id))], Json(info)))
+}
+
+/// Query of embedding downloads.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EmbeddingQuery {
+    /// `json` (default) or `npy` (float32 n x out_channels).
+    format: Option<String>,
+}
+
+/// A kept embedding, as JSON or as .npy.
+#[utoipa::path(get, path = "/embeddings/{id}", tag = "embeddings", params(("id" = String, Path), EmbeddingQuery),
+    responses((status = 200, description = "OK", content((EmbeddingInfo = "application/json"), (Binary = "application/octet-stream"))),
+        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn get_embedding(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<EmbeddingQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = query?;
+    let e = s.engine.clone();
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(blocking(move || e.embedding(&id)).await?).into_response()),
+        Some("npy") => {
+            let bytes = blocking(move || {
+                e.embedding(&id)?;
+                let (path, _) = e.store().embedding_files(&id);
+                std::fs::read(&path).map_err(|err| Error::io("cannot read", &path, err))
+            })
+            .await?;
+            Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+        }
+        Some(other) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("format `{other}`; use json or npy")))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! `/models/{id}`: a finished fit's model, weights, analyses, decodings and figures.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use super::problem::{ApiError, ApiJson, ApiResult, Problem, blocking};
+use super::{AppState, Binary};
+use crate::analysis::AnalysisParams;
+use crate::engine::*;
+use crate::error::Error;
+
+/// A trained model: parameters, loss curves, diffusion time.
+#[utoipa::path(get, path = "/models/{id}", tag = "models", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = ModelInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn get_model(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ModelInfo>> {
+    let e = s.engine.clone();
+    Ok(Json(blocking(move || e.model(&id)).await?))
+}
+
+/// The model's weights (`model.npz`, one named array per tensor).
+#[utoipa::path(get, path = "/models/{id}/weights", tag = "models", params(("id" = String, Path)),
+    responses((status = 200, description = "OK", body = Binary, content_type = "application/octet-stream"),
+        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn model_weights(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    let e = s.engine.clone();
+    let bytes = blocking(move || e.model_weights(&id)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+}
+
+/// Analyse the model's training embedding: distances between conditions, clusters, 2-D
+/// views (and refresh its figures).
+#[utoipa::path(post, path = "/models/{id}/analyses", tag = "models", params(("id" = String, Path)),
+    request_body = AnalysisParams,
+    responses((status = 200, description = "OK", body = AnalysisInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn analyze(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<AnalysisParams>,
+) -> ApiResult<Json<AnalysisInfo>> {
+    let e = s.engine.clone();
+    Ok(Json(blocking(move || e.analyze(&id, &p)).await?))
+}
+
+/// Decode behaviour from the model's latents, against PCA of the input at the same
+/// dimension.
+#[utoipa::path(post, path = "/models/{id}/decodings", tag = "models", params(("id" = String, Path)),
+    request_body = DecodeRequest,
+    responses((status = 200, description = "OK", body = DecodeInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn decode(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<DecodeRequest>,
+) -> ApiResult<Json<DecodeInfo>> {
+    let e = s.engine.clone();
+    Ok(Json(blocking(move || e.decode(&id, &req)).await?))
+}
+
+/// A figure of the model as SVG.
+#[utoipa::path(get, path = "/models/{id}/plots/{kind}", tag = "models",
+    params(("id" = String, Path), ("kind" = PlotKind, Path)),
+    responses((status = 200, description = "OK", body = String, content_type = "image/svg+xml"),
+        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+pub(super) async fn plot(
+    State(s): State<AppState>,
+    Path((id, kind)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let kind: PlotKind = serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
+        ApiError::from(Error::Unknown {
+            kind: "plot",
+            name: kind,
+            choices: "embedding, distances, losses, clusters, vector_field".into(),
+        })
+    })?;
+    let e = s.engine.clone();
+    let svg = blocking(move || e.plot(&id, kind)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
+}

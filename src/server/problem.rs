@@ -1,0 +1,121 @@
+//! Errors as `application/problem+json` (RFC 9457) with the engine's stable codes, and the
+//! extractors whose rejections answer the same way.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::Error;
+
+/// A problem+json error body (RFC 9457) with the engine's stable code.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// Short summary of the status.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Stable machine-readable code (see `Error::code`).
+    pub code: String,
+    /// What went wrong and how to fix it.
+    pub detail: String,
+    /// For `not_found`: what kind of object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// For `not_found`: the id asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// For `invalid_argument`: the argument at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `queue_full`: jobs waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<usize>,
+}
+
+/// An error answer (boxed: results stay small on the happy path).
+pub struct ApiError(Box<Problem>);
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> ApiError {
+        ApiError(Box::new(Problem {
+            title: status.canonical_reason().unwrap_or("error").to_string(),
+            status: status.as_u16(),
+            code: code.to_string(),
+            detail: detail.into(),
+            kind: None,
+            id: None,
+            field: None,
+            queued: None,
+        }))
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut a = ApiError::new(status, e.code(), e.to_string());
+        match e {
+            Error::NotFound { kind, id } => {
+                a.0.kind = Some(kind.to_string());
+                a.0.id = Some(id);
+            }
+            Error::InvalidArgument { field, .. } => a.0.field = Some(field),
+            Error::QueueFull { queued } => a.0.queued = Some(queued),
+            _ => {}
+        }
+        a
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "bad_request" };
+        let status = if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            status
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError::new(status, code, r.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> ApiError {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "bad_request" };
+        ApiError::new(status, code, r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", r.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&*self.0).expect("plain data serialises");
+        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body).into_response()
+    }
+}
+
+/// JSON bodies whose rejections are problem+json too.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// Run engine work on a blocking thread.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> crate::Result<T> + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(ApiError::from)
+}
