@@ -49,14 +49,17 @@ macro_rules! conditions {
     };
 }
 
-/// An engine: `engine!()` runs in-process with its store in `marble-data/`,
+/// An engine: `engine!()` runs in-process with its store in `$MARBLE_DATA_DIR`, or
+/// `marble-data/` when that is unset;
 /// `engine!("http://127.0.0.1:8080")` talks to `marble serve`. Both are a
 /// `Result<Box<dyn Engine>>`.
 #[macro_export]
 macro_rules! engine {
     () => {
-        $crate::engine::LocalEngine::open($crate::engine::LocalOptions::new("marble-data"))
-            .map(|e| Box::new(e) as Box<dyn $crate::engine::Engine>)
+        $crate::engine::LocalEngine::open($crate::engine::LocalOptions::new(
+            ::std::env::var_os("MARBLE_DATA_DIR").unwrap_or_else(|| "marble-data".into()),
+        ))
+        .map(|e| Box::new(e) as Box<dyn $crate::engine::Engine>)
     };
     ($url:expr) => {
         ::std::result::Result::Ok::<Box<dyn $crate::engine::Engine>, $crate::Error>(Box::new(

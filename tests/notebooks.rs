@@ -1,5 +1,6 @@
 //! Every notebook in notebooks/ runs headless with the installed kernel, with no error
-//! output and the figures it prints in range.
+//! output and the figures it prints in range; the outputs stored in the repository (written
+//! by scripts/refresh-notebooks) are those of the same cells, small, and in range too.
 //!
 //! Needs `jupyter execute` (nbclient) and `evcxr_jupyter`: `MARBLE_JUPYTER` names the
 //! `jupyter` command (.ci/run sets it). Without it the test says so and passes, unless
@@ -54,6 +55,96 @@ fn check(text: &str, key: &str) -> Vec<f64> {
     line.split_whitespace().skip(2).map(|v| v.parse().unwrap()).collect()
 }
 
+const NOTEBOOKS: [&str; 5] =
+    ["01_quick_start", "02_curved_surface", "03_van_der_pol", "04_over_http", "05_monkey_reaching"];
+
+/// Largest stored output, and all of a notebook's outputs, in bytes of JSON.
+const MAX_OUTPUT: usize = 256 << 10;
+const MAX_NOTEBOOK_OUTPUTS: usize = 512 << 10;
+
+/// Per cell: its type and source, and for code cells the kinds of output it shows
+/// (output type and MIME types; stderr left out, as build chatter may differ).
+fn shape(nb: &Path) -> Vec<(String, String, Vec<String>)> {
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(nb).unwrap()).unwrap();
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Array(lines) => lines.iter().filter_map(|l| l.as_str()).collect::<String>(),
+        other => other.as_str().unwrap_or("").to_string(),
+    };
+    doc["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cell| {
+            let kinds = cell["outputs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|o| o["name"] != "stderr")
+                .map(|o| {
+                    let mut mimes: Vec<&str> =
+                        o["data"].as_object().map(|d| d.keys().map(String::as_str).collect()).unwrap_or_default();
+                    mimes.sort();
+                    format!("{} {}", o["output_type"].as_str().unwrap_or(""), mimes.join(","))
+                })
+                .collect();
+            (cell["cell_type"].as_str().unwrap_or("").to_string(), text(&cell["source"]), kinds)
+        })
+        .collect()
+}
+
+/// The outputs stored with a notebook: present, small, and free of errors.
+fn stored(nb: &Path) -> String {
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(nb).unwrap()).unwrap();
+    let mut total = 0;
+    for (i, cell) in doc["cells"].as_array().unwrap().iter().enumerate() {
+        for out in cell["outputs"].as_array().into_iter().flatten() {
+            let size = out.to_string().len();
+            assert!(size <= MAX_OUTPUT, "{}: cell {i} stores {size} bytes of output", nb.display());
+            total += size;
+        }
+    }
+    assert!(total <= MAX_NOTEBOOK_OUTPUTS, "{}: {total} bytes of outputs", nb.display());
+    assert!(total > 0, "{}: no outputs stored; run scripts/refresh-notebooks", nb.display());
+    outputs(nb)
+}
+
+/// What each notebook prints must be in range (`texts` in the order of NOTEBOOKS).
+fn assert_in_range(texts: &[String], which: &str) {
+    // 01: every pair of fields is told apart.
+    assert!(check(&texts[0], "min_off_diagonal")[0] > 0.05, "{which}: {}", texts[0]);
+    assert!(texts[0].contains("<svg"), "{which}: 01 shows figures");
+    assert!(texts[0].contains("flow left"), "{which}: 01 names its conditions");
+    // 02: the parabola is found to be 2-dimensional.
+    assert_eq!(check(&texts[1], "manifold_dim"), vec![2.0], "{which}");
+    // 03: latent distances order the conditions by mu (one adjacent swap at most among the
+    // three fields past the bifurcation), and fields on the same side of the bifurcation
+    // are closer than fields across it.
+    assert!(check(&texts[2], "spearman")[0] >= 0.9, "{which}: {}", texts[2]);
+    let [within, across] = check(&texts[2], "bifurcation")[..] else { panic!("two figures") };
+    assert!(within < across, "{which}: {}", texts[2]);
+    assert!(texts[2].contains("mu = -0.5"), "{which}: 03 names its conditions by mu");
+    // 04: 4 x 100 points embedded over HTTP.
+    assert_eq!(check(&texts[3], "rows"), vec![400.0], "{which}");
+    // 05: decoding when the data are present.
+    if texts[4].contains("skipped") {
+        eprintln!("{which} 05: the monkey recordings are absent; the notebook said so");
+    } else {
+        let r2 = check(&texts[4], "r2");
+        // MARBLE latents, then PCA at the same dimension (measured: 0.568 and 0.525).
+        assert!(r2[0] > 0.5 && r2[1] > 0.4 && r2[0] > r2[1], "{which}: {r2:?}");
+    }
+}
+
+#[test]
+fn stored_notebooks_show_their_results() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let texts: Vec<String> = NOTEBOOKS.iter().map(|n| stored(&root.join(format!("notebooks/{n}.ipynb")))).collect();
+    if texts[4].contains("skipped") {
+        panic!("05 was stored without the monkey data; run scripts/refresh-notebooks where ../shared/data exists");
+    }
+    assert_in_range(&texts, "stored");
+}
+
 #[test]
 fn notebooks_run_headless_with_the_bundled_kernel() {
     let Some(jupyter) = jupyter() else { return };
@@ -72,7 +163,7 @@ fn notebooks_run_headless_with_the_bundled_kernel() {
     let build = std::env::var_os("MARBLE_NOTEBOOK_BUILD_DIR").map_or_else(|| work.path().join("evcxr"), PathBuf::from);
     std::fs::create_dir_all(&build).unwrap();
     let mut texts = Vec::new();
-    for name in ["01_quick_start", "02_curved_surface", "03_van_der_pol", "04_over_http", "05_monkey_reaching"] {
+    for name in NOTEBOOKS {
         let nb = work.path().join(format!("{name}.ipynb"));
         std::fs::copy(root.join("notebooks").join(format!("{name}.ipynb")), &nb).unwrap();
         let out = Command::new(&jupyter)
@@ -85,27 +176,17 @@ fn notebooks_run_headless_with_the_bundled_kernel() {
             .unwrap();
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
         let text = outputs(&nb);
+        let absent_data = text.contains("skipped");
         texts.push(text);
+        // The stored outputs are those of these very cells (05 is stored with the monkey
+        // data; without it here, it prints that it skipped).
+        let committed = root.join("notebooks").join(format!("{name}.ipynb"));
+        let (fresh, kept) = (shape(&nb), shape(&committed));
+        assert!(
+            absent_data || fresh == kept,
+            "{name}: the stored outputs differ in kind from a fresh run; run scripts/refresh-notebooks {name}\n\
+             fresh: {fresh:?}\nstored: {kept:?}"
+        );
     }
-    // 01: every pair of fields is told apart.
-    assert!(check(&texts[0], "min_off_diagonal")[0] > 0.05, "{}", texts[0]);
-    assert!(texts[0].contains("<svg"), "01 shows figures");
-    // 02: the parabola is found to be 2-dimensional.
-    assert_eq!(check(&texts[1], "manifold_dim"), vec![2.0]);
-    // 03: latent distances order the conditions by mu (one adjacent swap at most among the
-    // three fields past the bifurcation), and fields on the same side of the bifurcation
-    // are closer than fields across it.
-    assert!(check(&texts[2], "spearman")[0] >= 0.9, "{}", texts[2]);
-    let [within, across] = check(&texts[2], "bifurcation")[..] else { panic!("two figures") };
-    assert!(within < across, "{}", texts[2]);
-    // 04: 4 x 100 points embedded over HTTP.
-    assert_eq!(check(&texts[3], "rows"), vec![400.0]);
-    // 05: decoding when the data are present.
-    if texts[4].contains("skipped") {
-        eprintln!("05: the monkey recordings are absent; the notebook said so");
-    } else {
-        let r2 = check(&texts[4], "r2");
-        // MARBLE latents, then PCA at the same dimension (measured: 0.568 and 0.525).
-        assert!(r2[0] > 0.5 && r2[1] > 0.4 && r2[0] > r2[1], "{r2:?}");
-    }
+    assert_in_range(&texts, "fresh");
 }

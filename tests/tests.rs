@@ -9,6 +9,7 @@ mod model;
 mod names;
 mod notebooks;
 mod plot;
+mod sdk_python;
 mod server;
 
 /// An external tool a test needs, named by the environment variable `var`. Without it the

@@ -1,26 +1,27 @@
-"""Upload -> fit -> transform -> distances through a client generated from
-openapi/marble.json, with no hand-written HTTP. Run by tests/server.rs:
+"""Upload -> fit -> transform -> distances -> figure through the committed SDK in
+clients/python, with no hand-written HTTP. Run by tests/sdk_python.rs:
 
-    python client_flow.py CLIENT_DIR BASE_URL DATA.npz
+    python client_flow.py SDK_DIR BASE_URL DATA.npz
 """
 
 import json
 import sys
 import time
 
-client_dir, base, npz = sys.argv[1:4]
-sys.path.insert(0, client_dir)
+sdk_dir, base, npz = sys.argv[1:4]
+sys.path.insert(0, sdk_dir)
 
 from marble_client import Client  # noqa: E402
 from marble_client.api.datasets import create_dataset, get_dataset  # noqa: E402
 from marble_client.api.embeddings import transform  # noqa: E402
 from marble_client.api.jobs import get_job, start_fit  # noqa: E402
-from marble_client.api.models import analyze  # noqa: E402
+from marble_client.api.models import analyze, model_weights, plot  # noqa: E402
 from marble_client.models import (  # noqa: E402
     AnalysisParams,
     DatasetInfo,
     FitRequest,
     JobState,
+    PlotKind,
     Problem,
     TransformRequest,
 )
@@ -48,6 +49,9 @@ assert job.state == JobState.SUCCEEDED, job
 
 emb = transform.sync(client=client, body=TransformRequest(model=job.id, dataset=ds.id))
 analysis = analyze.sync(client=client, id=job.id, body=AnalysisParams(n_clusters=4))
+svg = plot.sync(client=client, id=job.id, kind=PlotKind.DISTANCES)
+assert isinstance(svg, str) and "<svg" in svg, svg
+weights = model_weights.sync(client=client, id=job.id)
 print(
     json.dumps(
         {
@@ -56,6 +60,9 @@ print(
             "rows": len(emb.embedding),
             "cols": len(emb.embedding[0]),
             "distances": analysis.distances,
+            "condition_names": analysis.condition_names,
+            "svg_chars": len(svg),
+            "weights_bytes": len(weights.payload.read()),
         }
     )
 )

@@ -1,0 +1,57 @@
+""" Contains all the data models used in inputs/outputs """
+
+from .analysis_info import AnalysisInfo
+from .analysis_params import AnalysisParams
+from .condition_data import ConditionData
+from .condition_summary import ConditionSummary
+from .dataset_info import DatasetInfo
+from .decode_info import DecodeInfo
+from .decode_request import DecodeRequest
+from .diffusion_method import DiffusionMethod
+from .distance_kind import DistanceKind
+from .duplicates import Duplicates
+from .embed_method import EmbedMethod
+from .embedding_info import EmbeddingInfo
+from .fit_request import FitRequest
+from .graph_type import GraphType
+from .job_info import JobInfo
+from .job_state import JobState
+from .losses import Losses
+from .model_info import ModelInfo
+from .new_dataset import NewDataset
+from .optimizer import Optimizer
+from .params import Params
+from .plot_kind import PlotKind
+from .problem import Problem
+from .step_time import StepTime
+from .summary import Summary
+from .transform_request import TransformRequest
+
+__all__ = (
+    "AnalysisInfo",
+    "AnalysisParams",
+    "ConditionData",
+    "ConditionSummary",
+    "DatasetInfo",
+    "DecodeInfo",
+    "DecodeRequest",
+    "DiffusionMethod",
+    "DistanceKind",
+    "Duplicates",
+    "EmbeddingInfo",
+    "EmbedMethod",
+    "FitRequest",
+    "GraphType",
+    "JobInfo",
+    "JobState",
+    "Losses",
+    "ModelInfo",
+    "NewDataset",
+    "Optimizer",
+    "Params",
+    "PlotKind",
+    "Problem",
+    "StepTime",
+    "Summary",
+    "TransformRequest",
+)

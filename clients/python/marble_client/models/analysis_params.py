@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, BinaryIO, TextIO, TYPE_CHECKING, Generator
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+from ..models.distance_kind import DistanceKind
+from ..models.embed_method import EmbedMethod
+from ..types import UNSET, Unset
+
+
+
+
+
+
+T = TypeVar("T", bound="AnalysisParams")
+
+
+
+@_attrs_define
+class AnalysisParams:
+    """ Settings of the analysis stage. Unknown keys are errors.
+
+        Attributes:
+            distance (DistanceKind | Unset): Which distributions are compared.
+            embed (EmbedMethod | Unset): How the 2-D view of the embedding is made.
+            max_embed_points (int | Unset): UMAP embeds at most this many points (a seeded subsample above). Default: 20000.
+            max_points (int | Unset): Point-cloud distances are exact up to this many points per condition; larger
+                conditions are subsampled (seeded) to this size. At the default 2500 a pair of
+                conditions takes about 0.3 s (network simplex), so recordings of a few thousand points
+                per condition are compared on all of them and 100,000 points in 8 conditions take
+                about 10 s on 2 cores. Default: 2500.
+            min_dist (float | Unset): UMAP minimum distance. Default: 0.1.
+            n_clusters (int | Unset): k-means clusters (the reference's default is 15). Default: 15.
+            n_neighbors (int | Unset): UMAP neighbours. Default: 15.
+            restarts (int | Unset): k-means++ restarts. Default: 10.
+            seed (int | Unset): Seed of every random choice in the analysis. Default: 0.
+     """
+
+    distance: DistanceKind | Unset = UNSET
+    embed: EmbedMethod | Unset = UNSET
+    max_embed_points: int | Unset = 20000
+    max_points: int | Unset = 2500
+    min_dist: float | Unset = 0.1
+    n_clusters: int | Unset = 15
+    n_neighbors: int | Unset = 15
+    restarts: int | Unset = 10
+    seed: int | Unset = 0
+
+
+
+
+
+    def to_dict(self) -> dict[str, Any]:
+        distance: str | Unset = UNSET
+        if not isinstance(self.distance, Unset):
+            distance = self.distance.value
+
+
+        embed: str | Unset = UNSET
+        if not isinstance(self.embed, Unset):
+            embed = self.embed.value
+
+
+        max_embed_points = self.max_embed_points
+
+        max_points = self.max_points
+
+        min_dist = self.min_dist
+
+        n_clusters = self.n_clusters
+
+        n_neighbors = self.n_neighbors
+
+        restarts = self.restarts
+
+        seed = self.seed
+
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({
+        })
+        if distance is not UNSET:
+            field_dict["distance"] = distance
+        if embed is not UNSET:
+            field_dict["embed"] = embed
+        if max_embed_points is not UNSET:
+            field_dict["max_embed_points"] = max_embed_points
+        if max_points is not UNSET:
+            field_dict["max_points"] = max_points
+        if min_dist is not UNSET:
+            field_dict["min_dist"] = min_dist
+        if n_clusters is not UNSET:
+            field_dict["n_clusters"] = n_clusters
+        if n_neighbors is not UNSET:
+            field_dict["n_neighbors"] = n_neighbors
+        if restarts is not UNSET:
+            field_dict["restarts"] = restarts
+        if seed is not UNSET:
+            field_dict["seed"] = seed
+
+        return field_dict
+
+
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        _distance = d.pop("distance", UNSET)
+        distance: DistanceKind | Unset
+        if isinstance(_distance,  Unset):
+            distance = UNSET
+        else:
+            distance = DistanceKind(_distance)
+
+
+
+
+        _embed = d.pop("embed", UNSET)
+        embed: EmbedMethod | Unset
+        if isinstance(_embed,  Unset):
+            embed = UNSET
+        else:
+            embed = EmbedMethod(_embed)
+
+
+
+
+        max_embed_points = d.pop("max_embed_points", UNSET)
+
+        max_points = d.pop("max_points", UNSET)
+
+        min_dist = d.pop("min_dist", UNSET)
+
+        n_clusters = d.pop("n_clusters", UNSET)
+
+        n_neighbors = d.pop("n_neighbors", UNSET)
+
+        restarts = d.pop("restarts", UNSET)
+
+        seed = d.pop("seed", UNSET)
+
+        analysis_params = cls(
+            distance=distance,
+            embed=embed,
+            max_embed_points=max_embed_points,
+            max_points=max_points,
+            min_dist=min_dist,
+            n_clusters=n_clusters,
+            n_neighbors=n_neighbors,
+            restarts=restarts,
+            seed=seed,
+        )
+
+        return analysis_params
+
