@@ -81,23 +81,29 @@ pub struct Params {
     pub graph_type: GraphType,
     /// Neighbourhood size of the proximity graph (default 20). For `cknn` it sets the local
     /// scale rho_i (distance to the k-th nearest other point); for `knn` the neighbours kept.
+    #[schema(minimum = 1)]
     pub k: usize,
     /// CkNN scale factor (default 1.0): i ~ j when |x_i - x_j| < delta * sqrt(rho_i rho_j).
+    #[schema(exclusive_minimum = 0.0)]
     pub delta: f64,
     /// Connection radius for `graph_type = "radius"`, in the units of the anchors. Required
     /// for that graph type, not allowed for the others.
+    #[schema(exclusive_minimum = 0.0)]
     pub radius: Option<f64>,
     /// Identical anchors within a condition: `merge` (default) into one point with the mean
     /// vector, or `error`.
     pub duplicates: Duplicates,
     /// Size of the geodesic neighbourhood used to fit local frames, as a multiple of `k`
     /// (default 1.5, i.e. 30 neighbours for k = 20).
+    #[schema(exclusive_minimum = 0.0)]
     pub frac_geodesic_nb: f64,
     /// Farthest-point sampling stops when the next point is closer than `spacing` times the
     /// cloud's diameter to the points already kept (default 0.0: keep every point).
+    #[schema(minimum = 0.0, exclusive_maximum = 1.0)]
     pub spacing: f64,
     /// Fraction of variance the local frames must explain, on average minus one standard
     /// deviation over points, to fix the manifold dimension (default 0.9).
+    #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
     pub var_explained: f64,
     /// Fit a local orthonormal frame at each point and transport signals between frames
     /// (default false: the identity frame of R^D everywhere). Used only when the embedding
@@ -108,19 +114,24 @@ pub struct Params {
     /// Most eigenpairs kept per condition and signal channel (default 64): Ritz pairs of
     /// the Krylov space (`krylov`) or lowest eigenpairs of the normalised (connection)
     /// Laplacian (`spectral`). Conditions with at most this many rows keep everything.
+    #[schema(minimum = 1)]
     pub n_eigenpairs: usize,
     /// Accuracy of diffusion (default 1e-6): the Krylov error relative to |x| for t <= 100,
     /// or the eigenpair residual |L v - lambda v| for `spectral`.
+    #[schema(exclusive_minimum = 0.0, exclusive_maximum = 1.0)]
     pub diffusion_tolerance: f64,
     /// Fraction of points held out for validation (default 0.1).
+    #[schema(minimum = 0.0, exclusive_maximum = 1.0)]
     pub val_fraction: f64,
     /// Fraction of points held out for testing (default 0.1).
+    #[schema(minimum = 0.0, exclusive_maximum = 1.0)]
     pub test_fraction: f64,
 
     // ---- network ------------------------------------------------------------------------
     /// Diffuse the signal with a learned time t >= 0 before taking gradients (default true).
     pub diffusion: bool,
     /// Order of the directional-derivative filters (default 2).
+    #[schema(minimum = 1, maximum = 8)]
     pub order: usize,
     /// Keep the signal itself among the features (default true).
     pub include_self: bool,
@@ -135,6 +146,7 @@ pub struct Params {
     pub emb_norm: bool,
     /// Fraction of each point's neighbours sampled for gradients during training; -1 keeps
     /// all neighbours (default -1).
+    #[schema(schema_with = frac_sampled_nb_schema)]
     pub frac_sampled_nb: f64,
     /// Memory budget, in MiB, for features precomputed once per dataset (default 4096).
     /// Within it (and without `vec_norm`, local frames with diffusion, or
@@ -144,11 +156,13 @@ pub struct Params {
     pub precompute_mib: usize,
     /// Hidden layer widths of the encoder MLP: a number or a list (default [32]).
     #[serde(deserialize_with = "number_or_list")]
-    #[schema(value_type = Vec<usize>)]
+    #[schema(schema_with = hidden_channels_schema)]
     pub hidden_channels: Vec<usize>,
     /// Dimension of the embedding (default 3).
+    #[schema(minimum = 1)]
     pub out_channels: usize,
     /// Dropout probability in the hidden layers (default 0.0).
+    #[schema(minimum = 0.0, exclusive_maximum = 1.0)]
     pub dropout: f64,
     /// Batch normalisation in the hidden layers (default true).
     pub batch_norm: bool,
@@ -157,12 +171,16 @@ pub struct Params {
 
     // ---- training -----------------------------------------------------------------------
     /// Training epochs (default 100).
+    #[schema(minimum = 1)]
     pub epochs: usize,
     /// Anchor points per minibatch (default 64).
+    #[schema(minimum = 1)]
     pub batch_size: usize,
     /// Initial learning rate (default 0.01).
+    #[schema(exclusive_minimum = 0.0)]
     pub lr: f64,
     /// SGD momentum (default 0.9).
+    #[schema(minimum = 0.0, exclusive_maximum = 1.0)]
     pub momentum: f64,
     /// `sgd` (default) or `adam`.
     pub optimizer: Optimizer,
@@ -212,6 +230,31 @@ impl Default for Params {
     }
 }
 
+/// -1, or a fraction in (0, 1].
+fn frac_sampled_nb_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(-1)).maximum(Some(-1)))
+        .item(ObjectBuilder::new().schema_type(Type::Number).exclusive_minimum(Some(0.0)).maximum(Some(1.0)))
+        .description(Some("-1 (all neighbours, the default) or a fraction in (0, 1]"))
+        .default(Some(serde_json::json!(-1.0)))
+        .build()
+        .into()
+}
+
+/// Widths of the hidden layers: one integer >= 1, or a list of them.
+fn hidden_channels_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let width = || ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1));
+    OneOfBuilder::new()
+        .item(width())
+        .item(ArrayBuilder::new().items(width()))
+        .description(Some("Widths of the hidden layers: 32 or [64, 32] (default [32])"))
+        .default(Some(serde_json::json!([32])))
+        .build()
+        .into()
+}
+
 fn number_or_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<usize>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -227,6 +270,9 @@ fn number_or_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<us
         )),
     }
 }
+
+/// Highest derivative order accepted: the feature count grows as D^order.
+pub const MAX_ORDER: usize = 8;
 
 /// A parameter that failed its check: the field, the value received and what to do.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -340,8 +386,12 @@ impl Params {
                 ),
             ));
         }
-        if p.order < 1 {
-            return Err(bad("order", p.order, "derivative order must be at least 1 (default 2)"));
+        if !(1..=MAX_ORDER).contains(&p.order) {
+            return Err(bad(
+                "order",
+                p.order,
+                format!("derivative order must lie in 1..={MAX_ORDER} (default 2); features grow as D^order"),
+            ));
         }
         if !(p.frac_sampled_nb == -1.0 || (p.frac_sampled_nb > 0.0 && p.frac_sampled_nb <= 1.0)) {
             return Err(bad("frac_sampled_nb", p.frac_sampled_nb, "use -1 (all neighbours) or a fraction in (0, 1]"));

@@ -142,10 +142,19 @@ fn bad_requests_get_problem_json_4xx_never_5xx() {
         ),
         ("/v1/jobs", "application/json", r#"{"dataset": "ds_1", "epochs": 3}"#.into(), 400, "bad_request"),
         ("/v1/jobs", "application/json", r#"{"dataset": "ds_nope"}"#.into(), 404, "not_found"),
-        ("/v1/jobs", "text/plain", r#"{"dataset": "ds_nope"}"#.into(), 415, "bad_request"),
+        ("/v1/jobs", "text/plain", r#"{"dataset": "ds_nope"}"#.into(), 415, "unsupported_media_type"),
         ("/v1/embeddings", "application/json", r#"{"model": "job_x", "dataset": "ds_y"}"#.into(), 404, "not_found"),
         ("/v1/models/job_x/analyses", "application/json", r#"{"n_clusters": "many"}"#.into(), 400, "bad_request"),
         ("/v1/models/job_x/analyses", "application/json", r#"{"n_clusters": 3}"#.into(), 404, "not_found"),
+        // JSON Schema's integers include 3.0 and 3e0; 3.5 is not one.
+        (
+            "/v1/models/job_x/analyses",
+            "application/json",
+            r#"{"n_clusters": 3.0, "seed": 1e3}"#.into(),
+            404,
+            "not_found",
+        ),
+        ("/v1/models/job_x/analyses", "application/json", r#"{"n_clusters": 3.5}"#.into(), 400, "bad_request"),
     ];
     for (path, ct, body, status, code) in cases {
         let mut resp = post(path, ct, &body);
@@ -191,7 +200,7 @@ fn a_token_guards_every_route_but_healthz_and_progress_streams() {
     assert!(text.contains("event: progress"));
 }
 
-struct Server(Child, String);
+pub(crate) struct Server(Child, pub(crate) String);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -200,7 +209,7 @@ impl Drop for Server {
     }
 }
 
-fn serve_process(dir: &std::path::Path) -> Server {
+pub(crate) fn serve_process(dir: &std::path::Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
@@ -281,4 +290,29 @@ fn the_openapi_file_is_generated_from_the_code() {
     for schema in ["Params", "NewDataset", "JobInfo", "Problem", "AnalysisParams", "Summary"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
     }
+}
+
+#[test]
+fn a_network_too_large_to_allocate_fails_its_job_and_the_server_lives() {
+    // Schema-valid widths and orders can ask for more memory than exists: the job fails with
+    // the numbers, instead of the allocation aborting the server.
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(dir.path(), |_| {});
+    let e = HttpEngine::with_token(&base, None);
+    let d = e.create_dataset(&new_dataset(1)).unwrap();
+    for params in [
+        Params { out_channels: 1 << 40, ..small_params(1) },
+        Params { hidden_channels: vec![1 << 20, 1 << 20], ..small_params(1) },
+        Params { order: 8, hidden_channels: vec![1 << 18], ..small_params(1) },
+    ] {
+        let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: Some(params) }).unwrap();
+        let done = e.wait(&job.id, Duration::from_secs(60)).unwrap();
+        assert_eq!(done.state, JobState::Failed);
+        let message = done.message.unwrap();
+        assert!(message.contains("parameters (at most 268435456 fit)"), "{message}");
+    }
+    // Order 8 on the plane is 2^9 - 1 feature columns: small enough to train.
+    let fine = Params { order: 8, ..small_params(1) };
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: Some(fine) }).unwrap();
+    assert_eq!(e.wait(&job.id, Duration::from_secs(120)).unwrap().state, JobState::Succeeded);
 }

@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary.
 
 mod analysis;
+mod api_fuzz;
 mod awkward_data;
 mod cli;
 mod geometry;
@@ -10,6 +11,7 @@ mod names;
 mod notebooks;
 mod plot;
 mod sdk_python;
+mod sdk_typescript;
 mod server;
 
 /// An external tool a test needs, named by the environment variable `var`. Without it the

@@ -52,13 +52,18 @@ pub enum EmbedMethod {
     Pca,
 }
 
+/// Most k-means++ restarts accepted (each is a full k-means run).
+pub const MAX_RESTARTS: usize = 1000;
+
 /// Settings of the analysis stage. Unknown keys are errors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalysisParams {
     /// k-means clusters (the reference's default is 15).
+    #[schema(minimum = 1)]
     pub n_clusters: usize,
     /// k-means++ restarts.
+    #[schema(minimum = 1, maximum = 1000)]
     pub restarts: usize,
     /// Which distributions the distances compare.
     pub distance: DistanceKind,
@@ -67,14 +72,18 @@ pub struct AnalysisParams {
     /// conditions takes about 0.3 s (network simplex), so recordings of a few thousand points
     /// per condition are compared on all of them and 100,000 points in 8 conditions take
     /// about 10 s on 2 cores.
+    #[schema(minimum = 1)]
     pub max_points: usize,
     /// 2-D view of the points.
     pub embed: EmbedMethod,
     /// UMAP neighbours.
+    #[schema(minimum = 2)]
     pub n_neighbors: usize,
     /// UMAP minimum distance.
+    #[schema(minimum = 0.0, exclusive_maximum = 1.0)]
     pub min_dist: f64,
     /// UMAP embeds at most this many points (a seeded subsample above).
+    #[schema(minimum = 3)]
     pub max_embed_points: usize,
     /// Seed of every random choice in the analysis.
     pub seed: u64,
@@ -102,6 +111,30 @@ impl AnalysisParams {
     pub fn for_points(n_points: usize) -> AnalysisParams {
         let d = AnalysisParams::default();
         AnalysisParams { n_clusters: d.n_clusters.min(n_points), ..d }
+    }
+
+    /// Check every setting up front, whichever steps use it, with the field at fault.
+    pub fn check(&self) -> Result<()> {
+        let fail = |field: &str, message: String| Err(Error::argument(field, message));
+        if self.n_clusters < 1 {
+            return fail("n_clusters", "must be at least 1 (default 15)".into());
+        }
+        if !(1..=MAX_RESTARTS).contains(&self.restarts) {
+            return fail("restarts", format!("is {}; use 1..={MAX_RESTARTS} (default 10)", self.restarts));
+        }
+        if self.max_points < 1 {
+            return fail("max_points", "must be at least 1 (default 2500)".into());
+        }
+        if self.n_neighbors < 2 {
+            return fail("n_neighbors", "must be at least 2 (default 15)".into());
+        }
+        if !(self.min_dist >= 0.0 && self.min_dist < 1.0) {
+            return fail("min_dist", format!("is {}; use 0 <= min_dist < 1 (default 0.1)", self.min_dist));
+        }
+        if self.max_embed_points < 3 {
+            return fail("max_embed_points", "must be at least 3 (default 20000)".into());
+        }
+        Ok(())
     }
 
     /// The k-means settings these parameters imply.
@@ -163,6 +196,7 @@ pub fn view_2d(z: ArrayView2<f64>, method: EmbedMethod, umap_params: &UmapParams
 /// Cluster the embedding `z` (n x d), measure distances between its `n_conditions`
 /// conditions (`condition[i]` for row i), and make the 2-D views.
 pub fn analyze(z: ArrayView2<f64>, condition: &[usize], n_conditions: usize, p: &AnalysisParams) -> Result<Analysis> {
+    p.check()?;
     if condition.len() != z.nrows() {
         return Err(Error::argument(
             "condition",

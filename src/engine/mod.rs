@@ -34,8 +34,10 @@ pub struct ConditionData {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Anchors, n rows of D numbers.
+    #[schema(min_items = 1)]
     pub anchor: Vec<Vec<f64>>,
     /// Vectors, n rows of S numbers.
+    #[schema(min_items = 1)]
     pub vector: Vec<Vec<f64>>,
     /// Optional label per point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +55,7 @@ pub struct NewDataset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The conditions.
+    #[schema(min_items = 1)]
     pub conditions: Vec<ConditionData>,
     /// Parameters (defaults for missing keys; unknown keys are errors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,12 +254,14 @@ pub struct AnalysisInfo {
 #[serde(deny_unknown_fields)]
 pub struct DecodeRequest {
     /// Behaviour, one row per point (or per input row).
+    #[schema(min_items = 1)]
     pub behaviour: Vec<Vec<f64>>,
     /// Cross-validation groups (trial ids), one per row of `behaviour`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<usize>>,
     /// Folds (default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 2)]
     pub folds: Option<usize>,
 }
 

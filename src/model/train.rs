@@ -202,7 +202,57 @@ pub fn architecture(data: &Dataset, p: &Params) -> Result<Architecture> {
         }
         .into());
     }
+    check_size(&layout, p)?;
     Ok(Architecture::new(layout, p))
+}
+
+/// Most trainable parameters (f32) a model may have: 2^28, 1 GiB of weights.
+pub const MAX_PARAMETERS: u128 = 1 << 28;
+
+/// Refuse, with the numbers, a network too large to allocate: feature columns grow as
+/// S m^order and the layers multiply widths, so schema-valid settings can ask for more
+/// memory than any machine has. Counted in u128, so the check itself cannot overflow.
+fn check_size(layout: &FeatureLayout, p: &Params) -> Result<()> {
+    let signal = (if layout.vector_mode { layout.n_dirs } else { layout.signal_dim }) as u128;
+    let dirs = layout.n_dirs as u128;
+    let start = usize::from(!layout.include_self);
+    let features = (start..=layout.order).try_fold(0u128, |acc, k| {
+        dirs.checked_pow(k as u32).and_then(|w| w.checked_mul(signal)).and_then(|w| acc.checked_add(w))
+    });
+    let widths: Vec<u128> = p.hidden_channels.iter().chain([&p.out_channels]).map(|&w| w as u128).collect();
+    let parameters = features.and_then(|f| {
+        let mut total = f.checked_mul(dirs)?; // inner products, at most
+        let mut width = f + layout.embedding_dim as u128;
+        for &w in &widths {
+            total = total.checked_add(width.checked_mul(w)?)?.checked_add(w.checked_mul(4)?)?;
+            width = w;
+        }
+        Some(total)
+    });
+    match parameters {
+        Some(n) if n <= MAX_PARAMETERS => Ok(()),
+        _ => {
+            let (field, value) = if features.is_none_or(|f| f > MAX_PARAMETERS) {
+                ("order", p.order.to_string())
+            } else {
+                ("hidden_channels", format!("{:?} with out_channels = {}", p.hidden_channels, p.out_channels))
+            };
+            Err(crate::params::ParamsError {
+                field,
+                value,
+                fix: format!(
+                    "the network would have {} parameters (at most {MAX_PARAMETERS} fit): {} feature columns \
+                     from S = {}, m = {} and order {}; lower the order or the layer widths",
+                    parameters.map_or("more than 2^128".to_string(), |n| n.to_string()),
+                    features.map_or("more than 2^128".to_string(), |f| f.to_string()),
+                    layout.signal_dim,
+                    layout.n_dirs,
+                    layout.order,
+                ),
+            }
+            .into())
+        }
+    }
 }
 
 fn positions(data: &Dataset, rows: &[usize]) -> Vec<f32> {

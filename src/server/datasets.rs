@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use super::problem::{ApiError, ApiResult, Problem, blocking};
+use super::problem::{ApiError, ApiResult, blocking, json_body};
 use super::{AppState, Binary};
 use crate::engine::*;
 use crate::error::Error;
@@ -25,10 +25,11 @@ pub(super) struct UploadQuery {
 }
 
 /// Create a dataset from JSON arrays (`application/json`, a `NewDataset`) or an uploaded
-/// `.npz` (`application/octet-stream`, arrays `anchor_c`/`vector_c` or `trajectory_c_j`).
+/// `.npz` (`application/octet-stream`, arrays `anchor_c`/`vector_c` or `trajectory_c_j`, and
+/// optional `label_c`, `mask_c` and `name_c`).
 #[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadQuery),
     request_body(content((NewDataset = "application/json"), (Binary = "application/octet-stream"))),
-    responses((status = 201, description = "Created", body = DatasetInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = DatasetInfo)))]
 pub(super) async fn create_dataset(
     State(s): State<AppState>,
     query: Result<Query<UploadQuery>, QueryRejection>,
@@ -40,8 +41,7 @@ pub(super) async fn create_dataset(
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let engine = s.engine.clone();
     let info = if ct.starts_with("application/json") {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("malformed JSON: {e}")))?;
+        let value: serde_json::Value = json_body(&body)?;
         let obj = value.as_object().ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -77,10 +77,14 @@ pub(super) async fn create_dataset(
         )?;
         blocking(move || engine.create_dataset_from(conditions, name, params)).await?
     } else if ct.starts_with("application/octet-stream") || ct.starts_with("application/x-npz") {
-        let params = match &q.parameters {
+        // JSON text of a Params object; an empty value is no parameters.
+        let params = match q.parameters.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
-            Some(text) => Some(parse_params(serde_json::from_str(text).map_err(|e| {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("`parameters` is not JSON: {e}"))
+            Some(text) => Some(parse_params(json_body(text.as_bytes()).map_err(|_| {
+                ApiError::from(Error::ParamsParse {
+                    source_name: "parameters".into(),
+                    message: "is not JSON; give a Params object as JSON text, e.g. {\"epochs\": 50}".into(),
+                })
             })?)?),
         };
         blocking(move || {
@@ -123,7 +127,7 @@ pub(super) async fn list_datasets(State(s): State<AppState>) -> ApiResult<Json<V
 
 /// One dataset and its summary.
 #[utoipa::path(get, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = DatasetInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = DatasetInfo)))]
 pub(super) async fn get_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<DatasetInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.dataset(&id)).await?))
@@ -131,8 +135,7 @@ pub(super) async fn get_dataset(State(s): State<AppState>, Path(id): Path<String
 
 /// Delete a dataset (refused while a job uses it).
 #[utoipa::path(delete, path = "/datasets/{id}", tag = "datasets", params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Deleted")))]
 pub(super) async fn delete_dataset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let e = s.engine.clone();
     blocking(move || e.delete_dataset(&id)).await?;

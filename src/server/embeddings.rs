@@ -7,14 +7,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::problem::{ApiError, ApiJson, ApiResult, Problem, blocking};
+use super::problem::{ApiJson, ApiResult, blocking};
 use super::{AppState, Binary};
 use crate::engine::*;
 use crate::error::Error;
 
 /// Embed a dataset with a model; the embedding is kept.
 #[utoipa::path(post, path = "/embeddings", tag = "embeddings", request_body = TransformRequest,
-    responses((status = 201, description = "Created", body = EmbeddingInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = EmbeddingInfo)))]
 pub(super) async fn transform(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<TransformRequest>,
@@ -24,19 +24,29 @@ pub(super) async fn transform(
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/v1/embeddings/{}", info.id))], Json(info)))
 }
 
+/// How an embedding is downloaded.
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbeddingFormat {
+    /// An `EmbeddingInfo` (the default).
+    #[default]
+    Json,
+    /// The latents as .npy, float32 n x out_channels.
+    Npy,
+}
+
 /// Query of embedding downloads.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct EmbeddingQuery {
     /// `json` (default) or `npy` (float32 n x out_channels).
-    format: Option<String>,
+    format: Option<EmbeddingFormat>,
 }
 
 /// A kept embedding, as JSON or as .npy.
 #[utoipa::path(get, path = "/embeddings/{id}", tag = "embeddings", params(("id" = String, Path), EmbeddingQuery),
-    responses((status = 200, description = "OK", content((EmbeddingInfo = "application/json"), (Binary = "application/octet-stream"))),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", content((EmbeddingInfo = "application/json"), (Binary = "application/octet-stream")))))]
 pub(super) async fn get_embedding(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -44,9 +54,9 @@ pub(super) async fn get_embedding(
 ) -> ApiResult<Response> {
     let Query(q) = query?;
     let e = s.engine.clone();
-    match q.format.as_deref() {
-        None | Some("json") => Ok(Json(blocking(move || e.embedding(&id)).await?).into_response()),
-        Some("npy") => {
+    match q.format.unwrap_or_default() {
+        EmbeddingFormat::Json => Ok(Json(blocking(move || e.embedding(&id)).await?).into_response()),
+        EmbeddingFormat::Npy => {
             let bytes = blocking(move || {
                 e.embedding(&id)?;
                 let (path, _) = e.store().embedding_files(&id);
@@ -54,9 +64,6 @@ pub(super) async fn get_embedding(
             })
             .await?;
             Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
-        }
-        Some(other) => {
-            Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("format `{other}`; use json or npy")))
         }
     }
 }

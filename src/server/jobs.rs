@@ -9,13 +9,12 @@ use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 
 use super::AppState;
-use super::problem::{ApiJson, ApiResult, Problem, blocking};
+use super::problem::{ApiJson, ApiResult, blocking};
 use crate::engine::*;
 
 /// Start a fit: 202 with the job and its Location.
 #[utoipa::path(post, path = "/jobs", tag = "jobs", request_body = FitRequest,
-    responses((status = 202, description = "Accepted: the job is queued", body = JobInfo), (status = 429, description = "The job queue is full", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 202, description = "Accepted: the job is queued", body = JobInfo)))]
 pub(super) async fn start_fit(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<FitRequest>,
@@ -34,7 +33,7 @@ pub(super) async fn list_jobs(State(s): State<AppState>) -> ApiResult<Json<Vec<J
 
 /// A job's state and progress.
 #[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = JobInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = JobInfo)))]
 pub(super) async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.job(&id)).await?))
@@ -42,7 +41,7 @@ pub(super) async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -
 
 /// Cancel a job (it stops between batches).
 #[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = JobInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = JobInfo)))]
 pub(super) async fn cancel_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.cancel_job(&id)).await?))
@@ -51,8 +50,7 @@ pub(super) async fn cancel_job(State(s): State<AppState>, Path(id): Path<String>
 /// Progress as server-sent events: a `progress` event (a JobInfo) whenever the job
 /// changes, ending with its terminal state.
 #[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, description = "text/event-stream of JobInfo", content_type = "text/event-stream"),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "text/event-stream of JobInfo", content_type = "text/event-stream")))]
 pub(super) async fn job_events(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     let e = s.engine.clone();
     let first = {

@@ -4,6 +4,7 @@
 //! the async runtime. Errors are `application/problem+json` with a stable `code`.
 
 mod datasets;
+mod document;
 mod embeddings;
 mod jobs;
 mod models;
@@ -58,7 +59,7 @@ struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "MARBLE", description = "Latent representations of dynamics on manifolds: datasets, fits, embeddings, analyses and figures."),
-    components(schemas(Problem, PlotKind)),
+    components(schemas(Problem, PlotKind, embeddings::EmbeddingFormat)),
     tags((name = "datasets"), (name = "jobs"), (name = "models"), (name = "embeddings"))
 )]
 struct ApiDoc;
@@ -115,7 +116,7 @@ fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     // Paths are documented relative to the /v1 prefix.
     doc.servers = Some(vec![utoipa::openapi::Server::new("/v1")]);
-    (api, doc)
+    (api, document::complete(doc))
 }
 
 /// The application, ready to serve.

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 
-use super::problem::{ApiError, ApiJson, ApiResult, Problem, blocking};
+use super::problem::{ApiError, ApiJson, ApiResult, blocking};
 use super::{AppState, Binary};
 use crate::analysis::AnalysisParams;
 use crate::engine::*;
@@ -13,8 +13,7 @@ use crate::error::Error;
 
 /// A trained model: parameters, loss curves, diffusion time.
 #[utoipa::path(get, path = "/models/{id}", tag = "models", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = ModelInfo), (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Conflicts with the object's state", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = ModelInfo)))]
 pub(super) async fn get_model(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ModelInfo>> {
     let e = s.engine.clone();
     Ok(Json(blocking(move || e.model(&id)).await?))
@@ -22,8 +21,7 @@ pub(super) async fn get_model(State(s): State<AppState>, Path(id): Path<String>)
 
 /// The model's weights (`model.npz`, one named array per tensor).
 #[utoipa::path(get, path = "/models/{id}/weights", tag = "models", params(("id" = String, Path)),
-    responses((status = 200, description = "OK", body = Binary, content_type = "application/octet-stream"),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = Binary, content_type = "application/octet-stream")))]
 pub(super) async fn model_weights(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     let e = s.engine.clone();
     let bytes = blocking(move || e.model_weights(&id)).await?;
@@ -34,7 +32,7 @@ pub(super) async fn model_weights(State(s): State<AppState>, Path(id): Path<Stri
 /// views (and refresh its figures).
 #[utoipa::path(post, path = "/models/{id}/analyses", tag = "models", params(("id" = String, Path)),
     request_body = AnalysisParams,
-    responses((status = 200, description = "OK", body = AnalysisInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = AnalysisInfo)))]
 pub(super) async fn analyze(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -48,7 +46,7 @@ pub(super) async fn analyze(
 /// dimension.
 #[utoipa::path(post, path = "/models/{id}/decodings", tag = "models", params(("id" = String, Path)),
     request_body = DecodeRequest,
-    responses((status = 200, description = "OK", body = DecodeInfo), (status = "4XX", description = "The request is invalid (see code and detail)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = DecodeInfo)))]
 pub(super) async fn decode(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -61,8 +59,7 @@ pub(super) async fn decode(
 /// A figure of the model as SVG.
 #[utoipa::path(get, path = "/models/{id}/plots/{kind}", tag = "models",
     params(("id" = String, Path), ("kind" = PlotKind, Path)),
-    responses((status = 200, description = "OK", body = String, content_type = "image/svg+xml"),
-        (status = 404, description = "No such object", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "OK", body = String, content_type = "image/svg+xml")))]
 pub(super) async fn plot(
     State(s): State<AppState>,
     Path((id, kind)): Path<(String, String)>,

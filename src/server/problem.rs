@@ -2,7 +2,7 @@
 //! extractors whose rejections answer the same way.
 
 use axum::extract::FromRequest;
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -70,19 +70,6 @@ impl From<Error> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> ApiError {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "bad_request" };
-        let status = if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            status
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        ApiError::new(status, code, r.body_text())
-    }
-}
-
 impl From<BytesRejection> for ApiError {
     fn from(r: BytesRejection) -> ApiError {
         let status = r.status();
@@ -105,10 +92,64 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// JSON bodies whose rejections are problem+json too.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// JSON bodies whose rejections are problem+json too: 415 without a JSON content type,
+/// 413 past the body limit, 400 for malformed JSON or a body that does not fit the type.
+/// Integer fields also take integral numbers written as floats (`17.0`), as JSON Schema's
+/// `integer` does (see [`integral_numbers`]).
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"));
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as `content-type: application/json`",
+            ));
+        }
+        let body = axum::body::Bytes::from_request(req, state).await?;
+        Ok(ApiJson(json_body(&body)?))
+    }
+}
+
+/// Parse a JSON body into `T`, with integral floats taken as integers.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("malformed JSON: {e}")))?;
+    integral_numbers(&mut value);
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("the body does not fit its schema: {e}"))
+    })
+}
+
+/// Rewrite every float with no fractional part that an integer type holds exactly
+/// (`17.0`, `1e3`) as that integer, so integer fields accept what JSON Schema calls an
+/// integer; number fields read integers as before.
+pub(crate) fn integral_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().expect("checked");
+            if x.fract() == 0.0 {
+                if x >= 0.0 && x < u64::MAX as f64 {
+                    *v = Value::from(x as u64);
+                } else if x < 0.0 && x >= i64::MIN as f64 {
+                    *v = Value::from(x as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 

@@ -11,6 +11,7 @@ from .diffusion_method import DiffusionMethod
 from .distance_kind import DistanceKind
 from .duplicates import Duplicates
 from .embed_method import EmbedMethod
+from .embedding_format import EmbeddingFormat
 from .embedding_info import EmbeddingInfo
 from .fit_request import FitRequest
 from .graph_type import GraphType
@@ -38,6 +39,7 @@ __all__ = (
     "DiffusionMethod",
     "DistanceKind",
     "Duplicates",
+    "EmbeddingFormat",
     "EmbeddingInfo",
     "EmbedMethod",
     "FitRequest",

@@ -53,11 +53,9 @@ class Params:
             frac_geodesic_nb (float | Unset): Size of the geodesic neighbourhood used to fit local frames, as a multiple of
                 `k`
                 (default 1.5, i.e. 30 neighbours for k = 20). Default: 1.5.
-            frac_sampled_nb (float | Unset): Fraction of each point's neighbours sampled for gradients during training; -1
-                keeps
-                all neighbours (default -1). Default: -1.0.
+            frac_sampled_nb (float | int | Unset): -1 (all neighbours, the default) or a fraction in (0, 1] Default: -1.
             graph_type (GraphType | Unset): How the proximity graph of each condition is built.
-            hidden_channels (list[int] | Unset): Hidden layer widths of the encoder MLP: a number or a list (default [32]).
+            hidden_channels (int | list[int] | Unset): Widths of the hidden layers: 32 or [64, 32] (default [32])
             include_positions (bool | Unset): Append the anchor positions to the features (default false). Default: False.
             include_self (bool | Unset): Keep the signal itself among the features (default true). Default: True.
             inner_product_features (bool | Unset): Embedding-agnostic mode: replace gradient features by rotation-invariant
@@ -107,9 +105,9 @@ class Params:
     emb_norm: bool | Unset = False
     epochs: int | Unset = 100
     frac_geodesic_nb: float | Unset = 1.5
-    frac_sampled_nb: float | Unset = -1.0
+    frac_sampled_nb: float | int | Unset = -1
     graph_type: GraphType | Unset = UNSET
-    hidden_channels: list[int] | Unset = UNSET
+    hidden_channels: int | list[int] | Unset = UNSET
     include_positions: bool | Unset = False
     include_self: bool | Unset = True
     inner_product_features: bool | Unset = False
@@ -165,18 +163,26 @@ class Params:
 
         frac_geodesic_nb = self.frac_geodesic_nb
 
-        frac_sampled_nb = self.frac_sampled_nb
+        frac_sampled_nb: float | int | Unset
+        if isinstance(self.frac_sampled_nb, Unset):
+            frac_sampled_nb = UNSET
+        else:
+            frac_sampled_nb = self.frac_sampled_nb
 
         graph_type: str | Unset = UNSET
         if not isinstance(self.graph_type, Unset):
             graph_type = self.graph_type.value
 
 
-        hidden_channels: list[int] | Unset = UNSET
-        if not isinstance(self.hidden_channels, Unset):
+        hidden_channels: int | list[int] | Unset
+        if isinstance(self.hidden_channels, Unset):
+            hidden_channels = UNSET
+        elif isinstance(self.hidden_channels, list):
             hidden_channels = self.hidden_channels
 
 
+        else:
+            hidden_channels = self.hidden_channels
 
         include_positions = self.include_positions
 
@@ -344,7 +350,13 @@ class Params:
 
         frac_geodesic_nb = d.pop("frac_geodesic_nb", UNSET)
 
-        frac_sampled_nb = d.pop("frac_sampled_nb", UNSET)
+        def _parse_frac_sampled_nb(data: object) -> float | int | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(float | int | Unset, data)
+
+        frac_sampled_nb = _parse_frac_sampled_nb(d.pop("frac_sampled_nb", UNSET))
+
 
         _graph_type = d.pop("graph_type", UNSET)
         graph_type: GraphType | Unset
@@ -356,7 +368,20 @@ class Params:
 
 
 
-        hidden_channels = cast(list[int], d.pop("hidden_channels", UNSET))
+        def _parse_hidden_channels(data: object) -> int | list[int] | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                hidden_channels_type_1 = cast(list[int], data)
+
+                return hidden_channels_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(int | list[int] | Unset, data)
+
+        hidden_channels = _parse_hidden_channels(d.pop("hidden_channels", UNSET))
 
 
         include_positions = d.pop("include_positions", UNSET)

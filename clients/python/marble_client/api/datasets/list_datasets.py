@@ -9,6 +9,7 @@ from ...types import Response, UNSET
 from ... import errors
 
 from ...models.dataset_info import DatasetInfo
+from ...models.problem import Problem
 from typing import cast
 
 
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> list[DatasetInfo] | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | list[DatasetInfo] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -45,13 +46,34 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 408:
+        response_408 = Problem.from_dict(response.json())
+
+
+
+        return response_408
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+
+
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[list[DatasetInfo]]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | list[DatasetInfo]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +86,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[list[DatasetInfo]]:
+) -> Response[Problem | list[DatasetInfo]]:
     """ All datasets, newest first.
 
     Raises:
@@ -72,7 +94,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[list[DatasetInfo]]
+        Response[Problem | list[DatasetInfo]]
      """
 
 
@@ -90,7 +112,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 
-) -> list[DatasetInfo] | None:
+) -> Problem | list[DatasetInfo] | None:
     """ All datasets, newest first.
 
     Raises:
@@ -98,7 +120,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        list[DatasetInfo]
+        Problem | list[DatasetInfo]
      """
 
 
@@ -111,7 +133,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[list[DatasetInfo]]:
+) -> Response[Problem | list[DatasetInfo]]:
     """ All datasets, newest first.
 
     Raises:
@@ -119,7 +141,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[list[DatasetInfo]]
+        Response[Problem | list[DatasetInfo]]
      """
 
 
@@ -137,7 +159,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 
-) -> list[DatasetInfo] | None:
+) -> Problem | list[DatasetInfo] | None:
     """ All datasets, newest first.
 
     Raises:
@@ -145,7 +167,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        list[DatasetInfo]
+        Problem | list[DatasetInfo]
      """
 
 

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.embedding_format import EmbeddingFormat
 from ...models.embedding_info import EmbeddingInfo
 from ...models.problem import Problem
 from ...types import UNSET, Unset
@@ -18,7 +19,7 @@ from typing import cast
 def _get_kwargs(
     id: str,
     *,
-    format_: str | Unset = UNSET,
+    format_: EmbeddingFormat | Unset = UNSET,
 
 ) -> dict[str, Any]:
     
@@ -27,7 +28,11 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    params["format"] = format_
+    json_format_: str | Unset = UNSET
+    if not isinstance(format_, Unset):
+        json_format_ = format_.value
+
+    params["format"] = json_format_
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -52,12 +57,40 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+
+
+        return response_401
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
 
 
         return response_404
+
+    if response.status_code == 408:
+        response_408 = Problem.from_dict(response.json())
+
+
+
+        return response_408
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+
+
+        return response_500
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -78,14 +111,14 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    format_: str | Unset = UNSET,
+    format_: EmbeddingFormat | Unset = UNSET,
 
 ) -> Response[EmbeddingInfo | Problem]:
     """ A kept embedding, as JSON or as .npy.
 
     Args:
         id (str):
-        format_ (str | Unset):
+        format_ (EmbeddingFormat | Unset): How an embedding is downloaded.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -112,14 +145,14 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    format_: str | Unset = UNSET,
+    format_: EmbeddingFormat | Unset = UNSET,
 
 ) -> EmbeddingInfo | Problem | None:
     """ A kept embedding, as JSON or as .npy.
 
     Args:
         id (str):
-        format_ (str | Unset):
+        format_ (EmbeddingFormat | Unset): How an embedding is downloaded.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,14 +174,14 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    format_: str | Unset = UNSET,
+    format_: EmbeddingFormat | Unset = UNSET,
 
 ) -> Response[EmbeddingInfo | Problem]:
     """ A kept embedding, as JSON or as .npy.
 
     Args:
         id (str):
-        format_ (str | Unset):
+        format_ (EmbeddingFormat | Unset): How an embedding is downloaded.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,14 +208,14 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
-    format_: str | Unset = UNSET,
+    format_: EmbeddingFormat | Unset = UNSET,
 
 ) -> EmbeddingInfo | Problem | None:
     """ A kept embedding, as JSON or as .npy.
 
     Args:
         id (str):
-        format_ (str | Unset):
+        format_ (EmbeddingFormat | Unset): How an embedding is downloaded.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

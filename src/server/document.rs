@@ -1,0 +1,253 @@
+//! The OpenAPI document: what utoipa derives from the handlers, completed with what SDK
+//! generators and API testers need to know and the derive cannot say.
+//!
+//! - Every error status an operation answers, each as problem+json: those of the
+//!   operation ([`ERRORS`]) and those every route can give (401 with a token set, 408 past
+//!   the timeout, 500).
+//! - Unsigned integer fields hold at most 2^64 - 1 (the engine's counts and seeds are u64).
+//! - Links from a created resource to the operations that use it (dataset -> fit ->
+//!   model -> analyses, figures, embeddings), so clients and testers can follow them.
+//! - The `parameters` query of an upload is JSON text of a `Params` object.
+//! - A small dataset that builds, as the example of `NewDataset`.
+
+use serde_json::{Value, json};
+
+/// Error statuses of each operation besides 401, 408 and 500, by operation id.
+const ERRORS: &[(&str, &[u16])] = &[
+    ("create_dataset", &[400, 413, 415, 422]),
+    ("list_datasets", &[]),
+    ("get_dataset", &[404]),
+    ("delete_dataset", &[404, 409]),
+    ("start_fit", &[400, 404, 413, 415, 422, 429]),
+    ("list_jobs", &[]),
+    ("get_job", &[404]),
+    ("cancel_job", &[404]),
+    ("job_events", &[404]),
+    ("get_model", &[404, 409]),
+    ("model_weights", &[404, 409]),
+    ("analyze", &[400, 404, 409, 413, 415, 422]),
+    ("decode", &[400, 404, 409, 413, 415, 422]),
+    ("plot", &[404, 409, 422]),
+    ("transform", &[400, 404, 409, 413, 415, 422, 503]),
+    ("get_embedding", &[400, 404]),
+];
+
+/// Statuses every route can answer.
+const COMMON: &[u16] = &[401, 408, 500];
+
+fn describe(status: u16) -> &'static str {
+    match status {
+        400 => "Malformed JSON, or a body or query that does not fit the schema",
+        401 => "The server sets MARBLE_TOKEN and the request has no matching `Authorization: Bearer` token",
+        404 => "No such object",
+        408 => "The request took longer than the server's timeout",
+        409 => "Conflicts with the object's state (e.g. the model's job has not finished)",
+        413 => "The body is larger than the server's limit",
+        415 => "Unsupported content type",
+        422 => {
+            "Well-formed, but the engine cannot use it: data or parameter values it refuses beyond \
+                what a schema can say (fewer points than k + 1, val_fraction + test_fraction >= 1, ...); \
+                `code`, `field` and `detail` say which and how to fix it"
+        }
+        429 => "The job queue is full; retry later",
+        500 => "The server failed (see detail)",
+        503 => "The compute device is unavailable",
+        _ => "Error",
+    }
+}
+
+/// The document, completed (see the module docs).
+pub fn complete(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut v = serde_json::to_value(&doc).expect("the document serialises");
+    declare_errors(&mut v);
+    bound_integers(&mut v["components"]["schemas"]);
+    add_links(&mut v);
+    upload_parameters_are_json(&mut v);
+    v["components"]["schemas"]["NewDataset"]["example"] = example_dataset();
+    serde_json::from_value(v).expect("the completed document is still a document")
+}
+
+fn operations(v: &mut Value) -> impl Iterator<Item = &mut Value> {
+    v["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter(|op| op.get("operationId").is_some())
+}
+
+fn declare_errors(v: &mut Value) {
+    for op in operations(v) {
+        let id = op["operationId"].as_str().unwrap_or_default().to_string();
+        let own = ERRORS
+            .iter()
+            .find(|(name, _)| *name == id)
+            .map_or_else(|| panic!("operation {id} is missing from server::document::ERRORS"), |(_, s)| *s);
+        let responses = op["responses"].as_object_mut().expect("operations have responses");
+        responses.retain(|status, _| !status.ends_with("XX"));
+        for &status in own.iter().chain(COMMON) {
+            responses.insert(
+                status.to_string(),
+                json!({
+                    "description": describe(status),
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                }),
+            );
+        }
+    }
+}
+
+/// Unsigned integers (those with `minimum` >= 0) get the largest value they hold.
+fn bound_integers(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            if integer && map.get("minimum").and_then(Value::as_f64).is_some_and(|m| m >= 0.0) {
+                map.entry("maximum").or_insert(json!(u64::MAX));
+                // `int64` would cap them at 2^63 - 1, which is not what the server takes.
+                if map.get("format").is_some_and(|f| f == "int64") {
+                    map.remove("format");
+                }
+            }
+            map.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
+}
+
+/// `(path, method, status, link name, target operation, parameters, request body)`.
+type LinkSpec = (&'static str, &'static str, &'static str, &'static str, &'static str, Value, Option<Value>);
+
+fn links() -> Vec<LinkSpec> {
+    let id = || json!({"id": "$response.body#/id"});
+    let path_id = || json!({"id": "$request.path.id"});
+    vec![
+        ("/datasets", "post", "201", "GetDataset", "get_dataset", id(), None),
+        ("/datasets", "post", "201", "DeleteDataset", "delete_dataset", id(), None),
+        (
+            "/datasets",
+            "post",
+            "201",
+            "FitDataset",
+            "start_fit",
+            json!({}),
+            Some(json!({"dataset": "$response.body#/id"})),
+        ),
+        (
+            "/datasets/{id}",
+            "get",
+            "200",
+            "FitDataset",
+            "start_fit",
+            json!({}),
+            Some(json!({"dataset": "$response.body#/id"})),
+        ),
+        ("/jobs", "post", "202", "GetJob", "get_job", id(), None),
+        ("/jobs", "post", "202", "CancelJob", "cancel_job", id(), None),
+        ("/jobs", "post", "202", "JobEvents", "job_events", id(), None),
+        ("/jobs", "post", "202", "GetModel", "get_model", id(), None),
+        ("/jobs/{id}", "get", "200", "GetModel", "get_model", id(), None),
+        ("/jobs/{id}", "get", "200", "GetDataset", "get_dataset", json!({"id": "$response.body#/dataset"}), None),
+        ("/models/{id}", "get", "200", "Weights", "model_weights", id(), None),
+        ("/models/{id}", "get", "200", "Analyze", "analyze", id(), None),
+        ("/models/{id}", "get", "200", "Decode", "decode", id(), None),
+        ("/models/{id}", "get", "200", "Plot", "plot", json!({"id": "$response.body#/id", "kind": "distances"}), None),
+        (
+            "/models/{id}",
+            "get",
+            "200",
+            "Transform",
+            "transform",
+            json!({}),
+            Some(json!({"model": "$response.body#/id", "dataset": "$response.body#/dataset"})),
+        ),
+        (
+            "/models/{id}/analyses",
+            "post",
+            "200",
+            "Plot",
+            "plot",
+            json!({"id": "$request.path.id", "kind": "distances"}),
+            None,
+        ),
+        ("/models/{id}/analyses", "post", "200", "GetModel", "get_model", path_id(), None),
+        ("/embeddings", "post", "201", "GetEmbedding", "get_embedding", id(), None),
+        ("/embeddings", "post", "201", "GetModel", "get_model", json!({"id": "$response.body#/model"}), None),
+    ]
+}
+
+fn add_links(v: &mut Value) {
+    for (path, method, status, name, target, parameters, body) in links() {
+        let response = &mut v["paths"][path][method]["responses"][status];
+        assert!(response.is_object(), "no {status} response on {method} {path} to link from");
+        // utoipa reads `parameters` back only when present (empty ones are not written).
+        let mut link = json!({"operationId": target, "parameters": parameters});
+        if let Some(b) = body {
+            link["requestBody"] = b;
+        }
+        response["links"][name] = link;
+    }
+}
+
+/// The upload's `parameters` query is a `Params` object as JSON text: a string (as SDK
+/// generators expect a query value to be) whose content is JSON of that schema.
+fn upload_parameters_are_json(v: &mut Value) {
+    let params = v["paths"]["/datasets"]["post"]["parameters"].as_array_mut().expect("the upload has a query");
+    for p in params.iter_mut().filter(|p| p["name"] == "parameters") {
+        p["schema"] = json!({
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/Params"}
+        });
+    }
+}
+
+/// Two planar fields, 24 points each, with parameters small enough to fit in a second.
+fn example_dataset() -> Value {
+    let conds =
+        crate::examples::planar_fields(&[crate::examples::Field::Vortex, crate::examples::Field::Saddle], 24, 0);
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let rows = |a: &ndarray::Array2<f64>| -> Vec<Vec<f64>> {
+        a.rows().into_iter().map(|r| r.iter().map(|&x| round(x)).collect()).collect()
+    };
+    let conditions: Vec<Value> = conds
+        .as_slice()
+        .iter()
+        .map(|c| json!({"name": c.name, "anchor": rows(&c.anchor), "vector": rows(&c.vector)}))
+        .collect();
+    json!({"name": "two fields", "conditions": conditions, "params": {"k": 5, "epochs": 2}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_declares_its_errors_and_the_example_builds() {
+        let doc = serde_json::to_value(crate::server::openapi()).unwrap();
+        let mut seen = 0;
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+                for s in ["401", "408", "500"] {
+                    assert!(statuses.iter().any(|k| *k == s), "{}: no {s}", op["operationId"]);
+                }
+                assert!(!statuses.iter().any(|k| k.ends_with("XX")));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, ERRORS.len());
+        // The example is a dataset the engine accepts.
+        let example = &doc["components"]["schemas"]["NewDataset"]["example"];
+        let conditions =
+            crate::dataset::io::conditions_from_json(&json!({"conditions": example["conditions"]}), "example").unwrap();
+        let params: crate::Params = serde_json::from_value(example["params"].clone()).unwrap();
+        crate::Dataset::build(&conditions, &params.check().unwrap(), &crate::progress::Silent).unwrap();
+    }
+}
