@@ -42,7 +42,7 @@ impl DatasetInfo {
         show(
             &format!("dataset {}", self.id),
             &[
-                ("conditions", s.n_conditions.to_string()),
+                ("conditions", format!("{} ({})", s.n_conditions, s.condition_names().join(", "))),
                 ("points", s.n_points.to_string()),
                 ("edges", s.n_edges.to_string()),
                 ("dimension", format!("{} (manifold {})", s.embedding_dim, s.manifold_dim)),
