@@ -220,7 +220,7 @@ pub enum Error {
     },
 
     /// A stored object (dataset, job, model, embedding) does not exist.
-    #[error("no {kind} with id `{id}`; list them with GET /v1/{kind}s or the engine's list call")]
+    #[error("no {kind} with id `{id}`{}", list_hint(kind))]
     NotFound {
         /// "dataset", "job", "model", "embedding".
         kind: &'static str,
@@ -268,6 +268,16 @@ pub enum Error {
         /// The names that exist.
         choices: String,
     },
+}
+
+/// Where the objects of a kind can be listed, for [`Error::NotFound`].
+fn list_hint(kind: &str) -> &'static str {
+    match kind {
+        "dataset" => "; list them with GET /v1/datasets or the engine's list_datasets",
+        "job" => "; list them with GET /v1/jobs or the engine's list_jobs",
+        "model" => "; a model has the id of the job that fitted it: list them with GET /v1/jobs",
+        _ => "",
+    }
 }
 
 impl Error {

@@ -316,3 +316,24 @@ fn a_network_too_large_to_allocate_fails_its_job_and_the_server_lives() {
     let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: Some(fine) }).unwrap();
     assert_eq!(e.wait(&job.id, Duration::from_secs(120)).unwrap().state, JobState::Succeeded);
 }
+
+#[test]
+fn null_optional_arrays_are_absent_and_a_diverging_fit_names_lr() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(dir.path(), |_| {});
+    // The schema makes label and mask nullable: null means "not given".
+    let mut body = serde_json::to_value(new_dataset(2)).unwrap();
+    body["conditions"][0]["label"] = serde_json::Value::Null;
+    body["conditions"][1]["mask"] = serde_json::Value::Null;
+    let resp = raw().post(format!("{base}/v1/datasets")).send_json(&body).unwrap();
+    assert_eq!(resp.status(), 201);
+    // A learning rate that overflows the loss fails the job with the field to change.
+    let e = HttpEngine::with_token(&base, None);
+    let d = e.create_dataset(&new_dataset(2)).unwrap();
+    let wild = Params { lr: 1e200, ..small_params(3) };
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: Some(wild) }).unwrap();
+    let done = e.wait(&job.id, Duration::from_secs(60)).unwrap();
+    assert_eq!(done.state, JobState::Failed);
+    let message = done.message.unwrap();
+    assert!(message.contains("training diverged") && message.contains("lower lr"), "{message}");
+}

@@ -436,10 +436,11 @@ pub fn conditions_from_json(root: &Value, origin: &str) -> Result<Conditions> {
                 json_matrix(get("vector")?, &format!("{here}, vector"))?,
             )
         };
-        if let Some(l) = obj.get("label") {
+        // null is the same as leaving it out, as for `name`.
+        if let Some(l) = obj.get("label").filter(|v| !v.is_null()) {
             cond.label = Some(json_vector(l, &format!("{here}, label"))?);
         }
-        if let Some(m) = obj.get("mask") {
+        if let Some(m) = obj.get("mask").filter(|v| !v.is_null()) {
             let o = format!("{here}, mask");
             cond.mask = Some(as_mask(json_vector(m, &o)?, &o)?);
         }

@@ -433,6 +433,16 @@ pub fn fit(
             break;
         }
         let train_loss = total / done.max(1) as f64;
+        if !train_loss.is_finite() {
+            return Err(Error::argument(
+                "lr",
+                format!(
+                    "training diverged in epoch {} (loss {train_loss}) with lr = {}; lower lr (default 0.01)",
+                    epoch + 1,
+                    p.lr
+                ),
+            ));
+        }
         let mut val_loss = batches.eval_loss(&model, &val, p.batch_size, p.seed, 0);
         if val_loss.is_nan() {
             val_loss = train_loss; // no validation points: select on the training loss

@@ -8,7 +8,7 @@
 //! - Links from a created resource to the operations that use it (dataset -> fit ->
 //!   model -> analyses, figures, embeddings), so clients and testers can follow them.
 //! - The `parameters` query of an upload is JSON text of a `Params` object.
-//! - A small dataset that builds, as the example of `NewDataset`.
+//! - A small dataset that builds, as the example of `NewDataset`; rows of at least one number.
 
 use serde_json::{Value, json};
 
@@ -64,6 +64,10 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     add_links(&mut v);
     upload_parameters_are_json(&mut v);
     v["components"]["schemas"]["NewDataset"]["example"] = example_dataset();
+    // A row holds at least one number.
+    for (schema, field) in [("ConditionData", "anchor"), ("ConditionData", "vector"), ("DecodeRequest", "behaviour")] {
+        v["components"]["schemas"][schema]["properties"][field]["items"]["minItems"] = json!(1);
+    }
     serde_json::from_value(v).expect("the completed document is still a document")
 }
 
