@@ -46,6 +46,53 @@ struct DataArgs {
 }
 
 #[derive(clap::Args)]
+struct StoreArgs {
+    /// Folder of the artifacts (datasets, runs, embeddings), and of the SQLite store: with
+    /// several machines, a folder all of them mount.
+    #[arg(long, default_value = "marble-data")]
+    data_dir: PathBuf,
+    /// The job and dataset store: a postgres://USER@HOST:PORT/DB URL shared by several
+    /// processes, or SQLite in --data-dir when absent.
+    #[arg(long, env = "MARBLE_STORE")]
+    store: Option<String>,
+    /// Seconds a fit stays its worker's without a heartbeat; a dead worker's fit is taken
+    /// over after this.
+    #[arg(long, default_value_t = 30.0)]
+    lease_s: f64,
+}
+
+impl StoreArgs {
+    fn engine(&self, workers: usize) -> Result<marble::engine::LocalOptions> {
+        if !(self.lease_s.is_finite() && self.lease_s > 0.0) {
+            bail!("--lease-s must be a positive number of seconds");
+        }
+        let mut o = marble::engine::LocalOptions::new(&self.data_dir);
+        o.store = self.store.clone();
+        o.workers = workers;
+        o.lease = std::time::Duration::from_secs_f64(self.lease_s);
+        Ok(o)
+    }
+
+    fn describe(&self) -> String {
+        match &self.store {
+            Some(url) => format!("store: {} (artifacts in {})", redact(url), self.data_dir.display()),
+            None => format!("store: {}", self.data_dir.display()),
+        }
+    }
+}
+
+/// A store URL without its password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let user = url[s + 3..at].split(':').next().unwrap_or("");
+            format!("{}{user}@{}", &url[..s + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(clap::Args)]
 struct AnalysisArgs {
     /// k-means clusters (default 15, capped at the number of points).
     #[arg(long)]
@@ -146,10 +193,10 @@ enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Folder of the store (SQLite) and artifacts.
-        #[arg(long, default_value = "marble-data")]
-        data_dir: PathBuf,
-        /// Fits run at the same time.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Fits run at the same time in this process; 0 serves the API only (with
+        /// `marble worker` processes on the same store running the fits).
         #[arg(long, default_value_t = 1)]
         workers: usize,
         /// Jobs that may wait; more get 429.
@@ -161,6 +208,16 @@ enum Command {
         /// Request timeout, seconds (event streams excepted).
         #[arg(long, default_value_t = 600)]
         timeout_s: u64,
+    },
+    /// Run fits queued on a shared store, without serving the API (see README, "More than
+    /// one machine"). Stops on Ctrl-C or SIGTERM; a fit it was running is taken over by
+    /// another worker when its lease expires.
+    Worker {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Fits run at the same time in this process.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
     },
     /// Print the OpenAPI document of the REST API.
     Openapi,
@@ -796,9 +853,9 @@ fn run(cli: Cli) -> Result<()> {
             analyze(&run, &analysis, behaviour.as_deref(), groups.as_deref(), folds)?
         }
         Command::Transform { model, input, out } => transform(&model, &input, &out)?,
-        Command::Serve { addr, data_dir, workers, max_queued, max_body_mib, timeout_s } => {
-            let mut options = marble::server::ServerOptions::new(&data_dir);
-            options.engine.workers = workers;
+        Command::Serve { addr, store, workers, max_queued, max_body_mib, timeout_s } => {
+            let mut options = marble::server::ServerOptions::new(&store.data_dir);
+            options.engine = store.engine(workers)?;
             options.engine.max_queued = max_queued;
             options.max_body = max_body_mib << 20;
             options.timeout = std::time::Duration::from_secs(timeout_s);
@@ -806,8 +863,19 @@ fn run(cli: Cli) -> Result<()> {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(marble::server::serve(addr, options, |a| {
                 say!("listening on http://{a} (docs at http://{a}/docs, OpenAPI at http://{a}/openapi.json; {auth})");
-                say!("store: {}", data_dir.display());
+                say!("{}", store.describe());
             }))?;
+        }
+        Command::Worker { store, workers } => {
+            if workers == 0 {
+                bail!("--workers must be at least 1 for a worker");
+            }
+            let engine = marble::engine::LocalEngine::open(store.engine(workers)?)?;
+            say!("worker {} running {workers} fit(s) at a time; {}", engine.name(), store.describe());
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(marble::server::shutdown_signal());
+            say!("stopping: a fit in progress resumes elsewhere when its lease expires");
+            engine.shutdown();
         }
         Command::Kernel { what: KernelCommand::Install { user: _, prefix, crate_dir } } => {
             use marble::kernel::{Location, install};

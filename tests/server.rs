@@ -29,7 +29,7 @@ fn new_dataset(epochs: usize) -> NewDataset {
 }
 
 /// The scenario a user runs, on any engine.
-fn scenario(e: &dyn Engine) -> (DatasetInfo, ModelInfo, EmbeddingInfo, AnalysisInfo, String) {
+pub(crate) fn scenario(e: &dyn Engine) -> (DatasetInfo, ModelInfo, EmbeddingInfo, AnalysisInfo, String) {
     let d = e.create_dataset(&new_dataset(3)).unwrap();
     let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
     assert_eq!(job.state, JobState::Queued);

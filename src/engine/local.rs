@@ -1,14 +1,17 @@
-//! The in-process engine: the embedded store plus worker threads that run fits one at a
-//! time (by default). The server wraps one of these.
+//! The engine: a store (SQLite embedded, or PostgreSQL shared by many processes), the
+//! artifact folder, and worker threads that claim fits from the store under a lease, one at a
+//! time each. The server wraps one of these; `marble worker` runs only its workers, and
+//! `marble serve --workers 0` only its API.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use ndarray::Array2;
 
-use super::store::Store;
+use super::store::{Artifacts, Store};
 use super::*;
 use crate::analysis::{self, DecodeParams};
 use crate::dataset::io;
@@ -21,28 +24,51 @@ use crate::{Dataset, ValidParams};
 /// Settings of a [`LocalEngine`].
 #[derive(Clone, Debug)]
 pub struct LocalOptions {
-    /// Folder of the store and artifacts.
+    /// Folder of the artifacts (and of the SQLite store): every process of a deployment must
+    /// see the same one.
     pub data_dir: PathBuf,
-    /// Fits run at the same time.
+    /// The store: `None` for SQLite in `data_dir`, or a `postgres://` URL.
+    pub store: Option<String>,
+    /// Fits run at the same time in this process (0: this process runs none).
     pub workers: usize,
     /// Jobs waiting at most; more are refused with [`Error::QueueFull`].
     pub max_queued: usize,
+    /// How long a claimed job stays this process's without a heartbeat (heartbeats come
+    /// every third of it); a job whose worker died is taken over after this.
+    pub lease: Duration,
+    /// How often idle workers look for jobs queued by other processes.
+    pub poll: Duration,
 }
 
 impl LocalOptions {
-    /// Defaults: one worker, 16 queued jobs.
+    /// Defaults: SQLite, one worker, 16 queued jobs, 30-second leases, polls every 0.5 s.
     pub fn new(data_dir: impl Into<PathBuf>) -> LocalOptions {
-        LocalOptions { data_dir: data_dir.into(), workers: 1, max_queued: 16 }
+        LocalOptions {
+            data_dir: data_dir.into(),
+            store: None,
+            workers: 1,
+            max_queued: 16,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(500),
+        }
     }
 }
 
 struct Inner {
-    store: Store,
-    queue: Mutex<VecDeque<String>>,
-    wake: Condvar,
+    store: Box<dyn Store>,
+    artifacts: Artifacts,
+    /// Wakes idle workers when this process queues a job.
+    wake: (Mutex<()>, Condvar),
+    /// Fits running in this process, to cancel them without waiting for a heartbeat.
     cancels: Mutex<HashMap<String, Cancel>>,
     max_queued: usize,
+    lease: Duration,
+    poll: Duration,
+    /// This process's name in leases (`host-pid`); worker threads add their number.
+    name: String,
     shutdown: AtomicBool,
+    /// Worker threads still running.
+    running: AtomicUsize,
 }
 
 /// The engine in this process. Cloning shares it.
@@ -58,59 +84,59 @@ impl Drop for Inner {
 }
 
 struct JobObserver<'a> {
-    store: &'a Store,
+    store: &'a dyn Store,
     id: &'a str,
+    worker: &'a str,
 }
 
 impl Observer for JobObserver<'_> {
     fn epoch(&mut self, r: &EpochReport) {
         // Progress is advisory: a failed write must not stop training.
-        let _ = self.store.set_progress(self.id, r.epoch + 1, r.train_loss, r.val_loss);
+        let _ = self.store.set_progress(self.id, self.worker, r.epoch + 1, r.train_loss, r.val_loss);
     }
 }
 
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into())
+}
+
 impl LocalEngine {
-    /// Open the store in `options.data_dir`, recover unfinished jobs and start the workers.
-    /// A job that was running when the process stopped resumes from its last checkpoint
-    /// (or starts again when it had none); its message says so.
+    /// Open the store and the artifact folder and start `options.workers` workers. With the
+    /// embedded SQLite store, a job that was running when the process stopped is queued again
+    /// and resumes from its last checkpoint (its message says so); with PostgreSQL, other
+    /// processes may be running jobs, so a dead worker's job is taken over when its lease
+    /// expires instead.
     pub fn open(options: LocalOptions) -> Result<LocalEngine> {
-        if options.workers == 0 {
-            return Err(Error::argument("workers", "must be at least 1"));
+        if options.lease < Duration::from_millis(300) {
+            return Err(Error::argument("lease", "must be at least 0.3 s (heartbeats come every third of it)"));
         }
-        let store = Store::open(&options.data_dir)?;
-        let mut queue = VecDeque::new();
-        for job in store.jobs_in(JobState::Running)? {
-            let ck = store.run_dir(&job.id).join("checkpoint.json");
-            let message = if ck.exists() {
-                format!(
-                    "the server stopped during epoch {}; resumed from the checkpoint of epoch {}",
-                    job.epoch + 1,
-                    job.epoch
-                )
-            } else {
-                "the server stopped before the first checkpoint; started again".to_string()
-            };
-            store.set_state(&job.id, JobState::Queued, Some(&message))?;
-            queue.push_back(job.id);
-        }
-        for job in store.jobs_in(JobState::Queued)? {
-            if !queue.contains(&job.id) {
-                queue.push_back(job.id);
-            }
-        }
+        let artifacts = Artifacts::open(&options.data_dir)?;
+        let store = super::store::open(options.store.as_deref(), &options.data_dir)?;
+        store.expire_leases()?;
         let engine = LocalEngine {
             inner: Arc::new(Inner {
                 store,
-                queue: Mutex::new(queue),
-                wake: Condvar::new(),
+                artifacts,
+                wake: (Mutex::new(()), Condvar::new()),
                 cancels: Mutex::new(HashMap::new()),
                 max_queued: options.max_queued,
+                lease: options.lease,
+                poll: options.poll,
+                name: format!("{}-{}", host_name(), std::process::id()),
                 shutdown: AtomicBool::new(false),
+                running: AtomicUsize::new(0),
             }),
         };
-        for _ in 0..options.workers {
+        for n in 0..options.workers {
             let weak = Arc::downgrade(&engine.inner);
-            std::thread::spawn(move || worker(weak));
+            let name = format!("{}-{n}", engine.inner.name);
+            engine.inner.running.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || worker(weak, name));
         }
         Ok(engine)
     }
@@ -125,7 +151,7 @@ impl LocalEngine {
         let params = params.unwrap_or_default();
         let data = Dataset::build(&conditions, &params.clone().check()?, &Silent)?;
         let info = DatasetInfo { id: new_id("ds"), name, created: now(), params, summary: data.summary };
-        let file = self.inner.store.dataset_file(&info.id);
+        let file = self.inner.artifacts.dataset_file(&info.id);
         let tmp = file.with_extension("tmp");
         io::write_npz(&tmp, &conditions)?;
         std::fs::rename(&tmp, &file).map_err(|e| Error::io("cannot write", &file, e))?;
@@ -133,9 +159,33 @@ impl LocalEngine {
         Ok(info)
     }
 
-    /// The store (for the server's file downloads).
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    /// The artifact folder (for the server's file downloads).
+    pub fn artifacts(&self) -> &Artifacts {
+        &self.inner.artifacts
+    }
+
+    /// This process's name in job leases (`host-pid`).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The store's backend: "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        self.inner.store.backend()
+    }
+
+    /// Stop the workers after their current step, and wait until they have: a fit in
+    /// progress is left to its lease (another worker, or the next start, resumes it from its
+    /// checkpoint).
+    pub fn shutdown(&self) {
+        self.inner.shutdown.store(true, Ordering::SeqCst);
+        self.inner.wake.1.notify_all();
+        for c in self.inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            c.cancel();
+        }
+        while self.inner.running.load(Ordering::SeqCst) > 0 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn succeeded_run(&self, model: &str) -> Result<PathBuf> {
@@ -147,63 +197,89 @@ impl LocalEngine {
                 job.message.map(|m| format!(" ({m})")).unwrap_or_default()
             )));
         }
-        Ok(self.inner.store.run_dir(model))
+        Ok(self.inner.artifacts.run_dir(model))
     }
 }
 
-fn worker(inner: std::sync::Weak<Inner>) {
+/// Claim jobs until the engine shuts down or its last user is gone.
+fn worker(inner: std::sync::Weak<Inner>, name: String) {
+    let done = |strong: &Inner| {
+        strong.running.fetch_sub(1, Ordering::SeqCst);
+    };
     loop {
         let Some(strong) = inner.upgrade() else { return };
-        let id = {
-            let mut q = strong.queue.lock().unwrap_or_else(|p| p.into_inner());
-            loop {
-                if strong.shutdown.load(Ordering::SeqCst) {
-                    return;
-                }
-                if let Some(id) = q.pop_front() {
-                    break id;
-                }
-                let (guard, _) = strong
-                    .wake
-                    .wait_timeout(q, std::time::Duration::from_millis(200))
-                    .unwrap_or_else(|p| p.into_inner());
-                q = guard;
-                if Arc::strong_count(&strong) == 1 {
-                    // Only this worker holds the engine: its users are gone.
-                    return;
-                }
+        if strong.shutdown.load(Ordering::SeqCst) || Arc::strong_count(&strong) == 1 {
+            // Shut down, or only this worker holds the engine: its users are gone.
+            return done(&strong);
+        }
+        match strong.store.claim(&name, strong.lease) {
+            Ok(Some(claim)) => run_job(&strong, &claim.job, &name),
+            Ok(None) | Err(_) => {
+                let (lock, cv) = &strong.wake;
+                let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = cv.wait_timeout(guard, strong.poll).unwrap_or_else(|p| p.into_inner());
             }
-        };
-        run_job(&strong, &id);
+        }
     }
 }
 
-fn run_job(inner: &Inner, id: &str) {
-    let store = &inner.store;
-    match store.job(id) {
-        Ok(j) if j.state == JobState::Queued => {}
-        _ => return,
-    }
+/// Run a claimed job, heartbeating its lease; the heartbeat also carries cancel requests
+/// from other processes, and stops the fit when the lease was lost to another worker.
+fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
+    let id = job.id.as_str();
+    let store = inner.store.as_ref();
     let cancel = Cancel::new();
+    let lost = Arc::new(AtomicBool::new(false));
     inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), cancel.clone());
-    let _ = store.set_state(id, JobState::Running, store.job(id).ok().and_then(|j| j.message).as_deref());
-    let outcome = fit_job(store, id, &cancel);
+    let finished = Arc::new(AtomicBool::new(false));
+    let outcome = std::thread::scope(|scope| {
+        let (beat_cancel, beat_lost, beat_finished) = (cancel.clone(), lost.clone(), finished.clone());
+        scope.spawn(move || {
+            let period = inner.lease / 3;
+            let mut waited = Duration::ZERO;
+            while !beat_finished.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+                waited += Duration::from_millis(20);
+                if waited < period {
+                    continue;
+                }
+                waited = Duration::ZERO;
+                match store.heartbeat(id, worker, inner.lease) {
+                    Ok(beat) if !beat.owned => {
+                        beat_lost.store(true, Ordering::SeqCst);
+                        beat_cancel.cancel();
+                    }
+                    Ok(beat) if beat.cancel => beat_cancel.cancel(),
+                    _ => {}
+                }
+            }
+        });
+        let outcome = fit_job(inner, id, worker, &cancel);
+        finished.store(true, Ordering::SeqCst);
+        outcome
+    });
     inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    if lost.load(Ordering::SeqCst) || inner.shutdown.load(Ordering::SeqCst) {
+        // Another worker has it now, or this process is stopping: the lease decides.
+        return;
+    }
+    let message = store.job(id).ok().and_then(|j| j.message);
     let _ = match outcome {
-        Ok(true) => store.set_state(id, JobState::Succeeded, None),
-        Ok(false) => store.set_state(id, JobState::Cancelled, Some("cancelled by a user")),
-        Err(e) => store.set_state(id, JobState::Failed, Some(&format!("{} ({})", e, e.code()))),
+        Ok(true) => store.finish(id, worker, JobState::Succeeded, message.as_deref()),
+        Ok(false) => store.finish(id, worker, JobState::Cancelled, Some("cancelled by a user")),
+        Err(e) => store.finish(id, worker, JobState::Failed, Some(&format!("{} ({})", e, e.code()))),
     };
 }
 
 /// Train, save and analyse; `Ok(false)` when cancelled.
-fn fit_job(store: &Store, id: &str, cancel: &Cancel) -> Result<bool> {
+fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel) -> Result<bool> {
+    let store = inner.store.as_ref();
     let job = store.job(id)?;
     let params = store.job_params(id)?;
-    let conditions = io::read_npz(&store.dataset_file(&job.dataset))?;
+    let conditions = io::read_npz(&inner.artifacts.dataset_file(&job.dataset))?;
     let valid = params.clone().check()?;
     let data = Dataset::build(&conditions, &valid, &Silent)?;
-    let dir = store.run_dir(id);
+    let dir = inner.artifacts.run_dir(id);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let checkpoint = dir.join("checkpoint.json");
     let (resume, done) = if checkpoint.exists() && job.epoch > 0 {
@@ -215,7 +291,7 @@ fn fit_job(store: &Store, id: &str, cancel: &Cancel) -> Result<bool> {
     let remaining = params.epochs.saturating_sub(done);
     let run_params: ValidParams = crate::Params { epochs: remaining, ..params.clone() }.check().unwrap_or(valid);
     let options = FitOptions { checkpoint_dir: Some(dir.clone()), resume, ..FitOptions::default() };
-    let mut observer = JobObserver { store, id };
+    let mut observer = JobObserver { store, id, worker };
     let fitted = crate::model::fit(&data, &run_params, &options, &mut observer, cancel)?;
     if fitted.cancelled || cancel.is_cancelled() {
         return Ok(false);
@@ -250,17 +326,18 @@ impl Engine for LocalEngine {
     }
 
     fn delete_dataset(&self, id: &str) -> Result<()> {
-        self.inner.store.delete_dataset(id)
+        self.inner.store.delete_dataset(id)?;
+        let f = self.inner.artifacts.dataset_file(id);
+        if f.exists() {
+            std::fs::remove_file(&f).map_err(|e| Error::io("cannot remove", &f, e))?;
+        }
+        Ok(())
     }
 
     fn start_fit(&self, req: &FitRequest) -> Result<JobInfo> {
         let dataset = self.inner.store.dataset(&req.dataset)?;
         let params = req.params.clone().unwrap_or(dataset.params);
         params.clone().check()?;
-        let mut q = self.inner.queue.lock().unwrap_or_else(|p| p.into_inner());
-        if q.len() >= self.inner.max_queued {
-            return Err(Error::QueueFull { queued: q.len() });
-        }
         let job = JobInfo {
             id: new_id("job"),
             dataset: req.dataset.clone(),
@@ -271,10 +348,11 @@ impl Engine for LocalEngine {
             val_loss: None,
             message: None,
             created: now(),
+            worker: None,
+            attempts: 0,
         };
-        self.inner.store.insert_job(&job, &params)?;
-        q.push_back(job.id.clone());
-        self.inner.wake.notify_one();
+        self.inner.store.insert_job(&job, &params, self.inner.max_queued)?;
+        self.inner.wake.1.notify_one();
         Ok(job)
     }
 
@@ -287,21 +365,12 @@ impl Engine for LocalEngine {
     }
 
     fn cancel_job(&self, id: &str) -> Result<JobInfo> {
-        let job = self.inner.store.job(id)?;
-        if job.state.is_terminal() {
-            return Ok(job);
-        }
-        {
-            let mut q = self.inner.queue.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(pos) = q.iter().position(|j| j == id) {
-                q.remove(pos);
-                self.inner.store.set_state(id, JobState::Cancelled, Some("cancelled by a user before it started"))?;
-            }
-        }
+        let job = self.inner.store.request_cancel(id)?;
+        // A fit running in this process stops at once; elsewhere, at its next heartbeat.
         if let Some(c) = self.inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
             c.cancel();
         }
-        self.inner.store.job(id)
+        Ok(job)
     }
 
     fn model(&self, id: &str) -> Result<ModelInfo> {
@@ -321,14 +390,14 @@ impl Engine for LocalEngine {
         let dir = self.succeeded_run(&req.model)?;
         self.inner.store.dataset(&req.dataset)?;
         let (model, params) = files::load(&dir)?;
-        let conditions = io::read_npz(&self.inner.store.dataset_file(&req.dataset))?;
+        let conditions = io::read_npz(&self.inner.artifacts.dataset_file(&req.dataset))?;
         let data = Dataset::build(&conditions, &params.check()?, &Silent)?;
         // One row per kept input row: merged repeated anchors share their point's row.
         let rows = data.output_rows();
         let emb = rows.spread(&model.transform(&data)?);
         let condition = rows.condition;
         let id = new_id("emb");
-        let (values, cond) = self.inner.store.embedding_files(&id);
+        let (values, cond) = self.inner.artifacts.embedding_files(&id);
         files::write_npy_f32(&values, &emb)?;
         files::write_npy_i64(&cond, &condition)?;
         self.inner.store.insert_embedding(&id, &req.model, &req.dataset)?;
@@ -337,7 +406,7 @@ impl Engine for LocalEngine {
 
     fn embedding(&self, id: &str) -> Result<EmbeddingInfo> {
         let (model, dataset) = self.inner.store.embedding(id)?;
-        let (values, cond) = self.inner.store.embedding_files(id);
+        let (values, cond) = self.inner.artifacts.embedding_files(id);
         let read =
             |p: &std::path::Path| Error::ModelFile { path: p.to_path_buf(), message: "unreadable embedding".into() };
         let emb: Array2<f32> = ndarray_npy::read_npy(&values).map_err(|_| read(&values))?;

@@ -174,6 +174,12 @@ pub struct JobInfo {
     pub message: Option<String>,
     /// Creation time, seconds since the Unix epoch.
     pub created: u64,
+    /// The worker holding the job, or that held it last (`host-pid-n`), once claimed.
+    #[serde(default)]
+    pub worker: Option<String>,
+    /// Times a worker claimed it: more than 1 after a takeover or a restart.
+    #[serde(default)]
+    pub attempts: usize,
 }
 
 /// A trained model.

@@ -59,7 +59,7 @@ pub(super) async fn get_embedding(
         EmbeddingFormat::Npy => {
             let bytes = blocking(move || {
                 e.embedding(&id)?;
-                let (path, _) = e.store().embedding_files(&id);
+                let (path, _) = e.artifacts().embedding_files(&id);
                 std::fs::read(&path).map_err(|err| Error::io("cannot read", &path, err))
             })
             .await?;

@@ -140,7 +140,8 @@ pub fn app(options: &ServerOptions) -> crate::Result<Router> {
 
 /// Serve on `addr` until Ctrl-C or SIGTERM; `ready` hears the bound address (for port 0).
 pub async fn serve(addr: SocketAddr, options: ServerOptions, ready: impl FnOnce(SocketAddr)) -> crate::Result<()> {
-    let app = app(&options)?;
+    // Opening the store may block (a PostgreSQL connection has its own runtime).
+    let app = tokio::task::block_in_place(|| app(&options))?;
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::io("cannot listen on", addr.to_string(), e))?;
     let bound = listener.local_addr().map_err(|e| Error::io("cannot listen on", addr.to_string(), e))?;
@@ -151,7 +152,8 @@ pub async fn serve(addr: SocketAddr, options: ServerOptions, ready: impl FnOnce(
         .map_err(|e| Error::io("server stopped on", bound.to_string(), e))
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -32,9 +32,11 @@ class JobInfo:
             epochs (int): Epochs asked for.
             id (str): Id (also the id of the model it makes).
             state (JobState): State of a job.
+            attempts (int | Unset): Times a worker claimed it: more than 1 after a takeover or a restart.
             message (None | str | Unset): Why it failed, or how it was recovered after a restart.
             train_loss (float | None | Unset): Latest training loss.
             val_loss (float | None | Unset): Latest validation loss.
+            worker (None | str | Unset): The worker holding the job, or that held it last (`host-pid-n`), once claimed.
      """
 
     created: int
@@ -43,9 +45,11 @@ class JobInfo:
     epochs: int
     id: str
     state: JobState
+    attempts: int | Unset = UNSET
     message: None | str | Unset = UNSET
     train_loss: float | None | Unset = UNSET
     val_loss: float | None | Unset = UNSET
+    worker: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -65,6 +69,8 @@ class JobInfo:
 
         state = self.state.value
 
+        attempts = self.attempts
+
         message: None | str | Unset
         if isinstance(self.message, Unset):
             message = UNSET
@@ -83,6 +89,12 @@ class JobInfo:
         else:
             val_loss = self.val_loss
 
+        worker: None | str | Unset
+        if isinstance(self.worker, Unset):
+            worker = UNSET
+        else:
+            worker = self.worker
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -94,12 +106,16 @@ class JobInfo:
             "id": id,
             "state": state,
         })
+        if attempts is not UNSET:
+            field_dict["attempts"] = attempts
         if message is not UNSET:
             field_dict["message"] = message
         if train_loss is not UNSET:
             field_dict["train_loss"] = train_loss
         if val_loss is not UNSET:
             field_dict["val_loss"] = val_loss
+        if worker is not UNSET:
+            field_dict["worker"] = worker
 
         return field_dict
 
@@ -122,6 +138,8 @@ class JobInfo:
 
 
 
+
+        attempts = d.pop("attempts", UNSET)
 
         def _parse_message(data: object) -> None | str | Unset:
             if data is None:
@@ -153,6 +171,16 @@ class JobInfo:
         val_loss = _parse_val_loss(d.pop("val_loss", UNSET))
 
 
+        def _parse_worker(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        worker = _parse_worker(d.pop("worker", UNSET))
+
+
         job_info = cls(
             created=created,
             dataset=dataset,
@@ -160,9 +188,11 @@ class JobInfo:
             epochs=epochs,
             id=id,
             state=state,
+            attempts=attempts,
             message=message,
             train_loss=train_loss,
             val_loss=val_loss,
+            worker=worker,
         )
 
 

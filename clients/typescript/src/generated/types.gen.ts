@@ -348,6 +348,10 @@ export type GraphType = 'cknn' | 'knn' | 'radius';
  */
 export type JobInfo = {
     /**
+     * Times a worker claimed it: more than 1 after a takeover or a restart.
+     */
+    attempts?: number;
+    /**
      * Creation time, seconds since the Unix epoch.
      */
     created: number;
@@ -383,6 +387,10 @@ export type JobInfo = {
      * Latest validation loss.
      */
     val_loss?: number | null;
+    /**
+     * The worker holding the job, or that held it last (`host-pid-n`), once claimed.
+     */
+    worker?: string | null;
 };
 
 /**

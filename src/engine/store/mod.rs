@@ -1,0 +1,171 @@
+//! Where datasets, jobs and embeddings are recorded, and where their files live.
+//!
+//! The records are behind [`Store`], with two backends: SQLite in the data folder (the
+//! default: embedded, nothing to install, one process) and PostgreSQL (`--store
+//! postgres://...`: many `marble serve` and `marble worker` processes on many machines).
+//! Either way the schema is created and upgraded by versioned migrations, and jobs are
+//! claimed under a lease: a worker holds a job while it heartbeats, and a job whose worker
+//! stops is taken over by another after the lease expires, resuming from its checkpoint.
+//!
+//! The files are in [`Artifacts`], one folder that every process must see (a shared
+//! filesystem when there are several machines):
+//!
+//! ```text
+//! DIR/datasets/<id>.npz        the conditions as uploaded
+//! DIR/runs/<job id>/           a run folder (see crate::run): checkpoint, model, analysis
+//! DIR/embeddings/<id>.npy      latents of a transform (float32), with <id>.condition.npy
+//! ```
+//! Rows are written only after their files are complete, and files are written atomically
+//! (a temporary name, then a rename), so a crash leaves either the old state or the new one.
+
+mod postgres;
+mod sqlite;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{DatasetInfo, JobInfo, JobState};
+use crate::error::{Error, Result};
+use crate::params::Params;
+
+pub use self::postgres::PostgresStore;
+pub use self::sqlite::SqliteStore;
+
+/// A job a worker has claimed.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    /// The job, as it is now (state `running`, this worker's).
+    pub job: JobInfo,
+    /// The worker that held it before, when its lease expired (a takeover).
+    pub previous_worker: Option<String>,
+}
+
+/// What a heartbeat learned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Beat {
+    /// The job is still this worker's (false: its lease expired and another took it).
+    pub owned: bool,
+    /// A user asked to cancel it.
+    pub cancel: bool,
+}
+
+/// The records of one deployment: datasets, jobs (with their leases) and embeddings.
+pub trait Store: Send + Sync {
+    /// Which backend, for messages ("sqlite", "postgres").
+    fn backend(&self) -> &'static str;
+    /// Record a dataset whose file is already written.
+    fn insert_dataset(&self, d: &DatasetInfo) -> Result<()>;
+    /// One dataset.
+    fn dataset(&self, id: &str) -> Result<DatasetInfo>;
+    /// All datasets, newest first.
+    fn datasets(&self) -> Result<Vec<DatasetInfo>>;
+    /// Delete a dataset's record unless a queued or running job needs it.
+    fn delete_dataset(&self, id: &str) -> Result<()>;
+    /// Record a new queued job, unless `max_queued` jobs already wait.
+    fn insert_job(&self, j: &JobInfo, p: &Params, max_queued: usize) -> Result<()>;
+    /// One job.
+    fn job(&self, id: &str) -> Result<JobInfo>;
+    /// A job's parameters.
+    fn job_params(&self, id: &str) -> Result<Params>;
+    /// All jobs, newest first.
+    fn jobs(&self) -> Result<Vec<JobInfo>>;
+    /// Claim the oldest job that is queued, or running under an expired lease, for
+    /// `worker` for `lease`; no other worker can claim it at the same time.
+    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>>;
+    /// Extend `worker`'s lease on a job and read its cancel flag.
+    fn heartbeat(&self, id: &str, worker: &str, lease: Duration) -> Result<Beat>;
+    /// Record an epoch's progress (only while `worker` holds the job).
+    fn set_progress(&self, id: &str, worker: &str, epoch: usize, train: f64, val: f64) -> Result<()>;
+    /// Set a job's final state (only while `worker` holds it); false when it no longer did.
+    fn finish(&self, id: &str, worker: &str, state: JobState, message: Option<&str>) -> Result<bool>;
+    /// Set a job's message (e.g. why it was taken over), keeping its state.
+    fn set_message(&self, id: &str, message: Option<&str>) -> Result<()>;
+    /// Cancel a job: a queued one at once, a running one through its worker's next
+    /// heartbeat. Finished jobs are left as they are.
+    fn request_cancel(&self, id: &str) -> Result<JobInfo>;
+    /// Queue again every job left running (a single-process store reopened after a crash: no
+    /// other process can be running them); a store shared by processes leaves that to the
+    /// leases.
+    fn expire_leases(&self) -> Result<()>;
+    /// Record an embedding whose files are written.
+    fn insert_embedding(&self, id: &str, model: &str, dataset: &str) -> Result<()>;
+    /// An embedding's model and dataset.
+    fn embedding(&self, id: &str) -> Result<(String, String)>;
+}
+
+/// Open the store `spec` names: a `postgres://` or `postgresql://` URL, or nothing for
+/// SQLite in `data_dir`.
+pub fn open(spec: Option<&str>, data_dir: &Path) -> Result<Box<dyn Store>> {
+    match spec.map(str::trim).filter(|s| !s.is_empty()) {
+        None | Some("sqlite") => Ok(Box::new(SqliteStore::open(data_dir)?)),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Box::new(PostgresStore::open(url)?))
+        }
+        Some(other) => Err(Error::argument(
+            "store",
+            format!("`{other}` is not a store; give a postgres://USER@HOST:PORT/DB URL, or leave it out for SQLite"),
+        )),
+    }
+}
+
+/// The artifact folder every process of a deployment reads and writes.
+#[derive(Clone, Debug)]
+pub struct Artifacts {
+    root: PathBuf,
+}
+
+impl Artifacts {
+    /// The folder `root`, with its subfolders made.
+    pub fn open(root: &Path) -> Result<Artifacts> {
+        for sub in ["datasets", "runs", "embeddings"] {
+            let d = root.join(sub);
+            std::fs::create_dir_all(&d).map_err(|e| Error::io("cannot create", &d, e))?;
+        }
+        Ok(Artifacts { root: root.to_path_buf() })
+    }
+
+    /// The folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a dataset's conditions live.
+    pub fn dataset_file(&self, id: &str) -> PathBuf {
+        self.root.join("datasets").join(format!("{id}.npz"))
+    }
+
+    /// A job's run folder.
+    pub fn run_dir(&self, id: &str) -> PathBuf {
+        self.root.join("runs").join(id)
+    }
+
+    /// An embedding's latents and conditions.
+    pub fn embedding_files(&self, id: &str) -> (PathBuf, PathBuf) {
+        let d = self.root.join("embeddings");
+        (d.join(format!("{id}.npy")), d.join(format!("{id}.condition.npy")))
+    }
+}
+
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data serialises")
+}
+
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
+    serde_json::from_str(s)
+        .map_err(|e| Error::ModelFile { path: PathBuf::from("store"), message: format!("{what}: {e}") })
+}
+
+/// Milliseconds since the Unix epoch by this machine's clock.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The message a job gets when a worker takes it over.
+pub(crate) fn takeover_message(previous: Option<&str>, epoch: usize) -> String {
+    let who = previous.map_or("the server".to_string(), |w| format!("worker {w}"));
+    if epoch > 0 {
+        format!("{who} stopped during epoch {}; resumed from the checkpoint of epoch {epoch}", epoch + 1)
+    } else {
+        format!("{who} stopped before the first checkpoint; started again")
+    }
+}
