@@ -397,7 +397,16 @@ mod tests {
         for code in &returned {
             assert!(listed.contains(code), "Error::code returns \"{code}\", which Error::CODES lacks");
         }
-        let server = quoted_codes(include_str!("server/mod.rs"));
+        let server_src = [
+            include_str!("server/mod.rs"),
+            include_str!("server/problem.rs"),
+            include_str!("server/datasets.rs"),
+            include_str!("server/jobs.rs"),
+            include_str!("server/models.rs"),
+            include_str!("server/embeddings.rs"),
+        ]
+        .concat();
+        let server = quoted_codes(&server_src);
         for code in &listed {
             assert!(
                 returned.contains(code) || server.contains(code),

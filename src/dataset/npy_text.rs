@@ -80,28 +80,30 @@ pub fn write_text(text: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// An .npy payload as numpy writes it: header padded to 64 bytes, then `payload`.
+    fn npy(descr: &str, shape: &str, payload: &[u8]) -> Vec<u8> {
+        let mut h = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        let total = (10 + h.len() + 1).div_ceil(64) * 64;
+        h.push_str(&" ".repeat(total - 10 - h.len() - 1));
+        h.push('\n');
+        let mut v = b"\x93NUMPY\x01\x00".to_vec();
+        v.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        v.extend_from_slice(h.as_bytes());
+        v.extend_from_slice(payload);
+        v
+    }
+
     #[test]
     fn text_round_trips_and_reads_numpy_layouts() {
         for name in ["mu = 0.5", "target 45°", "x"] {
             assert_eq!(read_text(&write_text(name)).unwrap(), name);
         }
-        // A header as numpy 1.x writes `np.save(f, np.array(["ab"]))`: shape (1,), <U2.
-        let mut v = b"\x93NUMPY\x01\x00".to_vec();
-        let mut h = "{'descr': '<U2', 'fortran_order': False, 'shape': (1,), }".to_string();
-        h.push_str(&" ".repeat(64 - 10 - h.len() - 1));
-        h.push('\n');
-        v.extend_from_slice(&(h.len() as u16).to_le_bytes());
-        v.extend_from_slice(h.as_bytes());
-        v.extend_from_slice(&[b'a', 0, 0, 0, b'b', 0, 0, 0]);
-        assert_eq!(read_text(&v).unwrap(), "ab");
+        // `np.save(f, np.array(["ab"]))`: shape (1,), <U2, UTF-32 code units.
+        assert_eq!(read_text(&npy("<U2", "(1,)", &[b'a', 0, 0, 0, b'b', 0, 0, 0])).unwrap(), "ab");
         // Byte strings, zero-padded.
-        let s = String::from_utf8(v.clone()).unwrap_or_default().replace("<U2", "|S4");
-        let mut b = s.into_bytes();
-        b.truncate(64);
-        b.extend_from_slice(b"ab\0\0");
-        assert_eq!(read_text(&b).unwrap(), "ab");
-        // Several names in one array are refused with the shape.
-        let many = String::from_utf8(v).unwrap().replace("(1,)", "(2,)");
-        assert!(read_text(many.as_bytes()).unwrap_err().contains("(2,)"));
+        assert_eq!(read_text(&npy("|S4", "()", b"ab\0\0")).unwrap(), "ab");
+        // Several names in one array are refused with the shape; numbers are not names.
+        assert!(read_text(&npy("<U1", "(2,)", &[b'a', 0, 0, 0, b'b', 0, 0, 0])).unwrap_err().contains("(2,)"));
+        assert!(read_text(&npy("<f8", "()", &[0; 8])).unwrap_err().contains("<f8"));
     }
 }
