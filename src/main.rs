@@ -55,6 +55,11 @@ struct StoreArgs {
     /// processes, or SQLite in --data-dir when absent.
     #[arg(long, env = "MARBLE_STORE")]
     store: Option<String>,
+    /// Keep the artifacts in an S3-compatible object store, s3://BUCKET/PREFIX (endpoint and
+    /// credentials from AWS_* variables), with --data-dir as this process's local copy: then
+    /// the machines need no shared folder.
+    #[arg(long, env = "MARBLE_ARTIFACTS")]
+    artifacts: Option<String>,
     /// Seconds a fit stays its worker's without a heartbeat; a dead worker's fit is taken
     /// over after this.
     #[arg(long, default_value_t = 30.0)]
@@ -68,15 +73,23 @@ impl StoreArgs {
         }
         let mut o = marble::engine::LocalOptions::new(&self.data_dir);
         o.store = self.store.clone();
+        o.artifacts = self.artifacts.clone();
         o.workers = workers;
         o.lease = std::time::Duration::from_secs_f64(self.lease_s);
         Ok(o)
     }
 
+    fn artifacts_place(&self) -> String {
+        match &self.artifacts {
+            Some(url) => format!("{url}, local copy in {}", self.data_dir.display()),
+            None => self.data_dir.display().to_string(),
+        }
+    }
+
     fn describe(&self) -> String {
         match &self.store {
-            Some(url) => format!("store: {} (artifacts in {})", redact(url), self.data_dir.display()),
-            None => format!("store: {}", self.data_dir.display()),
+            Some(url) => format!("store: {} (artifacts in {})", redact(url), self.artifacts_place()),
+            None => format!("store: {}", self.artifacts_place()),
         }
     }
 }

@@ -27,11 +27,16 @@ impl Drop for Process {
 }
 
 fn spawn(args: &[&str], store: &str, data: &std::path::Path) -> Process {
+    spawn_with(args, store, data, &[])
+}
+
+fn spawn_with(args: &[&str], store: &str, data: &std::path::Path, env: &[(&str, &str)]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
         .args(args)
         .args(["--store", store, "--data-dir"])
         .arg(data)
         .env_remove("MARBLE_TOKEN")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -187,4 +192,126 @@ fn two_api_processes_share_datasets_and_jobs() {
     let emb = one.transform(&TransformRequest { model: job.id.clone(), dataset: d.id.clone() }).unwrap();
     assert_eq!(two.embedding(&emb.id).unwrap(), emb);
     assert_eq!(two.plot(&job.id, PlotKind::Distances).unwrap(), one.plot(&job.id, PlotKind::Distances).unwrap());
+}
+
+/// An S3-compatible server for a test: moto's `moto_server` (`MARBLE_S3_SERVER` names it;
+/// .ci/run installs it), on a free port, with one bucket.
+struct S3 {
+    child: Child,
+    env: Vec<(&'static str, String)>,
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl S3 {
+    fn start(bucket: &str) -> Option<S3> {
+        let server = crate::external_tool("MARBLE_S3_SERVER", "MARBLE_REQUIRE_S3", "moto's moto_server command")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let agent = crate::server::raw();
+        let start = Instant::now();
+        while agent.put(format!("{endpoint}/{bucket}")).send_empty().map(|r| r.status().as_u16() >= 300).unwrap_or(true)
+        {
+            assert!(start.elapsed() < Duration::from_secs(30), "moto_server did not start on {endpoint}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let env = vec![
+            ("AWS_ENDPOINT", endpoint),
+            ("AWS_ALLOW_HTTP", "true".to_string()),
+            ("AWS_ACCESS_KEY_ID", "marble".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "marble".to_string()),
+            ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
+        ];
+        Some(S3 { child, env })
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        self.env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+}
+
+#[test]
+fn machines_sharing_no_folder_work_through_an_object_store() {
+    let Some(pg) = Postgres::start() else { return };
+    let Some(s3) = S3::start("marble-test") else { return };
+    let env = s3.env();
+    let bucket = "s3://marble-test/lab";
+    // Every process has a folder of its own: only PostgreSQL and the bucket are shared.
+    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let api = spawn_with(
+        &["serve", "--addr", "127.0.0.1:0", "--workers", "0", "--artifacts", bucket],
+        &pg.url,
+        a.path(),
+        &env,
+    );
+    let e = HttpEngine::with_token(api.first.split_whitespace().nth(2).unwrap(), None);
+    let w1 = spawn_with(&["worker", "--lease-s", "2", "--artifacts", bucket], &pg.url, b.path(), &env);
+    let w2 = spawn_with(&["worker", "--lease-s", "2", "--artifacts", bucket], &pg.url, c.path(), &env);
+    let name = |p: &Process| format!("{}-0", p.first.split_whitespace().nth(1).unwrap());
+    let (name1, name2) = (name(&w1), name(&w2));
+
+    let d = e.create_dataset(&dataset(2)).unwrap();
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    let done = e.wait(&job.id, Duration::from_secs(120)).unwrap();
+    assert_eq!(done.state, JobState::Succeeded, "{done:?}");
+    // The API process never ran the fit, yet serves its model, figures and embeddings.
+    assert!(e.model(&job.id).unwrap().losses.train_loss.len() == 2);
+    assert!(e.plot(&job.id, PlotKind::Distances).unwrap().contains("<svg"));
+    let emb = e.transform(&TransformRequest { model: job.id.clone(), dataset: d.id.clone() }).unwrap();
+    assert_eq!(e.embedding(&emb.id).unwrap(), emb);
+    let ran = if done.worker.as_deref() == Some(name1.as_str()) { b.path() } else { c.path() };
+    assert!(ran.join("datasets").join(format!("{}.npz", d.id)).exists(), "the worker fetched the dataset");
+
+    // A worker killed mid-fit: the other one, on its own folder, resumes from the checkpoint
+    // the first published.
+    let long = e
+        .start_fit(&FitRequest {
+            dataset: d.id.clone(),
+            params: Some(Params { k: 10, epochs: 100_000, ..Params::default() }),
+        })
+        .unwrap();
+    let (running, epoch) = loop {
+        let j = e.job(&long.id).unwrap();
+        if j.epoch >= 3 {
+            break (j.worker.unwrap(), j.epoch);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (mut victim, survivor) = if running == name1 { (w1, name2) } else { (w2, name1) };
+    victim.child.kill().unwrap();
+    victim.child.wait().unwrap();
+    let killed = Instant::now();
+    let taken = loop {
+        let j = e.job(&long.id).unwrap();
+        assert!(j.epoch >= epoch, "the epoch went back from {epoch} to {}", j.epoch);
+        if j.worker.as_deref() == Some(survivor.as_str()) && j.epoch > epoch {
+            break j;
+        }
+        assert!(killed.elapsed() < Duration::from_secs(60), "not taken over: {j:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(taken.message.unwrap().contains("resumed from the checkpoint of epoch"));
+    e.cancel_job(&long.id).unwrap();
+    assert_eq!(e.wait(&long.id, Duration::from_secs(30)).unwrap().state, JobState::Cancelled);
+
+    // Deleting a dataset removes its object too: another process cannot fetch it any more.
+    let spare = e.create_dataset(&dataset(2)).unwrap();
+    let key = format!("{}/marble-test/lab/datasets/{}.npz", s3.env[0].1, spare.id);
+    // Unsigned, moto answers 403 for a private object that exists and 404 for a missing one.
+    assert_eq!(crate::server::raw().get(&key).call().unwrap().status().as_u16(), 403, "{key} was not uploaded");
+    e.delete_dataset(&spare.id).unwrap();
+    let resp = crate::server::raw().get(&key).call().unwrap();
+    assert_eq!(resp.status().as_u16(), 404, "{key} is still there");
+    drop(victim);
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use ndarray::Array2;
 
-use super::store::{Artifacts, Store};
+use super::artifacts::Artifacts;
+use super::store::Store;
 use super::*;
 use crate::analysis::{self, DecodeParams};
 use crate::dataset::io;
@@ -29,6 +30,9 @@ pub struct LocalOptions {
     pub data_dir: PathBuf,
     /// The store: `None` for SQLite in `data_dir`, or a `postgres://` URL.
     pub store: Option<String>,
+    /// An S3-compatible object store (`s3://BUCKET/PREFIX`) that holds the artifacts, with
+    /// `data_dir` as this process's local copy; `None` when `data_dir` is all there is.
+    pub artifacts: Option<String>,
     /// Fits run at the same time in this process (0: this process runs none).
     pub workers: usize,
     /// Jobs waiting at most; more are refused with [`Error::QueueFull`].
@@ -46,6 +50,7 @@ impl LocalOptions {
         LocalOptions {
             data_dir: data_dir.into(),
             store: None,
+            artifacts: None,
             workers: 1,
             max_queued: 16,
             lease: Duration::from_secs(30),
@@ -85,13 +90,18 @@ impl Drop for Inner {
 
 struct JobObserver<'a> {
     store: &'a dyn Store,
+    artifacts: &'a Artifacts,
+    checkpoint: PathBuf,
     id: &'a str,
     worker: &'a str,
 }
 
 impl Observer for JobObserver<'_> {
     fn epoch(&mut self, r: &EpochReport) {
-        // Progress is advisory: a failed write must not stop training.
+        // The checkpoint goes out first, so the epoch the store reports can be resumed from
+        // on another machine. Both are advisory: a failed write must not stop training (a
+        // takeover would resume from an older checkpoint).
+        let _ = self.artifacts.publish(&self.checkpoint);
         let _ = self.store.set_progress(self.id, self.worker, r.epoch + 1, r.train_loss, r.val_loss);
     }
 }
@@ -115,7 +125,7 @@ impl LocalEngine {
         if options.lease < Duration::from_millis(300) {
             return Err(Error::argument("lease", "must be at least 0.3 s (heartbeats come every third of it)"));
         }
-        let artifacts = Artifacts::open(&options.data_dir)?;
+        let artifacts = Artifacts::open(&options.data_dir, options.artifacts.as_deref())?;
         let store = super::store::open(options.store.as_deref(), &options.data_dir)?;
         store.expire_leases()?;
         let engine = LocalEngine {
@@ -155,6 +165,7 @@ impl LocalEngine {
         let tmp = file.with_extension("tmp");
         io::write_npz(&tmp, &conditions)?;
         std::fs::rename(&tmp, &file).map_err(|e| Error::io("cannot write", &file, e))?;
+        self.inner.artifacts.publish(&file)?;
         self.inner.store.insert_dataset(&info)?;
         Ok(info)
     }
@@ -197,7 +208,9 @@ impl LocalEngine {
                 job.message.map(|m| format!(" ({m})")).unwrap_or_default()
             )));
         }
-        Ok(self.inner.artifacts.run_dir(model))
+        let dir = self.inner.artifacts.run_dir(model);
+        self.inner.artifacts.fetch_dir(&dir)?;
+        Ok(dir)
     }
 }
 
@@ -276,11 +289,15 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel) -> Result<boo
     let store = inner.store.as_ref();
     let job = store.job(id)?;
     let params = store.job_params(id)?;
-    let conditions = io::read_npz(&inner.artifacts.dataset_file(&job.dataset))?;
+    let dataset_file = inner.artifacts.dataset_file(&job.dataset);
+    inner.artifacts.fetch(&dataset_file)?;
+    let conditions = io::read_npz(&dataset_file)?;
     let valid = params.clone().check()?;
     let data = Dataset::build(&conditions, &valid, &Silent)?;
     let dir = inner.artifacts.run_dir(id);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+    // A job taken over from another machine resumes from the checkpoint it published.
+    inner.artifacts.fetch_dir(&dir)?;
     let checkpoint = dir.join("checkpoint.json");
     let (resume, done) = if checkpoint.exists() && job.epoch > 0 {
         let ck: crate::model::train::Checkpoint = files::read_json(&checkpoint)?;
@@ -291,7 +308,7 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel) -> Result<boo
     let remaining = params.epochs.saturating_sub(done);
     let run_params: ValidParams = crate::Params { epochs: remaining, ..params.clone() }.check().unwrap_or(valid);
     let options = FitOptions { checkpoint_dir: Some(dir.clone()), resume, ..FitOptions::default() };
-    let mut observer = JobObserver { store, id, worker };
+    let mut observer = JobObserver { store, artifacts: &inner.artifacts, checkpoint: checkpoint.clone(), id, worker };
     let fitted = crate::model::fit(&data, &run_params, &options, &mut observer, cancel)?;
     if fitted.cancelled || cancel.is_cancelled() {
         return Ok(false);
@@ -303,6 +320,7 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel) -> Result<boo
     let p = AnalysisParams::for_points(data.n_points());
     let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), &p)?;
     run.write_analysis(&a, &p)?;
+    inner.artifacts.publish_dir(&dir)?;
     Ok(true)
 }
 
@@ -327,11 +345,7 @@ impl Engine for LocalEngine {
 
     fn delete_dataset(&self, id: &str) -> Result<()> {
         self.inner.store.delete_dataset(id)?;
-        let f = self.inner.artifacts.dataset_file(id);
-        if f.exists() {
-            std::fs::remove_file(&f).map_err(|e| Error::io("cannot remove", &f, e))?;
-        }
-        Ok(())
+        self.inner.artifacts.remove(&self.inner.artifacts.dataset_file(id))
     }
 
     fn start_fit(&self, req: &FitRequest) -> Result<JobInfo> {
@@ -390,7 +404,9 @@ impl Engine for LocalEngine {
         let dir = self.succeeded_run(&req.model)?;
         self.inner.store.dataset(&req.dataset)?;
         let (model, params) = files::load(&dir)?;
-        let conditions = io::read_npz(&self.inner.artifacts.dataset_file(&req.dataset))?;
+        let dataset_file = self.inner.artifacts.dataset_file(&req.dataset);
+        self.inner.artifacts.fetch(&dataset_file)?;
+        let conditions = io::read_npz(&dataset_file)?;
         let data = Dataset::build(&conditions, &params.check()?, &Silent)?;
         // One row per kept input row: merged repeated anchors share their point's row.
         let rows = data.output_rows();
@@ -400,6 +416,8 @@ impl Engine for LocalEngine {
         let (values, cond) = self.inner.artifacts.embedding_files(&id);
         files::write_npy_f32(&values, &emb)?;
         files::write_npy_i64(&cond, &condition)?;
+        self.inner.artifacts.publish(&values)?;
+        self.inner.artifacts.publish(&cond)?;
         self.inner.store.insert_embedding(&id, &req.model, &req.dataset)?;
         Ok(embedding_info(&id, &req.model, &req.dataset, &emb, condition))
     }
@@ -407,6 +425,8 @@ impl Engine for LocalEngine {
     fn embedding(&self, id: &str) -> Result<EmbeddingInfo> {
         let (model, dataset) = self.inner.store.embedding(id)?;
         let (values, cond) = self.inner.artifacts.embedding_files(id);
+        self.inner.artifacts.fetch(&values)?;
+        self.inner.artifacts.fetch(&cond)?;
         let read =
             |p: &std::path::Path| Error::ModelFile { path: p.to_path_buf(), message: "unreadable embedding".into() };
         let emb: Array2<f32> = ndarray_npy::read_npy(&values).map_err(|_| read(&values))?;
@@ -418,6 +438,7 @@ impl Engine for LocalEngine {
         let run = Run::read(&self.succeeded_run(model)?)?;
         let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), p)?;
         let record = run.write_analysis(&a, p)?;
+        self.inner.artifacts.publish_dir(&run.dir)?;
         Ok(AnalysisInfo {
             condition_names: record.condition_names,
             model: model.into(),

@@ -6,6 +6,7 @@
 //! build them), jobs (a fit of a dataset; its model has the job's id), embeddings (a model
 //! applied to a dataset), analyses (distances, clusters, 2-D views), decodings and plots.
 
+pub mod artifacts;
 pub mod http;
 pub mod local;
 pub mod store;

@@ -7,16 +7,9 @@
 //! claimed under a lease: a worker holds a job while it heartbeats, and a job whose worker
 //! stops is taken over by another after the lease expires, resuming from its checkpoint.
 //!
-//! The files are in [`Artifacts`], one folder that every process must see (a shared
-//! filesystem when there are several machines):
-//!
-//! ```text
-//! DIR/datasets/<id>.npz        the conditions as uploaded
-//! DIR/runs/<job id>/           a run folder (see crate::run): checkpoint, model, analysis
-//! DIR/embeddings/<id>.npy      latents of a transform (float32), with <id>.condition.npy
-//! ```
-//! Rows are written only after their files are complete, and files are written atomically
-//! (a temporary name, then a rename), so a crash leaves either the old state or the new one.
+//! The files are in [`crate::engine::artifacts::Artifacts`]. Rows are written only after
+//! their files are complete, and files are written atomically, so a crash leaves either the
+//! old state or the new one.
 
 mod postgres;
 mod sqlite;
@@ -105,44 +98,6 @@ pub fn open(spec: Option<&str>, data_dir: &Path) -> Result<Box<dyn Store>> {
             "store",
             format!("`{other}` is not a store; give a postgres://USER@HOST:PORT/DB URL, or leave it out for SQLite"),
         )),
-    }
-}
-
-/// The artifact folder every process of a deployment reads and writes.
-#[derive(Clone, Debug)]
-pub struct Artifacts {
-    root: PathBuf,
-}
-
-impl Artifacts {
-    /// The folder `root`, with its subfolders made.
-    pub fn open(root: &Path) -> Result<Artifacts> {
-        for sub in ["datasets", "runs", "embeddings"] {
-            let d = root.join(sub);
-            std::fs::create_dir_all(&d).map_err(|e| Error::io("cannot create", &d, e))?;
-        }
-        Ok(Artifacts { root: root.to_path_buf() })
-    }
-
-    /// The folder.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// Where a dataset's conditions live.
-    pub fn dataset_file(&self, id: &str) -> PathBuf {
-        self.root.join("datasets").join(format!("{id}.npz"))
-    }
-
-    /// A job's run folder.
-    pub fn run_dir(&self, id: &str) -> PathBuf {
-        self.root.join("runs").join(id)
-    }
-
-    /// An embedding's latents and conditions.
-    pub fn embedding_files(&self, id: &str) -> (PathBuf, PathBuf) {
-        let d = self.root.join("embeddings");
-        (d.join(format!("{id}.npy")), d.join(format!("{id}.condition.npy")))
     }
 }
 

@@ -1,0 +1,222 @@
+//! The files of a deployment: datasets, run folders and embeddings.
+//!
+//! ```text
+//! datasets/<id>.npz        the conditions as uploaded
+//! runs/<job id>/           a run folder (see crate::run): checkpoint, model, analysis
+//! embeddings/<id>.npy      latents of a transform (float32), with <id>.condition.npy
+//! ```
+//!
+//! They live in the data folder, which is all there is on one machine, or a folder that every
+//! machine mounts. With an S3-compatible object store (`--artifacts s3://BUCKET/PREFIX`,
+//! through the `object_store` crate) the data folder is each process's local copy instead:
+//! a process fetches what it reads before reading it and publishes what it writes after
+//! writing it, and a fit publishes its checkpoint every epoch, so that a worker on another
+//! machine can take it over. Local files are written under a temporary name and renamed, and
+//! an object store replaces an object whole, so no reader ever sees half a file.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::path::Path as Key;
+
+use crate::error::{Error, Result};
+
+/// The artifact folder, and the object store it mirrors when there is one.
+#[derive(Clone)]
+pub struct Artifacts {
+    root: PathBuf,
+    remote: Option<Arc<Remote>>,
+}
+
+struct Remote {
+    url: String,
+    store: Box<dyn ObjectStore>,
+    prefix: Key,
+    /// object_store is async; every caller here is a blocking thread.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Remote {
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.as_ref().expect("dropped only with the remote").block_on(f)
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        // The engine may be dropped on an async thread, where a runtime cannot be.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl std::fmt::Debug for Artifacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let remote = self.remote.as_ref().map(|r| r.url.as_str());
+        f.debug_struct("Artifacts").field("root", &self.root).field("remote", &remote).finish()
+    }
+}
+
+fn remote_error(action: &'static str, what: impl std::fmt::Display, e: impl std::fmt::Display) -> Error {
+    Error::Io { action, path: PathBuf::from(what.to_string()), source: std::io::Error::other(e.to_string()) }
+}
+
+impl Artifacts {
+    /// The folder `root` (made with its subfolders), mirroring the object store at `url`
+    /// (`s3://BUCKET/PREFIX`; endpoint and credentials from the usual `AWS_*` variables,
+    /// `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true` for a local S3-compatible server) when given.
+    pub fn open(root: &Path, url: Option<&str>) -> Result<Artifacts> {
+        for sub in ["datasets", "runs", "embeddings"] {
+            let d = root.join(sub);
+            std::fs::create_dir_all(&d).map_err(|e| Error::io("cannot create", &d, e))?;
+        }
+        let remote = match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(url) => {
+                let rest = url
+                    .strip_prefix("s3://")
+                    .ok_or_else(|| Error::argument("artifacts", format!("`{url}` is not an s3://BUCKET/PREFIX URL")))?;
+                let prefix = rest.split_once('/').map_or("", |(_, p)| p.trim_matches('/'));
+                let store = object_store::aws::AmazonS3Builder::from_env()
+                    .with_url(url)
+                    .build()
+                    .map_err(|e| Error::argument("artifacts", format!("cannot use `{url}`: {e}")))?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Error::io("cannot start the runtime for", url, e))?;
+                Some(Arc::new(Remote {
+                    url: url.to_string(),
+                    store: Box::new(store),
+                    prefix: Key::from(prefix),
+                    runtime: Some(runtime),
+                }))
+            }
+        };
+        Ok(Artifacts { root: root.to_path_buf(), remote })
+    }
+
+    /// The local folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The object store's URL, when the files are mirrored in one.
+    pub fn remote(&self) -> Option<&str> {
+        self.remote.as_ref().map(|r| r.url.as_str())
+    }
+
+    /// Where a dataset's conditions live.
+    pub fn dataset_file(&self, id: &str) -> PathBuf {
+        self.root.join("datasets").join(format!("{id}.npz"))
+    }
+
+    /// A job's run folder.
+    pub fn run_dir(&self, id: &str) -> PathBuf {
+        self.root.join("runs").join(id)
+    }
+
+    /// An embedding's latents and conditions.
+    pub fn embedding_files(&self, id: &str) -> (PathBuf, PathBuf) {
+        let d = self.root.join("embeddings");
+        (d.join(format!("{id}.npy")), d.join(format!("{id}.condition.npy")))
+    }
+
+    fn key(&self, remote: &Remote, path: &Path) -> Result<Key> {
+        let rel = path
+            .strip_prefix(&self.root)
+            .map_err(|_| Error::argument("artifacts", format!("{} is outside the artifact folder", path.display())))?;
+        let mut parts: Vec<String> = remote.prefix.parts().map(|p| p.as_ref().to_string()).collect();
+        parts.extend(rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+        Ok(Key::from_iter(parts))
+    }
+
+    /// Send a file written locally to the object store (nothing without one).
+    pub fn publish(&self, path: &Path) -> Result<()> {
+        let Some(remote) = &self.remote else { return Ok(()) };
+        let key = self.key(remote, path)?;
+        let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+        remote.block_on(remote.store.put(&key, bytes.into())).map_err(|e| remote_error("cannot upload to", &key, e))?;
+        Ok(())
+    }
+
+    /// Send every file of a folder (but unfinished temporary ones).
+    pub fn publish_dir(&self, dir: &Path) -> Result<()> {
+        if self.remote.is_none() {
+            return Ok(());
+        }
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read", dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io("cannot read", dir, e))?.path();
+            if path.is_file() && path.extension().is_none_or(|x| x != "tmp") {
+                self.publish(&path)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Bring a file from the object store, replacing the local copy (nothing without one;
+    /// a missing object leaves the local file as it is).
+    pub fn fetch(&self, path: &Path) -> Result<()> {
+        let Some(remote) = &self.remote else { return Ok(()) };
+        let key = self.key(remote, path)?;
+        let got = remote.block_on(async {
+            match remote.store.get(&key).await {
+                Ok(r) => r.bytes().await.map(Some),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        });
+        match got.map_err(|e| remote_error("cannot download", &key, e))? {
+            None => Ok(()),
+            Some(bytes) => write_atomic(path, &bytes),
+        }
+    }
+
+    /// Bring every file under a folder from the object store.
+    pub fn fetch_dir(&self, dir: &Path) -> Result<()> {
+        let Some(remote) = &self.remote else { return Ok(()) };
+        let prefix = self.key(remote, dir)?;
+        let listed = remote.block_on(async {
+            use futures_util::TryStreamExt;
+            remote.store.list(Some(&prefix)).try_collect::<Vec<_>>().await
+        });
+        let objects = listed.map_err(|e| remote_error("cannot list", &prefix, e))?;
+        for meta in objects {
+            let rel: Vec<String> =
+                meta.location.prefix_match(&prefix).into_iter().flatten().map(|p| p.as_ref().to_string()).collect();
+            let path = rel.iter().fold(dir.to_path_buf(), |p, part| p.join(part));
+            let bytes = remote
+                .block_on(async { remote.store.get(&meta.location).await?.bytes().await })
+                .map_err(|e| remote_error("cannot download", &meta.location, e))?;
+            write_atomic(&path, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Remove a file here and in the object store.
+    pub fn remove(&self, path: &Path) -> Result<()> {
+        if path.exists() {
+            std::fs::remove_file(path).map_err(|e| Error::io("cannot remove", path, e))?;
+        }
+        if let Some(remote) = &self.remote {
+            let key = self.key(remote, path)?;
+            match remote.block_on(remote.store.delete(&key)) {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(remote_error("cannot delete", &key, e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
+    }
+    let tmp = path.with_extension(format!("{}.part", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io("cannot write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io("cannot write", path, e))
+}
