@@ -867,6 +867,12 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Transform { model, input, out } => transform(&model, &input, &out)?,
         Command::Serve { addr, store, workers, max_queued, max_body_mib, timeout_s } => {
+            if workers == 0 && store.store.is_none() {
+                bail!(
+                    "--workers 0 leaves the fits to `marble worker` processes, which need a shared store: \
+                     give --store postgres://... too"
+                );
+            }
             let mut options = marble::server::ServerOptions::new(&store.data_dir);
             options.engine = store.engine(workers)?;
             options.engine.max_queued = max_queued;
@@ -882,6 +888,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Worker { store, workers } => {
             if workers == 0 {
                 bail!("--workers must be at least 1 for a worker");
+            }
+            if store.store.is_none() {
+                bail!(
+                    "a worker needs a store shared with the API process: give --store postgres://... \
+                     (the embedded SQLite store belongs to one `marble serve`)"
+                );
             }
             let engine = marble::engine::LocalEngine::open(store.engine(workers)?)?;
             say!("worker {} running {workers} fit(s) at a time; {}", engine.name(), store.describe());

@@ -433,6 +433,13 @@ impl Deref for ValidParams {
 }
 
 impl ValidParams {
+    /// The same parameters for `epochs` more epochs of a resumed fit; 0 is allowed here (a
+    /// fit resumed after its last epoch only restores its best model).
+    pub fn with_epochs(mut self, epochs: usize) -> ValidParams {
+        self.0.epochs = epochs;
+        self
+    }
+
     /// The checked parameters, back as a plain [`Params`].
     pub fn into_inner(self) -> Params {
         self.0

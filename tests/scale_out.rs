@@ -315,3 +315,132 @@ fn machines_sharing_no_folder_work_through_an_object_store() {
     assert_eq!(resp.status().as_u16(), 404, "{key} is still there");
     drop(victim);
 }
+
+fn terminate(p: &mut Process) -> std::process::ExitStatus {
+    let ok = Command::new("kill").args(["-TERM", &p.child.id().to_string()]).status().unwrap().success();
+    assert!(ok);
+    let start = Instant::now();
+    loop {
+        if let Some(status) = p.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_stopped_worker_gives_its_fit_back_and_processes_stop_cleanly() {
+    let Some(pg) = Postgres::start() else { return };
+    let shared = tempfile::tempdir().unwrap();
+    let (mut api, e) = api(&pg.url, shared.path());
+    // Long leases: the hand-over below must not wait for one to expire.
+    let (w1, name1) = worker(&pg.url, shared.path(), "60");
+    let d = e.create_dataset(&dataset(100_000)).unwrap();
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    let epoch = loop {
+        let j = e.job(&job.id).unwrap();
+        if j.epoch >= 2 {
+            assert_eq!(j.worker.as_deref(), Some(name1.as_str()));
+            break j.epoch;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut w1 = w1;
+    assert!(terminate(&mut w1).success(), "the worker stops cleanly on SIGTERM");
+    let j = e.job(&job.id).unwrap();
+    assert_eq!(j.state, JobState::Queued, "given back to the queue: {j:?}");
+    let (_w2, name2) = worker(&pg.url, shared.path(), "60");
+    let start = Instant::now();
+    loop {
+        let j = e.job(&job.id).unwrap();
+        if j.worker.as_deref() == Some(name2.as_str()) && j.epoch > epoch {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not picked up again: {j:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    e.cancel_job(&job.id).unwrap();
+    assert_eq!(e.wait(&job.id, Duration::from_secs(30)).unwrap().state, JobState::Cancelled);
+    // The API process, on PostgreSQL, stops cleanly too.
+    assert!(terminate(&mut api).success());
+}
+
+#[test]
+fn workers_and_api_only_servers_need_a_shared_store() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["worker"][..], &["serve", "--workers", "0"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_marble"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("MARBLE_STORE")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--store postgres://"), "{err}");
+    }
+}
+
+#[test]
+fn an_sqlite_store_from_before_versioning_is_upgraded_in_place() {
+    use marble::engine::store::{SqliteStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // The schema as the first release wrote it: no user_version, no lease columns.
+        let c = rusqlite::Connection::open(dir.path().join("marble.sqlite3")).unwrap();
+        c.execute_batch(
+            "CREATE TABLE datasets (id TEXT PRIMARY KEY, name TEXT, created INTEGER NOT NULL,
+                 params TEXT NOT NULL, summary TEXT NOT NULL);
+             CREATE TABLE jobs (id TEXT PRIMARY KEY, dataset TEXT NOT NULL, state TEXT NOT NULL,
+                 epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, train_loss REAL, val_loss REAL,
+                 message TEXT, created INTEGER NOT NULL, params TEXT NOT NULL);
+             CREATE TABLE embeddings (id TEXT PRIMARY KEY, model TEXT NOT NULL, dataset TEXT NOT NULL,
+                 created INTEGER NOT NULL);
+             INSERT INTO jobs VALUES ('job_old', 'ds_old', 'running', 7, 10, 1.0, 1.0, NULL, 1, '{}');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    store.expire_leases().unwrap();
+    let j = store.job("job_old").unwrap();
+    assert_eq!((j.state, j.epoch, j.attempts, j.worker.clone()), (JobState::Queued, 7, 0, None));
+    assert!(j.message.unwrap().contains("resumed from the checkpoint of epoch 7"));
+    let claim = store.claim("w", Duration::from_secs(5)).unwrap().unwrap();
+    assert_eq!((claim.job.id.as_str(), claim.job.attempts), ("job_old", 1));
+    drop(store);
+    let version: i64 = rusqlite::Connection::open(dir.path().join("marble.sqlite3"))
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
+
+#[test]
+fn a_fit_taken_over_after_its_last_epoch_trains_no_more() {
+    // A worker that stops after training but before its job is marked done (saving, the
+    // analysis): the next one restores the best model from the checkpoint instead of training
+    // all the epochs again.
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let e = LocalEngine::open(LocalOptions::new(dir.path())).unwrap();
+        let d = e.create_dataset(&dataset(4)).unwrap();
+        let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+        assert_eq!(e.wait(&job.id, Duration::from_secs(120)).unwrap().state, JobState::Succeeded);
+        e.shutdown();
+        job.id
+    };
+    let before = std::fs::read(dir.path().join("runs").join(&id).join("model.npz")).unwrap();
+    rusqlite::Connection::open(dir.path().join("marble.sqlite3"))
+        .unwrap()
+        .execute("UPDATE jobs SET state = 'running' WHERE id = ?1", [&id])
+        .unwrap();
+    let e = LocalEngine::open(LocalOptions::new(dir.path())).unwrap();
+    let j = e.wait(&id, Duration::from_secs(120)).unwrap();
+    assert_eq!((j.state, j.epoch, j.attempts), (JobState::Succeeded, 4, 2), "{j:?}");
+    let m = e.model(&id).unwrap();
+    assert_eq!(m.losses.train_loss.len(), 4, "trained again: {:?}", m.losses);
+    let after = std::fs::read(dir.path().join("runs").join(&id).join("model.npz")).unwrap();
+    assert_eq!(before, after, "the restored model is the one the first run saved");
+}

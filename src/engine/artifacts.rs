@@ -150,7 +150,8 @@ impl Artifacts {
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read", dir, e))?;
         for entry in entries {
             let path = entry.map_err(|e| Error::io("cannot read", dir, e))?.path();
-            if path.is_file() && path.extension().is_none_or(|x| x != "tmp") {
+            let unfinished = path.extension().is_some_and(|x| x == "tmp" || x == "part");
+            if path.is_file() && !unfinished {
                 self.publish(&path)?;
             }
         }
@@ -216,7 +217,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
     }
-    let tmp = path.with_extension(format!("{}.part", std::process::id()));
+    // Unique per process and call: two requests may fetch the same file at once.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}-{n}.part", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(|e| Error::io("cannot write", &tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io("cannot write", path, e))
 }

@@ -69,7 +69,8 @@ struct Inner {
     max_queued: usize,
     lease: Duration,
     poll: Duration,
-    /// This process's name in leases (`host-pid`); worker threads add their number.
+    /// This process's name in leases (`host-pid-random`, unique even where every container
+    /// is pid 1 on one host name); worker threads add their number.
     name: String,
     shutdown: AtomicBool,
     /// Worker threads still running.
@@ -94,6 +95,7 @@ struct JobObserver<'a> {
     checkpoint: PathBuf,
     id: &'a str,
     worker: &'a str,
+    lost: &'a AtomicBool,
 }
 
 impl Observer for JobObserver<'_> {
@@ -101,6 +103,9 @@ impl Observer for JobObserver<'_> {
         // The checkpoint goes out first, so the epoch the store reports can be resumed from
         // on another machine. Both are advisory: a failed write must not stop training (a
         // takeover would resume from an older checkpoint).
+        if self.lost.load(Ordering::SeqCst) {
+            return;
+        }
         let _ = self.artifacts.publish(&self.checkpoint);
         let _ = self.store.set_progress(self.id, self.worker, r.epoch + 1, r.train_loss, r.val_loss);
     }
@@ -137,7 +142,7 @@ impl LocalEngine {
                 max_queued: options.max_queued,
                 lease: options.lease,
                 poll: options.poll,
-                name: format!("{}-{}", host_name(), std::process::id()),
+                name: format!("{}-{}-{:04x}", host_name(), std::process::id(), rand::random::<u16>()),
                 shutdown: AtomicBool::new(false),
                 running: AtomicUsize::new(0),
             }),
@@ -175,7 +180,7 @@ impl LocalEngine {
         &self.inner.artifacts
     }
 
-    /// This process's name in job leases (`host-pid`).
+    /// This process's name in job leases (`host-pid-random`).
     pub fn name(&self) -> &str {
         &self.inner.name
     }
@@ -216,14 +221,12 @@ impl LocalEngine {
 
 /// Claim jobs until the engine shuts down or its last user is gone.
 fn worker(inner: std::sync::Weak<Inner>, name: String) {
-    let done = |strong: &Inner| {
-        strong.running.fetch_sub(1, Ordering::SeqCst);
-    };
     loop {
         let Some(strong) = inner.upgrade() else { return };
         if strong.shutdown.load(Ordering::SeqCst) || Arc::strong_count(&strong) == 1 {
             // Shut down, or only this worker holds the engine: its users are gone.
-            return done(&strong);
+            strong.running.fetch_sub(1, Ordering::SeqCst);
+            return;
         }
         match strong.store.claim(&name, strong.lease) {
             Ok(Some(claim)) => run_job(&strong, &claim.job, &name),
@@ -237,18 +240,25 @@ fn worker(inner: std::sync::Weak<Inner>, name: String) {
 }
 
 /// Run a claimed job, heartbeating its lease; the heartbeat also carries cancel requests
-/// from other processes, and stops the fit when the lease was lost to another worker.
+/// from other processes. The worker fences itself: when its lease was taken, or it could not
+/// renew it for a whole lease (cut off from the store), it stops the fit and writes nothing
+/// more, since another worker may own the job by now.
 fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
     let id = job.id.as_str();
     let store = inner.store.as_ref();
     let cancel = Cancel::new();
     let lost = Arc::new(AtomicBool::new(false));
     inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), cancel.clone());
+    if inner.shutdown.load(Ordering::SeqCst) {
+        // Claimed while shutting down: give it back at once rather than leave it to the lease.
+        cancel.cancel();
+    }
     let finished = Arc::new(AtomicBool::new(false));
     let outcome = std::thread::scope(|scope| {
         let (beat_cancel, beat_lost, beat_finished) = (cancel.clone(), lost.clone(), finished.clone());
         scope.spawn(move || {
             let period = inner.lease / 3;
+            let mut last_renewed = std::time::Instant::now();
             let mut waited = Duration::ZERO;
             while !beat_finished.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(20));
@@ -262,30 +272,56 @@ fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
                         beat_lost.store(true, Ordering::SeqCst);
                         beat_cancel.cancel();
                     }
-                    Ok(beat) if beat.cancel => beat_cancel.cancel(),
-                    _ => {}
+                    Ok(beat) => {
+                        last_renewed = std::time::Instant::now();
+                        if beat.cancel {
+                            beat_cancel.cancel();
+                        }
+                    }
+                    Err(_) if last_renewed.elapsed() >= inner.lease => {
+                        beat_lost.store(true, Ordering::SeqCst);
+                        beat_cancel.cancel();
+                    }
+                    Err(_) => {}
                 }
             }
         });
-        let outcome = fit_job(inner, id, worker, &cancel);
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fit_job(inner, id, worker, &cancel, &lost)))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".into());
+                    Err(Error::Conflict(format!("the fit stopped on an internal error: {what}; please report it")))
+                });
         finished.store(true, Ordering::SeqCst);
         outcome
     });
     inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
-    if lost.load(Ordering::SeqCst) || inner.shutdown.load(Ordering::SeqCst) {
-        // Another worker has it now, or this process is stopping: the lease decides.
+    if lost.load(Ordering::SeqCst) {
+        // Another worker has it now: it decides how the job ends.
         return;
     }
+    let stopping = inner.shutdown.load(Ordering::SeqCst);
     let message = store.job(id).ok().and_then(|j| j.message);
     let _ = match outcome {
         Ok(true) => store.finish(id, worker, JobState::Succeeded, message.as_deref()),
+        // Stopped by a shutdown, not by a user: back in the queue for the next worker.
+        Ok(false) if stopping && !cancel_requested(store, id) => store.requeue(id, worker),
         Ok(false) => store.finish(id, worker, JobState::Cancelled, Some("cancelled by a user")),
         Err(e) => store.finish(id, worker, JobState::Failed, Some(&format!("{} ({})", e, e.code()))),
     };
 }
 
+fn cancel_requested(store: &dyn Store, id: &str) -> bool {
+    store.job(id).map(|j| j.state == JobState::Cancelled).unwrap_or(false)
+        || store.cancel_requested(id).unwrap_or(false)
+}
+
 /// Train, save and analyse; `Ok(false)` when cancelled.
-fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel) -> Result<bool> {
+fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &AtomicBool) -> Result<bool> {
     let store = inner.store.as_ref();
     let job = store.job(id)?;
     let params = store.job_params(id)?;
@@ -306,11 +342,13 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel) -> Result<boo
         (false, 0)
     };
     let remaining = params.epochs.saturating_sub(done);
-    let run_params: ValidParams = crate::Params { epochs: remaining, ..params.clone() }.check().unwrap_or(valid);
+    // A job taken over after its last epoch trains no more: it restores the best model.
+    let run_params: ValidParams = valid.with_epochs(remaining);
     let options = FitOptions { checkpoint_dir: Some(dir.clone()), resume, ..FitOptions::default() };
-    let mut observer = JobObserver { store, artifacts: &inner.artifacts, checkpoint: checkpoint.clone(), id, worker };
+    let mut observer =
+        JobObserver { store, artifacts: &inner.artifacts, checkpoint: checkpoint.clone(), id, worker, lost };
     let fitted = crate::model::fit(&data, &run_params, &options, &mut observer, cancel)?;
-    if fitted.cancelled || cancel.is_cancelled() {
+    if fitted.cancelled || cancel.is_cancelled() || lost.load(Ordering::SeqCst) {
         return Ok(false);
     }
     let emb = fitted.model.transform(&data)?;
@@ -320,6 +358,10 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel) -> Result<boo
     let p = AnalysisParams::for_points(data.n_points());
     let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), &p)?;
     run.write_analysis(&a, &p)?;
+    if lost.load(Ordering::SeqCst) {
+        // Written locally, but the job is another worker's now: publish nothing.
+        return Ok(false);
+    }
     inner.artifacts.publish_dir(&dir)?;
     Ok(true)
 }

@@ -54,7 +54,8 @@ pub trait Store: Send + Sync {
     fn datasets(&self) -> Result<Vec<DatasetInfo>>;
     /// Delete a dataset's record unless a queued or running job needs it.
     fn delete_dataset(&self, id: &str) -> Result<()>;
-    /// Record a new queued job, unless `max_queued` jobs already wait.
+    /// Record a new queued job, unless `max_queued` jobs already wait or its dataset was
+    /// deleted meanwhile.
     fn insert_job(&self, j: &JobInfo, p: &Params, max_queued: usize) -> Result<()>;
     /// One job.
     fn job(&self, id: &str) -> Result<JobInfo>;
@@ -71,6 +72,10 @@ pub trait Store: Send + Sync {
     fn set_progress(&self, id: &str, worker: &str, epoch: usize, train: f64, val: f64) -> Result<()>;
     /// Set a job's final state (only while `worker` holds it); false when it no longer did.
     fn finish(&self, id: &str, worker: &str, state: JobState, message: Option<&str>) -> Result<bool>;
+    /// Give a job back to the queue (its worker is stopping), keeping its progress.
+    fn requeue(&self, id: &str, worker: &str) -> Result<bool>;
+    /// Whether a user asked to cancel the job.
+    fn cancel_requested(&self, id: &str) -> Result<bool>;
     /// Set a job's message (e.g. why it was taken over), keeping its state.
     fn set_message(&self, id: &str, message: Option<&str>) -> Result<()>;
     /// Cancel a job: a queued one at once, a running one through its worker's next

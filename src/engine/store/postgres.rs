@@ -40,8 +40,23 @@ const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
 const JOB_COLUMNS: &str = "id, dataset, state, epoch, epochs, train_loss, val_loss, message, created, worker, attempts";
 
+/// The error with its cause: tokio-postgres's own text is only "db error" and the like.
+fn detail(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(d) = e.as_db_error() {
+        text = format!("{text}: {} ({})", d.message(), d.code().code());
+    } else {
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+    }
+    text
+}
+
 fn db(e: postgres::Error) -> Error {
-    Error::Io { action: "database error in", path: "postgres".into(), source: std::io::Error::other(e.to_string()) }
+    Error::Io { action: "database error in", path: "postgres".into(), source: std::io::Error::other(detail(&e)) }
 }
 
 fn job_row(r: &Row) -> JobInfo {
@@ -74,13 +89,30 @@ fn dataset_row(r: &Row) -> Result<DatasetInfo> {
 pub struct PostgresStore {
     url: String,
     client: Mutex<Option<Client>>,
+    /// Heartbeats have a connection of their own, so that busy API requests cannot starve
+    /// them into losing a lease.
+    beats: Mutex<Option<Client>>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // A client closes through its own runtime, which cannot run on an async thread
+        // (the server drops the engine on one): close them on a thread of their own.
+        let clients: Vec<Client> = [&self.client, &self.beats]
+            .into_iter()
+            .filter_map(|m| m.lock().unwrap_or_else(|p| p.into_inner()).take())
+            .collect();
+        if !clients.is_empty() {
+            let _ = std::thread::spawn(move || drop(clients)).join();
+        }
+    }
 }
 
 impl PostgresStore {
     /// Connect to `url` (`postgres://USER[:PASSWORD]@HOST:PORT/DB`) and bring the schema up
     /// to date.
     pub fn open(url: &str) -> Result<PostgresStore> {
-        let store = PostgresStore { url: url.to_string(), client: Mutex::new(None) };
+        let store = PostgresStore { url: url.to_string(), client: Mutex::new(None), beats: Mutex::new(None) };
         store.with(|c| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
@@ -114,14 +146,29 @@ impl PostgresStore {
 
     /// Run `f` on the connection, connecting first when there is none, and once more on a
     /// fresh connection when the old one was closed under it (a database restart).
-    fn with<T>(&self, mut f: impl FnMut(&mut Client) -> std::result::Result<T, postgres::Error>) -> Result<T> {
-        let mut guard = self.client.lock().unwrap_or_else(|p| p.into_inner());
+    fn with<T>(&self, f: impl FnMut(&mut Client) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+        self.on(&self.client, f)
+    }
+
+    fn on<T>(
+        &self,
+        connection: &Mutex<Option<Client>>,
+        mut f: impl FnMut(&mut Client) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let mut guard = connection.lock().unwrap_or_else(|p| p.into_inner());
         for attempt in 0..2 {
             if guard.as_ref().is_none_or(Client::is_closed) {
-                *guard = Some(Client::connect(&self.url, NoTls).map_err(|e| Error::Io {
+                let connect = || -> std::result::Result<Client, postgres::Error> {
+                    let mut config: postgres::Config = self.url.parse()?;
+                    if config.get_connect_timeout().is_none() {
+                        config.connect_timeout(Duration::from_secs(10));
+                    }
+                    config.connect(NoTls)
+                };
+                *guard = Some(connect().map_err(|e| Error::Io {
                     action: "cannot connect to",
                     path: redact(&self.url).into(),
-                    source: std::io::Error::other(e.to_string()),
+                    source: std::io::Error::other(detail(&e)),
                 })?);
             }
             let client = guard.as_mut().expect("connected above");
@@ -213,9 +260,13 @@ impl Store for PostgresStore {
             let mut tx = c.transaction()?;
             // One inserter at a time, so the count and the insert agree.
             tx.execute("LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE", &[])?;
+            // The dataset stays until this commits (a delete waits, then sees the job).
+            if tx.query_opt("SELECT 1 FROM datasets WHERE id = $1 FOR SHARE", &[&j.dataset])?.is_none() {
+                return Ok(Err(()));
+            }
             let queued: i64 = tx.query_one("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &[])?.get(0);
             if queued as usize >= max_queued {
-                return Ok(Some(queued as usize));
+                return Ok(Ok(Some(queued as usize)));
             }
             tx.execute(
                 "INSERT INTO jobs (id, dataset, state, epoch, epochs, message, created, params)
@@ -232,11 +283,12 @@ impl Store for PostgresStore {
                 ],
             )?;
             tx.commit()?;
-            Ok(None)
+            Ok(Ok(None))
         })?;
         match queued {
-            Some(queued) => Err(Error::QueueFull { queued }),
-            None => Ok(()),
+            Err(()) => Err(Error::NotFound { kind: "dataset", id: j.dataset.clone() }),
+            Ok(Some(queued)) => Err(Error::QueueFull { queued }),
+            Ok(None) => Ok(()),
         }
     }
 
@@ -304,7 +356,7 @@ impl Store for PostgresStore {
 
     fn heartbeat(&self, id: &str, worker: &str, lease: Duration) -> Result<Beat> {
         let lease_ms = lease.as_millis() as i64;
-        self.with(|c| {
+        self.on(&self.beats, |c| {
             let owned = c.execute(
                 &format!(
                     "UPDATE jobs SET lease_until = {NOW_MS} + $3 WHERE id = $1 AND worker = $2 AND state = 'running'"
@@ -336,6 +388,22 @@ impl Store for PostgresStore {
             )
         })?;
         Ok(n > 0)
+    }
+
+    fn requeue(&self, id: &str, worker: &str) -> Result<bool> {
+        let n = self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = 0
+                 WHERE id = $1 AND worker = $2 AND state = 'running'",
+                &[&id, &worker],
+            )
+        })?;
+        Ok(n > 0)
+    }
+
+    fn cancel_requested(&self, id: &str) -> Result<bool> {
+        let row = self.with(|c| c.query_opt("SELECT cancel_requested FROM jobs WHERE id = $1", &[&id]))?;
+        Ok(row.is_some_and(|r| r.get(0)))
     }
 
     fn set_message(&self, id: &str, message: Option<&str>) -> Result<()> {

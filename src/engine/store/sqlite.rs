@@ -166,6 +166,11 @@ impl Store for SqliteStore {
     fn insert_job(&self, j: &JobInfo, p: &Params, max_queued: usize) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        let dataset: i64 =
+            tx.query_row("SELECT COUNT(*) FROM datasets WHERE id = ?1", [&j.dataset], |r| r.get(0)).map_err(db)?;
+        if dataset == 0 {
+            return Err(Error::NotFound { kind: "dataset", id: j.dataset.clone() });
+        }
         let queued: i64 =
             tx.query_row("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", [], |r| r.get(0)).map_err(db)?;
         if queued as usize >= max_queued {
@@ -198,9 +203,12 @@ impl Store for SqliteStore {
     }
 
     fn job_params(&self, id: &str) -> Result<Params> {
-        let p: String =
-            self.conn().query_row("SELECT params FROM jobs WHERE id = ?1", [id], |r| r.get(0)).map_err(db)?;
-        parse(&p, "params")
+        let p: Option<String> = self
+            .conn()
+            .query_row("SELECT params FROM jobs WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        parse(&p.ok_or_else(|| Error::NotFound { kind: "job", id: id.to_string() })?, "params")
     }
 
     fn jobs(&self) -> Result<Vec<JobInfo>> {
@@ -295,6 +303,27 @@ impl Store for SqliteStore {
             )
             .map_err(db)?;
         Ok(n > 0)
+    }
+
+    fn requeue(&self, id: &str, worker: &str) -> Result<bool> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = 0
+                 WHERE id = ?1 AND worker = ?2 AND state = 'running'",
+                params![id, worker],
+            )
+            .map_err(db)?;
+        Ok(n > 0)
+    }
+
+    fn cancel_requested(&self, id: &str) -> Result<bool> {
+        let c: Option<i64> = self
+            .conn()
+            .query_row("SELECT cancel_requested FROM jobs WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        Ok(c.unwrap_or(0) != 0)
     }
 
     fn set_message(&self, id: &str, message: Option<&str>) -> Result<()> {
