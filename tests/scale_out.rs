@@ -444,3 +444,47 @@ fn a_fit_taken_over_after_its_last_epoch_trains_no_more() {
     let after = std::fs::read(dir.path().join("runs").join(&id).join("model.npz")).unwrap();
     assert_eq!(before, after, "the restored model is the one the first run saved");
 }
+
+#[test]
+fn a_paused_worker_that_lost_its_lease_stands_down() {
+    // SIGSTOP stands for a worker cut off (a long GC pause, a network partition): its lease
+    // expires and the job moves on; when it wakes up it must not write over the new owner.
+    let Some(pg) = Postgres::start() else { return };
+    let shared = tempfile::tempdir().unwrap();
+    let (_api, e) = api(&pg.url, shared.path());
+    let (w1, name1) = worker(&pg.url, shared.path(), "2");
+    let d = e.create_dataset(&dataset(100_000)).unwrap();
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    while e.job(&job.id).unwrap().epoch < 2 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let signal = |sig: &str, p: &Process| {
+        assert!(Command::new("kill").args([sig, &p.child.id().to_string()]).status().unwrap().success())
+    };
+    signal("-STOP", &w1);
+    let (_w2, name2) = worker(&pg.url, shared.path(), "2");
+    let start = Instant::now();
+    let epoch = loop {
+        let j = e.job(&job.id).unwrap();
+        if j.worker.as_deref() == Some(name2.as_str()) && j.epoch >= 1 {
+            break j.epoch;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "not taken over: {j:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    signal("-CONT", &w1);
+    // For several of the old owner's heartbeats, the job stays the new owner's and goes on.
+    let mut last = epoch;
+    let watch = Instant::now();
+    while watch.elapsed() < Duration::from_secs(3) {
+        let j = e.job(&job.id).unwrap();
+        assert_eq!(j.worker.as_deref(), Some(name2.as_str()), "{name1} took it back: {j:?}");
+        assert!(j.epoch >= last, "the epoch went back from {last} to {}", j.epoch);
+        assert_eq!(j.state, JobState::Running);
+        last = j.epoch;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(last > epoch, "the new owner made progress");
+    e.cancel_job(&job.id).unwrap();
+    assert_eq!(e.wait(&job.id, Duration::from_secs(30)).unwrap().state, JobState::Cancelled);
+}

@@ -27,7 +27,11 @@ struct ModelJson {
 }
 
 fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+    // Unique per process and call: on a shared folder, a worker that lost its lease may
+    // still be writing the same file as the job's new owner for a moment.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}-{n}.tmp", std::process::id()));
     write(&tmp)?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io("cannot write", path, e))
 }
