@@ -270,6 +270,9 @@ fn machines_sharing_no_folder_work_through_an_object_store() {
     assert!(e.plot(&job.id, PlotKind::Distances).unwrap().contains("<svg"));
     let emb = e.transform(&TransformRequest { model: job.id.clone(), dataset: d.id.clone() }).unwrap();
     assert_eq!(e.embedding(&emb.id).unwrap(), emb);
+    let local = a.path().join("runs").join(&job.id);
+    assert!(local.join("model.npz").exists(), "the API process fetched the model");
+    assert!(!local.join("checkpoint.json").exists(), "reading a finished model fetches no checkpoint");
     let ran = if done.worker.as_deref() == Some(name1.as_str()) { b.path() } else { c.path() };
     assert!(ran.join("datasets").join(format!("{}.npz", d.id)).exists(), "the worker fetched the dataset");
 

@@ -176,8 +176,8 @@ impl Artifacts {
         }
     }
 
-    /// Bring every file under a folder from the object store.
-    pub fn fetch_dir(&self, dir: &Path) -> Result<()> {
+    /// Bring every file under a folder from the object store, but those named in `skip`.
+    pub fn fetch_dir(&self, dir: &Path, skip: &[&str]) -> Result<()> {
         let Some(remote) = &self.remote else { return Ok(()) };
         let prefix = self.key(remote, dir)?;
         let listed = remote.block_on(async {
@@ -186,6 +186,9 @@ impl Artifacts {
         });
         let objects = listed.map_err(|e| remote_error("cannot list", &prefix, e))?;
         for meta in objects {
+            if meta.location.filename().is_some_and(|f| skip.contains(&f)) {
+                continue;
+            }
             let rel: Vec<String> =
                 meta.location.prefix_match(&prefix).into_iter().flatten().map(|p| p.as_ref().to_string()).collect();
             let path = rel.iter().fold(dir.to_path_buf(), |p, part| p.join(part));

@@ -214,7 +214,8 @@ impl LocalEngine {
             )));
         }
         let dir = self.inner.artifacts.run_dir(model);
-        self.inner.artifacts.fetch_dir(&dir)?;
+        // Reading a finished model needs no checkpoint, the largest file of the folder.
+        self.inner.artifacts.fetch_dir(&dir, &["checkpoint.json"])?;
         Ok(dir)
     }
 }
@@ -333,7 +334,7 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &Atomic
     let dir = inner.artifacts.run_dir(id);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     // A job taken over from another machine resumes from the checkpoint it published.
-    inner.artifacts.fetch_dir(&dir)?;
+    inner.artifacts.fetch_dir(&dir, &[])?;
     let checkpoint = dir.join("checkpoint.json");
     let (resume, done) = if checkpoint.exists() && job.epoch > 0 {
         let ck: crate::model::train::Checkpoint = files::read_json(&checkpoint)?;
