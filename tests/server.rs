@@ -136,7 +136,10 @@ fn bad_requests_get_problem_json_4xx_never_5xx() {
         (
             "/v1/datasets",
             "application/json",
-            format!("{{\"name\": \"{}\"}}", "x".repeat(100 << 10)),
+            // Just over the limit: the server answers before reading the rest, and a large
+            // unread remainder can make the kernel reset the connection under the answer
+            // (seen once in CI as "Peer disconnected" while sending).
+            format!("{{\"name\": \"{}\"}}", "x".repeat((64 << 10) + 16)),
             413,
             "body_too_large",
         ),
