@@ -240,6 +240,10 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// A failure inside marble itself (a fit that panicked); a bug to report.
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
+
     /// An error reported by a remote server, for codes without a local variant.
     #[error("{message}")]
     Remote {
@@ -304,6 +308,7 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::QueueFull { .. } => "queue_full",
             Error::Conflict(_) => "conflict",
+            Error::Internal(_) => "internal",
             Error::Remote { code, .. } => code,
             Error::DeviceUnavailable { .. } => "device_unavailable",
             Error::Unknown { .. } => "unknown_name",
@@ -351,7 +356,7 @@ impl Error {
             Error::NotFound { .. } => 404,
             Error::QueueFull { .. } => 429,
             Error::Conflict(_) => 409,
-            Error::Io { .. } | Error::EigenNotConverged { .. } | Error::ModelFile { .. } => 500,
+            Error::Io { .. } | Error::EigenNotConverged { .. } | Error::ModelFile { .. } | Error::Internal(_) => 500,
             Error::DeviceUnavailable { .. } => 503,
             Error::Remote { status, .. } => *status,
             _ => 422,

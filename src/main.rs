@@ -88,20 +88,11 @@ impl StoreArgs {
 
     fn describe(&self) -> String {
         match &self.store {
-            Some(url) => format!("store: {} (artifacts in {})", redact(url), self.artifacts_place()),
+            Some(url) => {
+                format!("store: {} (artifacts in {})", marble::engine::store::redact(url), self.artifacts_place())
+            }
             None => format!("store: {}", self.artifacts_place()),
         }
-    }
-}
-
-/// A store URL without its password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let user = url[s + 3..at].split(':').next().unwrap_or("");
-            format!("{}{user}@{}", &url[..s + 3], &url[at + 1..])
-        }
-        _ => url.to_string(),
     }
 }
 

@@ -411,7 +411,7 @@ fn an_sqlite_store_from_before_versioning_is_upgraded_in_place() {
     assert_eq!((j.state, j.epoch, j.attempts, j.worker.clone()), (JobState::Queued, 7, 0, None));
     assert!(j.message.unwrap().contains("resumed from the checkpoint of epoch 7"));
     let claim = store.claim("w", Duration::from_secs(5)).unwrap().unwrap();
-    assert_eq!((claim.job.id.as_str(), claim.job.attempts), ("job_old", 1));
+    assert_eq!((claim.id.as_str(), claim.attempts), ("job_old", 1));
     drop(store);
     let version: i64 = rusqlite::Connection::open(dir.path().join("marble.sqlite3"))
         .unwrap()

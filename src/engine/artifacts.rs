@@ -98,16 +98,6 @@ impl Artifacts {
         Ok(Artifacts { root: root.to_path_buf(), remote })
     }
 
-    /// The local folder.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The object store's URL, when the files are mirrored in one.
-    pub fn remote(&self) -> Option<&str> {
-        self.remote.as_ref().map(|r| r.url.as_str())
-    }
-
     /// Where a dataset's conditions live.
     pub fn dataset_file(&self, id: &str) -> PathBuf {
         self.root.join("datasets").join(format!("{id}.npz"))
@@ -150,7 +140,8 @@ impl Artifacts {
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read", dir, e))?;
         for entry in entries {
             let path = entry.map_err(|e| Error::io("cannot read", dir, e))?.path();
-            let unfinished = path.extension().is_some_and(|x| x == "tmp" || x == "part");
+            // Files being written have a temporary name ending in .tmp (see write_atomic).
+            let unfinished = path.extension().is_some_and(|x| x == "tmp");
             if path.is_file() && !unfinished {
                 self.publish(&path)?;
             }
@@ -220,11 +211,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
     }
-    // Unique per process and call: two requests may fetch the same file at once.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}-{n}.part", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io("cannot write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io("cannot write", path, e))
+    crate::model::store::write_atomic(path, |tmp| {
+        std::fs::write(tmp, bytes).map_err(|e| Error::io("cannot write", tmp, e))
+    })
 }

@@ -230,7 +230,7 @@ fn worker(inner: std::sync::Weak<Inner>, name: String) {
             return;
         }
         match strong.store.claim(&name, strong.lease) {
-            Ok(Some(claim)) => run_job(&strong, &claim.job, &name),
+            Ok(Some(job)) => run_job(&strong, &job, &name),
             Ok(None) | Err(_) => {
                 let (lock, cv) = &strong.wake;
                 let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -295,7 +295,7 @@ fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
                         .map(|s| s.to_string())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "a panic".into());
-                    Err(Error::Conflict(format!("the fit stopped on an internal error: {what}; please report it")))
+                    Err(Error::Internal(format!("the fit panicked: {what}")))
                 });
         finished.store(true, Ordering::SeqCst);
         outcome
@@ -310,15 +310,10 @@ fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
     let _ = match outcome {
         Ok(true) => store.finish(id, worker, JobState::Succeeded, message.as_deref()),
         // Stopped by a shutdown, not by a user: back in the queue for the next worker.
-        Ok(false) if stopping && !cancel_requested(store, id) => store.requeue(id, worker),
+        Ok(false) if stopping && !store.cancel_requested(id).unwrap_or(false) => store.requeue(id, worker),
         Ok(false) => store.finish(id, worker, JobState::Cancelled, Some("cancelled by a user")),
         Err(e) => store.finish(id, worker, JobState::Failed, Some(&format!("{} ({})", e, e.code()))),
     };
-}
-
-fn cancel_requested(store: &dyn Store, id: &str) -> bool {
-    store.job(id).map(|j| j.state == JobState::Cancelled).unwrap_or(false)
-        || store.cancel_requested(id).unwrap_or(false)
 }
 
 /// Train, save and analyse; `Ok(false)` when cancelled.

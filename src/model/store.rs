@@ -26,7 +26,9 @@ struct ModelJson {
     architecture: Architecture,
 }
 
-fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+/// Write `path` through a temporary file unique to this process and call, renamed over it
+/// when complete.
+pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     // Unique per process and call: on a shared folder, a worker that lost its lease may
     // still be writing the same file as the job's new owner for a moment.
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -157,6 +157,6 @@ pub(crate) type ApiResult<T> = Result<T, ApiError>;
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> crate::Result<T> + Send + 'static) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?
         .map_err(ApiError::from)
 }

@@ -24,15 +24,6 @@ use crate::params::Params;
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::SqliteStore;
 
-/// A job a worker has claimed.
-#[derive(Clone, Debug)]
-pub struct Claim {
-    /// The job, as it is now (state `running`, this worker's).
-    pub job: JobInfo,
-    /// The worker that held it before, when its lease expired (a takeover).
-    pub previous_worker: Option<String>,
-}
-
 /// What a heartbeat learned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Beat {
@@ -64,8 +55,10 @@ pub trait Store: Send + Sync {
     /// All jobs, newest first.
     fn jobs(&self) -> Result<Vec<JobInfo>>;
     /// Claim the oldest job that is queued, or running under an expired lease, for
-    /// `worker` for `lease`; no other worker can claim it at the same time.
-    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>>;
+    /// `worker` for `lease`; no other worker can claim it at the same time. The job comes
+    /// back as it is now (`running`, this worker's; a takeover's message names the previous
+    /// worker).
+    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<JobInfo>>;
     /// Extend `worker`'s lease on a job and read its cancel flag.
     fn heartbeat(&self, id: &str, worker: &str, lease: Duration) -> Result<Beat>;
     /// Record an epoch's progress (only while `worker` holds the job).
@@ -76,8 +69,6 @@ pub trait Store: Send + Sync {
     fn requeue(&self, id: &str, worker: &str) -> Result<bool>;
     /// Whether a user asked to cancel the job.
     fn cancel_requested(&self, id: &str) -> Result<bool>;
-    /// Set a job's message (e.g. why it was taken over), keeping its state.
-    fn set_message(&self, id: &str, message: Option<&str>) -> Result<()>;
     /// Cancel a job: a queued one at once, a running one through its worker's next
     /// heartbeat. Finished jobs are left as they are.
     fn request_cancel(&self, id: &str) -> Result<JobInfo>;
@@ -118,6 +109,17 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Resu
 /// Milliseconds since the Unix epoch by this machine's clock.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A store URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let user = url[s + 3..at].split(':').next().unwrap_or("");
+            format!("{}{user}@{}", &url[..s + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// The message a job gets when a worker takes it over.

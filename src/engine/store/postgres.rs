@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use postgres::{Client, NoTls, Row};
 
-use super::{Beat, Claim, Store, json, parse, takeover_message};
+use super::{Beat, Store, json, parse, redact, takeover_message};
 use crate::engine::{DatasetInfo, JobInfo, JobState};
 use crate::error::{Error, Result};
 use crate::params::Params;
@@ -174,26 +174,12 @@ impl PostgresStore {
             let client = guard.as_mut().expect("connected above");
             match f(client) {
                 Ok(v) => return Ok(v),
-                Err(e) if attempt == 0 && client.is_closed() => {
-                    let _ = e;
-                    continue;
-                }
+                // The connection was closed under us (a database restart): once more, afresh.
+                Err(_) if attempt == 0 && client.is_closed() => continue,
                 Err(e) => return Err(db(e)),
             }
         }
         unreachable!("the second attempt returns")
-    }
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let user = &url[s + 3..at];
-            let user = user.split(':').next().unwrap_or("");
-            format!("{}{user}@{}", &url[..s + 3], &url[at + 1..])
-        }
-        _ => url.to_string(),
     }
 }
 
@@ -310,7 +296,7 @@ impl Store for PostgresStore {
         Ok(rows.iter().map(job_row).collect())
     }
 
-    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>> {
+    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<JobInfo>> {
         let lease_ms = lease.as_millis() as i64;
         self.with(|c| {
             let mut tx = c.transaction()?;
@@ -349,7 +335,7 @@ impl Store for PostgresStore {
                     &[&id, &worker, &lease_ms, &message],
                 )?;
                 tx.commit()?;
-                return Ok(Some(Claim { job: job_row(&row), previous_worker: if takeover { previous } else { None } }));
+                return Ok(Some(job_row(&row)));
             }
         })
     }
@@ -404,11 +390,6 @@ impl Store for PostgresStore {
     fn cancel_requested(&self, id: &str) -> Result<bool> {
         let row = self.with(|c| c.query_opt("SELECT cancel_requested FROM jobs WHERE id = $1", &[&id]))?;
         Ok(row.is_some_and(|r| r.get(0)))
-    }
-
-    fn set_message(&self, id: &str, message: Option<&str>) -> Result<()> {
-        self.with(|c| c.execute("UPDATE jobs SET message = $2 WHERE id = $1", &[&id, &message]))?;
-        Ok(())
     }
 
     fn request_cancel(&self, id: &str) -> Result<JobInfo> {

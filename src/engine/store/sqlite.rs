@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Beat, Claim, Store, json, now_ms, parse, takeover_message};
+use super::{Beat, Store, json, now_ms, parse, takeover_message};
 use crate::engine::{DatasetInfo, JobInfo, JobState};
 use crate::error::{Error, Result};
 use crate::params::Params;
@@ -218,7 +218,7 @@ impl Store for SqliteStore {
         st.query_map([], job_row).map_err(db)?.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
-    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>> {
+    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<JobInfo>> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         let now = now_ms();
@@ -264,7 +264,7 @@ impl Store for SqliteStore {
             let job =
                 tx.query_row(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"), [&id], job_row).map_err(db)?;
             tx.commit().map_err(db)?;
-            return Ok(Some(Claim { job, previous_worker: if takeover { previous } else { None } }));
+            return Ok(Some(job));
         }
     }
 
@@ -324,11 +324,6 @@ impl Store for SqliteStore {
             .optional()
             .map_err(db)?;
         Ok(c.unwrap_or(0) != 0)
-    }
-
-    fn set_message(&self, id: &str, message: Option<&str>) -> Result<()> {
-        self.conn().execute("UPDATE jobs SET message = ?2 WHERE id = ?1", params![id, message]).map_err(db)?;
-        Ok(())
     }
 
     fn request_cancel(&self, id: &str) -> Result<JobInfo> {
