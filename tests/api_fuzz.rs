@@ -25,7 +25,7 @@ fn schemathesis_finds_nothing_undocumented_or_wrongly_refused() {
     let dir = tempfile::tempdir().unwrap();
     // A process of its own: fits that the fuzzer starts with odd parameters end with it.
     let server = serve_process(&dir.path().join("store"));
-    let base = server.1.clone();
+    let base = server.url();
     let e = HttpEngine::with_token(&base, None);
 
     // Real resources, made from the document's own example dataset.

@@ -71,27 +71,33 @@ fn cli_names_from_csv_stems_and_the_names_flag_reach_every_output() {
     let params = dir.path().join("p.toml");
     std::fs::write(&params, "k = 10\nepochs = 2\n").unwrap();
     let out = dir.path().join("run");
-    let printed = run_ok(
-        marble()
-            .arg("fit")
-            .arg("--data")
-            .arg(&files[0])
-            .arg("--data")
-            .arg(&files[1])
-            .arg("--params")
-            .arg(&params)
-            .arg("--out")
-            .arg(&out),
-    );
+    // `marble fit` on both CSV files, with `extra` arguments.
+    let fit = |out: &std::path::Path, extra: &[&str]| {
+        run_ok(
+            marble()
+                .arg("fit")
+                .arg("--data")
+                .arg(&files[0])
+                .arg("--data")
+                .arg(&files[1])
+                .args(extra)
+                .arg("--params")
+                .arg(&params)
+                .arg("--out")
+                .arg(out),
+        )
+    };
+    let read_json = |path: std::path::PathBuf| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let printed = fit(&out, &[]);
     // The summary table and the distance table are labelled.
     assert!(printed.lines().any(|l| l.trim_end().ends_with("  spin")), "{printed}");
     assert!(printed.lines().any(|l| l.trim_start().starts_with("split ")), "{printed}");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = read_json(out.join("summary.json"));
     assert_eq!(summary["conditions"][0]["name"], "spin");
     assert_eq!(summary["conditions"][1]["name"], "split");
-    let analysis: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("analysis.json")).unwrap()).unwrap();
+    let analysis = read_json(out.join("analysis.json"));
     assert_eq!(analysis["condition_names"], serde_json::json!(["spin", "split"]));
     for fig in ["distances.svg", "clusters.svg", "embedding.svg", "vector_field.svg"] {
         svg_has_all(&std::fs::read_to_string(out.join(fig)).unwrap(), &["spin", "split"]);
@@ -100,20 +106,8 @@ fn cli_names_from_csv_stems_and_the_names_flag_reach_every_output() {
     run_ok(marble().args(["analyze", "--clusters", "3", "--run"]).arg(&out));
     svg_has_all(&std::fs::read_to_string(out.join("distances.svg")).unwrap(), &["spin", "split"]);
     let renamed = dir.path().join("renamed");
-    run_ok(
-        marble()
-            .arg("fit")
-            .arg("--data")
-            .arg(&files[0])
-            .arg("--data")
-            .arg(&files[1])
-            .args(["--names", "rotation,hyperbolic", "--no-analysis", "--params"])
-            .arg(&params)
-            .arg("--out")
-            .arg(&renamed),
-    );
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(renamed.join("summary.json")).unwrap()).unwrap();
+    fit(&renamed, &["--names", "rotation,hyperbolic", "--no-analysis"]);
+    let summary = read_json(renamed.join("summary.json"));
     assert_eq!(summary["conditions"][1]["name"], "hyperbolic");
     let bad = marble()
         .arg("dataset")

@@ -2,7 +2,6 @@
 //! the contract suite on PostgreSQL, two workers and an API process sharing a queue, a killed
 //! worker's fit taken over from its checkpoint, and two API processes sharing datasets.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,54 +9,75 @@ use marble::engine::*;
 use marble::{Params, examples};
 
 use crate::pg::Postgres;
-use crate::server::scenario;
-
-/// A `marble serve` or `marble worker` process, killed on drop.
-struct Process {
-    child: Child,
-    /// The first line it printed (the address, or the worker's name).
-    first: String,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::server::{Process, scenario};
 
 fn spawn(args: &[&str], store: &str, data: &std::path::Path) -> Process {
     spawn_with(args, store, data, &[])
 }
 
 fn spawn_with(args: &[&str], store: &str, data: &std::path::Path, env: &[(&str, &str)]) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
-        .args(args)
-        .args(["--store", store, "--data-dir"])
-        .arg(data)
-        .env_remove("MARBLE_TOKEN")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    Process { child, first }
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    all.extend(["--store", store, "--data-dir"].map(std::ffi::OsStr::new));
+    all.push(data.as_os_str());
+    Process::spawn(&all, env)
 }
 
 fn api(store: &str, data: &std::path::Path) -> (Process, HttpEngine) {
     let p = spawn(&["serve", "--addr", "127.0.0.1:0", "--workers", "0"], store, data);
-    let url = p.first.split_whitespace().nth(2).unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{}", p.first);
-    let e = HttpEngine::with_token(&url, None);
+    let e = HttpEngine::with_token(&p.url(), None);
     (p, e)
 }
 
-/// A worker process; its name in leases is `host-pid-0`.
+/// The name in leases of a worker process's first worker thread.
+fn worker_name(p: &Process) -> String {
+    format!("{}-0", p.first.split_whitespace().nth(1).unwrap())
+}
+
+/// What [`kill_the_runner`] saw.
+struct Takeover {
+    /// The job just after the takeover.
+    job: JobInfo,
+    /// The killed worker's name.
+    killed: String,
+    /// From the kill to the takeover.
+    after: Duration,
+    /// The worker that took the job over, alive as long as this is.
+    _survivor: Process,
+}
+
+/// Waits until `job` has 3 epochs done on one of `workers`, kills that worker with SIGKILL
+/// (no goodbye: its lease has to expire) and waits until the other has taken the job over
+/// and gone past the epoch of the kill, checking all along that the epoch never goes back.
+fn kill_the_runner(e: &HttpEngine, job: &str, workers: [(Process, String); 2]) -> Takeover {
+    let (running, epoch) = loop {
+        let j = e.job(job).unwrap();
+        if j.epoch >= 3 {
+            break (j.worker.unwrap(), j.epoch);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let [(w1, name1), (w2, name2)] = workers;
+    let ((mut victim, _), (alive, survivor)) =
+        if running == name1 { ((w1, name1), (w2, name2)) } else { ((w2, name2), (w1, name1)) };
+    victim.child.kill().unwrap();
+    victim.child.wait().unwrap();
+    let killed = Instant::now();
+    loop {
+        let j = e.job(job).unwrap();
+        assert!(j.epoch >= epoch, "the epoch went back from {epoch} to {}", j.epoch);
+        if j.worker.as_deref() == Some(survivor.as_str()) && j.epoch > epoch {
+            return Takeover { job: j, killed: running, after: killed.elapsed(), _survivor: alive };
+        }
+        assert!(killed.elapsed() < Duration::from_secs(60), "not taken over: {j:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A worker process and its name in leases.
 fn worker(store: &str, data: &std::path::Path, lease_s: &str) -> (Process, String) {
     let p = spawn(&["worker", "--lease-s", lease_s], store, data);
-    let name = p.first.split_whitespace().nth(1).unwrap().to_string();
-    (p, format!("{name}-0"))
+    let name = worker_name(&p);
+    (p, name)
 }
 
 fn dataset(epochs: usize) -> NewDataset {
@@ -140,42 +160,19 @@ fn a_killed_worker_s_fit_is_taken_over_from_its_checkpoint() {
     let Some(pg) = Postgres::start() else { return };
     let shared = tempfile::tempdir().unwrap();
     let (_api, e) = api(&pg.url, shared.path());
-    let (w1, name1) = worker(&pg.url, shared.path(), "2");
-    let (w2, name2) = worker(&pg.url, shared.path(), "2");
+    let workers = [worker(&pg.url, shared.path(), "2"), worker(&pg.url, shared.path(), "2")];
     let d = e.create_dataset(&dataset(100_000)).unwrap();
     let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
-    let (running, epoch) = loop {
-        let j = e.job(&job.id).unwrap();
-        if j.epoch >= 3 {
-            break (j.worker.unwrap(), j.epoch);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (mut victim, survivor) = if running == name1 { (w1, name2) } else { (w2, name1) };
-    victim.child.kill().unwrap(); // SIGKILL: no goodbye, the lease has to expire
-    victim.child.wait().unwrap();
-    let killed = Instant::now();
-    let mut lowest_after = usize::MAX;
-    let taken = loop {
-        let j = e.job(&job.id).unwrap();
-        lowest_after = lowest_after.min(j.epoch);
-        if j.worker.as_deref() == Some(survivor.as_str()) && j.epoch > epoch {
-            break j;
-        }
-        assert!(killed.elapsed() < Duration::from_secs(60), "not taken over: {j:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    eprintln!("taken over {:.2} s after the kill (lease 2 s)", killed.elapsed().as_secs_f64());
-    assert!(lowest_after >= epoch, "the epoch went back from {epoch} to {lowest_after}");
-    assert_eq!(taken.state, JobState::Running);
-    assert_eq!(taken.attempts, 2);
-    let message = taken.message.unwrap();
-    assert!(message.contains(&running) && message.contains("resumed from the checkpoint of epoch"), "{message}");
+    let taken = kill_the_runner(&e, &job.id, workers);
+    eprintln!("taken over {:.2} s after the kill (lease 2 s)", taken.after.as_secs_f64());
+    assert_eq!(taken.job.state, JobState::Running);
+    assert_eq!(taken.job.attempts, 2);
+    let message = taken.job.message.unwrap();
+    assert!(message.contains(&taken.killed) && message.contains("resumed from the checkpoint of epoch"), "{message}");
     // Cancel reaches the worker that now runs it, in another process.
     e.cancel_job(&job.id).unwrap();
     let j = e.wait(&job.id, Duration::from_secs(30)).unwrap();
     assert_eq!(j.state, JobState::Cancelled, "{j:?}");
-    drop(victim);
 }
 
 #[test]
@@ -255,11 +252,10 @@ fn machines_sharing_no_folder_work_through_an_object_store() {
         a.path(),
         &env,
     );
-    let e = HttpEngine::with_token(api.first.split_whitespace().nth(2).unwrap(), None);
+    let e = HttpEngine::with_token(&api.url(), None);
     let w1 = spawn_with(&["worker", "--lease-s", "2", "--artifacts", bucket], &pg.url, b.path(), &env);
     let w2 = spawn_with(&["worker", "--lease-s", "2", "--artifacts", bucket], &pg.url, c.path(), &env);
-    let name = |p: &Process| format!("{}-0", p.first.split_whitespace().nth(1).unwrap());
-    let (name1, name2) = (name(&w1), name(&w2));
+    let (name1, name2) = (worker_name(&w1), worker_name(&w2));
 
     let d = e.create_dataset(&dataset(2)).unwrap();
     let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
@@ -284,27 +280,8 @@ fn machines_sharing_no_folder_work_through_an_object_store() {
             params: Some(Params { k: 10, epochs: 100_000, ..Params::default() }),
         })
         .unwrap();
-    let (running, epoch) = loop {
-        let j = e.job(&long.id).unwrap();
-        if j.epoch >= 3 {
-            break (j.worker.unwrap(), j.epoch);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (mut victim, survivor) = if running == name1 { (w1, name2) } else { (w2, name1) };
-    victim.child.kill().unwrap();
-    victim.child.wait().unwrap();
-    let killed = Instant::now();
-    let taken = loop {
-        let j = e.job(&long.id).unwrap();
-        assert!(j.epoch >= epoch, "the epoch went back from {epoch} to {}", j.epoch);
-        if j.worker.as_deref() == Some(survivor.as_str()) && j.epoch > epoch {
-            break j;
-        }
-        assert!(killed.elapsed() < Duration::from_secs(60), "not taken over: {j:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(taken.message.unwrap().contains("resumed from the checkpoint of epoch"));
+    let taken = kill_the_runner(&e, &long.id, [(w1, name1), (w2, name2)]);
+    assert!(taken.job.message.unwrap().contains("resumed from the checkpoint of epoch"));
     e.cancel_job(&long.id).unwrap();
     assert_eq!(e.wait(&long.id, Duration::from_secs(30)).unwrap().state, JobState::Cancelled);
 
@@ -316,7 +293,6 @@ fn machines_sharing_no_folder_work_through_an_object_store() {
     e.delete_dataset(&spare.id).unwrap();
     let resp = crate::server::raw().get(&key).call().unwrap();
     assert_eq!(resp.status().as_u16(), 404, "{key} is still there");
-    drop(victim);
 }
 
 fn terminate(p: &mut Process) -> std::process::ExitStatus {

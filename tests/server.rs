@@ -203,35 +203,54 @@ fn a_token_guards_every_route_but_healthz_and_progress_streams() {
     assert!(text.contains("event: progress"));
 }
 
-pub(crate) struct Server(Child, pub(crate) String);
+/// A `marble` process (`serve` or `worker`), killed on drop.
+pub(crate) struct Process {
+    pub(crate) child: Child,
+    /// The first line it printed: the address it serves, or the worker's name.
+    pub(crate) first: String,
+}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+impl Process {
+    /// Run `marble ARGS` with `env` (and no MARBLE_TOKEN) until it has said its first line.
+    pub(crate) fn spawn(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
+            .args(args)
+            .env_remove("MARBLE_TOKEN")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        Process { child, first }
+    }
+
+    /// The base URL a `serve` process said it listens on.
+    pub(crate) fn url(&self) -> String {
+        let url = self.first.split_whitespace().nth(2).unwrap_or_default().to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{}", self.first);
+        url
     }
 }
 
-pub(crate) fn serve_process(dir: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env_remove("MARBLE_TOKEN")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().nth(2).unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    Server(child, url)
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `marble serve` on a free port of 127.0.0.1, with its store in `dir`.
+pub(crate) fn serve_process(dir: &std::path::Path) -> Process {
+    let args = ["serve", "--addr", "127.0.0.1:0", "--data-dir"].map(std::ffi::OsStr::new);
+    Process::spawn(&[&args[..], &[dir.as_os_str()]].concat(), &[])
 }
 
 #[test]
 fn a_killed_server_keeps_its_data_and_resumes_the_interrupted_job() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve_process(dir.path());
-    let e = HttpEngine::with_token(&server.1, None);
+    let e = HttpEngine::with_token(&server.url(), None);
     let d = e.create_dataset(&new_dataset(2)).unwrap();
     let finished = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
     assert_eq!(e.wait(&finished.id, Duration::from_secs(120)).unwrap().state, JobState::Succeeded);
@@ -245,11 +264,11 @@ fn a_killed_server_keeps_its_data_and_resumes_the_interrupted_job() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut server = server;
-    server.0.kill().unwrap(); // SIGKILL
-    server.0.wait().unwrap();
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
 
     let again = serve_process(dir.path());
-    let e = HttpEngine::with_token(&again.1, None);
+    let e = HttpEngine::with_token(&again.url(), None);
     assert_eq!(e.dataset(&d.id).unwrap(), d);
     let after = e.transform(&TransformRequest { model: finished.id.clone(), dataset: d.id.clone() }).unwrap();
     assert_eq!(after.embedding, before.embedding, "the finished model is intact");
