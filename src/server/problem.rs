@@ -88,7 +88,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&*self.0).expect("plain data serialises");
-        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body).into_response()
+        let mut response =
+            (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body)
+                .into_response();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // Answered before the body was read, so the connection closes after this answer:
+            // say so, or a client that pools connections sends its next request into it.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 
