@@ -6,7 +6,17 @@
 
 use std::path::PathBuf;
 
-use crate::params::ParamsError;
+/// A parameter that failed its check: the field, the value received and what to do.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("`{field}` = {value}: {fix}")]
+pub struct ParamsError {
+    /// Name of the offending field, as in the JSON key.
+    pub field: &'static str,
+    /// The value received, as text.
+    pub value: String,
+    /// What to change.
+    pub fix: String,
+}
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -240,6 +250,28 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// The job and dataset store (SQLite or PostgreSQL) failed or cannot be reached.
+    #[error("the {backend} store failed: {message}")]
+    Database {
+        /// Which backend ("sqlite", "postgres").
+        backend: &'static str,
+        /// The database's own message, with its cause (never a password).
+        message: String,
+    },
+
+    /// Waiting for something took longer than allowed.
+    #[error("{what} after {seconds:.0} s; wait longer or check the server's log")]
+    Timeout {
+        /// What was still not done ("job job_... is still running").
+        what: String,
+        /// How long was waited.
+        seconds: f64,
+    },
+
+    /// A service marble needs is not running (a server thread that stopped).
+    #[error("{0}")]
+    Unavailable(String),
+
     /// A failure inside marble itself (a fit that panicked); a bug to report.
     #[error("internal error: {0}; please report it")]
     Internal(String),
@@ -309,6 +341,9 @@ impl Error {
             Error::QueueFull { .. } => "queue_full",
             Error::Conflict(_) => "conflict",
             Error::Internal(_) => "internal",
+            Error::Database { .. } => "database",
+            Error::Timeout { .. } => "timeout",
+            Error::Unavailable(_) => "unavailable",
             Error::Remote { code, .. } => code,
             Error::DeviceUnavailable { .. } => "device_unavailable",
             Error::Unknown { .. } => "unknown_name",
@@ -320,7 +355,7 @@ impl Error {
     }
 
     /// Every code [`Error::code`] can return.
-    pub const CODES: [&'static str; 27] = [
+    pub const CODES: [&'static str; 30] = [
         "invalid_params",
         "params_parse",
         "io",
@@ -348,6 +383,9 @@ impl Error {
         "unsupported_media_type",
         "body_too_large",
         "device_unavailable",
+        "database",
+        "timeout",
+        "unavailable",
     ];
 
     /// The HTTP status the server answers this error with.
@@ -357,7 +395,9 @@ impl Error {
             Error::QueueFull { .. } => 429,
             Error::Conflict(_) => 409,
             Error::Io { .. } | Error::EigenNotConverged { .. } | Error::ModelFile { .. } | Error::Internal(_) => 500,
-            Error::DeviceUnavailable { .. } => 503,
+            Error::Database { .. } => 500,
+            Error::Timeout { .. } => 408,
+            Error::DeviceUnavailable { .. } | Error::Unavailable(_) => 503,
             Error::Remote { status, .. } => *status,
             _ => 422,
         }

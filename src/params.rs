@@ -18,6 +18,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::error::ParamsError;
 use crate::error::{Error, Result};
 
 /// How the proximity graph of each condition is built.
@@ -273,18 +274,6 @@ fn number_or_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<us
 
 /// Highest derivative order accepted: the feature count grows as D^order.
 pub const MAX_ORDER: usize = 8;
-
-/// A parameter that failed its check: the field, the value received and what to do.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("`{field}` = {value}: {fix}")]
-pub struct ParamsError {
-    /// Name of the offending field, as in the JSON key.
-    pub field: &'static str,
-    /// The value received, as text.
-    pub value: String,
-    /// What to change.
-    pub fix: String,
-}
 
 fn bad(field: &'static str, value: impl ToString, fix: impl Into<String>) -> ParamsError {
     ParamsError { field, value: value.to_string(), fix: fix.into() }

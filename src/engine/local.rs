@@ -506,8 +506,10 @@ impl Engine for LocalEngine {
         };
         let p = DecodeParams { folds: req.folds.unwrap_or(5), ..DecodeParams::default() };
         let (latents, baseline) = run.decode(&y, groups.as_deref(), &p)?;
-        let baseline =
-            baseline.ok_or_else(|| Error::Conflict("this run has no anchor.npy for the PCA baseline".into()))?;
+        let baseline = baseline.ok_or_else(|| Error::ModelFile {
+            path: run.dir.join("anchor.npy"),
+            message: "missing, so there is no PCA baseline to decode against; fit the model again".into(),
+        })?;
         Ok(DecodeInfo {
             r2: latents.r2,
             r2_mean: latents.r2_mean,

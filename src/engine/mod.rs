@@ -359,11 +359,10 @@ pub trait Engine: Send + Sync {
                 return Ok(job);
             }
             if start.elapsed() > timeout {
-                return Err(Error::Conflict(format!(
-                    "job {id} is still {} after {:.0} s",
-                    job.state.as_str(),
-                    timeout.as_secs_f64()
-                )));
+                return Err(Error::Timeout {
+                    what: format!("job {id} is still {}", job.state.as_str()),
+                    seconds: timeout.as_secs_f64(),
+                });
             }
             std::thread::sleep(Duration::from_millis(50));
         }

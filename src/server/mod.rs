@@ -190,5 +190,5 @@ pub fn spawn(addr: SocketAddr, options: ServerOptions) -> crate::Result<SocketAd
             let _ = tx.send(Err(e));
         }
     });
-    rx.recv().map_err(|_| Error::Conflict("the server thread stopped before binding".into()))?
+    rx.recv().map_err(|_| Error::Unavailable("the server thread stopped before binding".into()))?
 }

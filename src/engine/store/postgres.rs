@@ -56,7 +56,7 @@ fn detail(e: &postgres::Error) -> String {
 }
 
 fn db(e: postgres::Error) -> Error {
-    Error::Io { action: "database error in", path: "postgres".into(), source: std::io::Error::other(detail(&e)) }
+    Error::Database { backend: "postgres", message: detail(&e) }
 }
 
 fn job_row(r: &Row) -> JobInfo {

@@ -39,7 +39,7 @@ pub struct SqliteStore {
 }
 
 fn db(e: rusqlite::Error) -> Error {
-    Error::Io { action: "database error in", path: PathBuf::from("marble.sqlite3"), source: std::io::Error::other(e) }
+    Error::Database { backend: "sqlite", message: e.to_string() }
 }
 
 const JOB_COLUMNS: &str = "id, dataset, state, epoch, epochs, train_loss, val_loss, message, created, worker, attempts";
