@@ -316,91 +316,146 @@ fn list_hint(kind: &str) -> &'static str {
     }
 }
 
+/// One row of the error table: a stable machine-readable code and the HTTP status the
+/// server answers it with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCode {
+    /// The stable code (`problem.code` over HTTP).
+    pub code: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+}
+
+/// Declares the error table: one constant per code and [`ErrorCode::ALL`], so that every
+/// code, its status and the OpenAPI statuses come from one place.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $name:ident = $code:literal, $status:literal;)*) => {
+        impl ErrorCode {
+            $($(#[doc = $doc])* pub const $name: ErrorCode = ErrorCode { code: $code, status: $status };)*
+            /// Every row of the table.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$name),*];
+        }
+    };
+}
+
+error_codes! {
+    /// A parameter is out of range or inconsistent with another.
+    INVALID_PARAMS = "invalid_params", 422;
+    /// Parameters that do not parse.
+    PARAMS_PARSE = "params_parse", 422;
+    /// A file could not be read or written.
+    IO = "io", 500;
+    /// An input file in a format we cannot read.
+    INPUT_FORMAT = "input_format", 422;
+    /// No conditions.
+    NO_CONDITIONS = "no_conditions", 422;
+    /// A condition without points.
+    EMPTY_CONDITION = "empty_condition", 422;
+    /// NaN or infinite values.
+    NON_FINITE = "non_finite", 422;
+    /// Rows of different lengths.
+    RAGGED = "ragged", 422;
+    /// Arrays of one condition with different numbers of rows.
+    LENGTH_MISMATCH = "length_mismatch", 422;
+    /// Conditions in different spaces.
+    DIMENSION_MISMATCH = "dimension_mismatch", 422;
+    /// Fewer points than the neighbourhood needs.
+    TOO_FEW_POINTS = "too_few_points", 422;
+    /// Repeated anchors.
+    DUPLICATE_POINTS = "duplicate_points", 422;
+    /// A neighbourhood too flat for local frames.
+    DEGENERATE_NEIGHBOURHOOD = "degenerate_neighbourhood", 422;
+    /// The eigensolver did not converge.
+    EIGEN_NOT_CONVERGED = "eigen_not_converged", 500;
+    /// A model applied to data it does not fit.
+    INCOMPATIBLE_MODEL = "incompatible_model", 422;
+    /// A damaged or incomplete model folder.
+    MODEL_FILE = "model_file", 500;
+    /// An unusable argument.
+    INVALID_ARGUMENT = "invalid_argument", 422;
+    /// No such object.
+    NOT_FOUND = "not_found", 404;
+    /// The job queue is full.
+    QUEUE_FULL = "queue_full", 429;
+    /// The object's state does not allow it.
+    CONFLICT = "conflict", 409;
+    /// An unknown name.
+    UNKNOWN_NAME = "unknown_name", 422;
+    /// A bug in marble.
+    INTERNAL = "internal", 500;
+    /// The compute device cannot start.
+    DEVICE_UNAVAILABLE = "device_unavailable", 503;
+    /// The job and dataset store failed.
+    DATABASE = "database", 500;
+    /// A wait that ran out of time.
+    TIMEOUT = "timeout", 408;
+    /// A part of marble that is not running.
+    UNAVAILABLE = "unavailable", 503;
+    /// Malformed JSON, or a body or query that does not fit its schema (HTTP layer).
+    BAD_REQUEST = "bad_request", 400;
+    /// A missing or wrong bearer token (HTTP layer).
+    UNAUTHORIZED = "unauthorized", 401;
+    /// A body larger than the server takes (HTTP layer).
+    BODY_TOO_LARGE = "body_too_large", 413;
+    /// A content type the route does not take (HTTP layer).
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415;
+}
+
+impl ErrorCode {
+    /// The row of `code`, if the table has one.
+    pub fn find(code: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.code == code)
+    }
+}
+
 impl Error {
+    /// The variant's row of the error table. The match names every variant, so a new
+    /// variant cannot get a code or status silently.
+    pub fn error_code(&self) -> ErrorCode {
+        use ErrorCode as C;
+        match self {
+            Error::InvalidParams(_) => C::INVALID_PARAMS,
+            Error::ParamsParse { .. } => C::PARAMS_PARSE,
+            Error::Io { .. } => C::IO,
+            Error::InputFormat { .. } => C::INPUT_FORMAT,
+            Error::NoConditions => C::NO_CONDITIONS,
+            Error::EmptyCondition { .. } => C::EMPTY_CONDITION,
+            Error::NonFinite { .. } => C::NON_FINITE,
+            Error::Ragged { .. } => C::RAGGED,
+            Error::LengthMismatch { .. } => C::LENGTH_MISMATCH,
+            Error::DimensionMismatch { .. } => C::DIMENSION_MISMATCH,
+            Error::TooFewPoints { .. } => C::TOO_FEW_POINTS,
+            Error::DuplicatePoints { .. } => C::DUPLICATE_POINTS,
+            Error::DegenerateNeighbourhood { .. } => C::DEGENERATE_NEIGHBOURHOOD,
+            Error::EigenNotConverged { .. } => C::EIGEN_NOT_CONVERGED,
+            Error::IncompatibleModel { .. } => C::INCOMPATIBLE_MODEL,
+            Error::ModelFile { .. } => C::MODEL_FILE,
+            Error::InvalidArgument { .. } => C::INVALID_ARGUMENT,
+            Error::NotFound { .. } => C::NOT_FOUND,
+            Error::QueueFull { .. } => C::QUEUE_FULL,
+            Error::Conflict(_) => C::CONFLICT,
+            Error::Internal(_) => C::INTERNAL,
+            Error::Database { .. } => C::DATABASE,
+            Error::Timeout { .. } => C::TIMEOUT,
+            Error::Unavailable(_) => C::UNAVAILABLE,
+            Error::DeviceUnavailable { .. } => C::DEVICE_UNAVAILABLE,
+            Error::Unknown { .. } => C::UNKNOWN_NAME,
+            Error::Remote { code, status, .. } => ErrorCode { code, status: *status },
+        }
+    }
+
     /// A stable, machine-readable name for the variant.
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidParams(_) => "invalid_params",
-            Error::ParamsParse { .. } => "params_parse",
-            Error::Io { .. } => "io",
-            Error::InputFormat { .. } => "input_format",
-            Error::NoConditions => "no_conditions",
-            Error::EmptyCondition { .. } => "empty_condition",
-            Error::NonFinite { .. } => "non_finite",
-            Error::Ragged { .. } => "ragged",
-            Error::LengthMismatch { .. } => "length_mismatch",
-            Error::DimensionMismatch { .. } => "dimension_mismatch",
-            Error::TooFewPoints { .. } => "too_few_points",
-            Error::DuplicatePoints { .. } => "duplicate_points",
-            Error::DegenerateNeighbourhood { .. } => "degenerate_neighbourhood",
-            Error::EigenNotConverged { .. } => "eigen_not_converged",
-            Error::IncompatibleModel { .. } => "incompatible_model",
-            Error::ModelFile { .. } => "model_file",
-            Error::InvalidArgument { .. } => "invalid_argument",
-            Error::NotFound { .. } => "not_found",
-            Error::QueueFull { .. } => "queue_full",
-            Error::Conflict(_) => "conflict",
-            Error::Internal(_) => "internal",
-            Error::Database { .. } => "database",
-            Error::Timeout { .. } => "timeout",
-            Error::Unavailable(_) => "unavailable",
-            Error::Remote { code, .. } => code,
-            Error::DeviceUnavailable { .. } => "device_unavailable",
-            Error::Unknown { .. } => "unknown_name",
-        }
+        self.error_code().code
+    }
+
+    /// The HTTP status the server answers this error with.
+    pub fn status(&self) -> u16 {
+        self.error_code().status
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { action, path: path.into(), source }
-    }
-
-    /// Every code [`Error::code`] can return.
-    pub const CODES: [&'static str; 30] = [
-        "invalid_params",
-        "params_parse",
-        "io",
-        "input_format",
-        "no_conditions",
-        "empty_condition",
-        "non_finite",
-        "ragged",
-        "length_mismatch",
-        "dimension_mismatch",
-        "too_few_points",
-        "duplicate_points",
-        "degenerate_neighbourhood",
-        "eigen_not_converged",
-        "incompatible_model",
-        "model_file",
-        "invalid_argument",
-        "not_found",
-        "queue_full",
-        "conflict",
-        "unknown_name",
-        "internal",
-        "bad_request",
-        "unauthorized",
-        "unsupported_media_type",
-        "body_too_large",
-        "device_unavailable",
-        "database",
-        "timeout",
-        "unavailable",
-    ];
-
-    /// The HTTP status the server answers this error with.
-    pub fn status(&self) -> u16 {
-        match self {
-            Error::NotFound { .. } => 404,
-            Error::QueueFull { .. } => 429,
-            Error::Conflict(_) => 409,
-            Error::Io { .. } | Error::EigenNotConverged { .. } | Error::ModelFile { .. } | Error::Internal(_) => 500,
-            Error::Database { .. } => 500,
-            Error::Timeout { .. } => 408,
-            Error::DeviceUnavailable { .. } | Error::Unavailable(_) => 503,
-            Error::Remote { status, .. } => *status,
-            _ => 422,
-        }
     }
 
     /// An [`Error::InvalidArgument`] for `field`.
@@ -413,50 +468,140 @@ impl Error {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Error;
-    use std::collections::BTreeSet;
+// The server writes it from an `Error` and `HttpEngine` reads it back into one, so callers
+// match either engine alike.
+/// A problem+json error body (RFC 9457) with the engine's stable code.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Short summary of the status.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Stable machine-readable code (see `Error::code`).
+    pub code: String,
+    /// What went wrong and how to fix it.
+    pub detail: String,
+    /// For `not_found`: what kind of object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// For `not_found`: the id asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// For `invalid_argument`: the argument at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `queue_full`: jobs waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<usize>,
+}
 
-    /// Quoted snake_case words in `text` (the shape every error code has).
-    fn quoted_codes(text: &str) -> BTreeSet<&str> {
-        text.split('"')
-            .skip(1)
-            .step_by(2)
-            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-            .collect()
+impl Problem {
+    /// A problem of one row of the table (`title` is the status's reason phrase).
+    pub fn new(code: ErrorCode, title: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            title: title.to_string(),
+            status: code.status,
+            code: code.code.to_string(),
+            detail: detail.into(),
+            kind: None,
+            id: None,
+            field: None,
+            queued: None,
+        }
     }
 
-    /// `Error::CODES` is hand-kept (the OpenAPI document and HttpEngine read it): every
-    /// code `Error::code` returns is listed, and every listed code is returned by
-    /// `Error::code` or used by the server.
+    /// The problem of an error, with its structured fields.
+    pub fn from_error(e: Error, title: &str) -> Problem {
+        let mut p = Problem::new(e.error_code(), title, e.to_string());
+        match e {
+            Error::NotFound { kind, id } => {
+                p.kind = Some(kind.to_string());
+                p.id = Some(id);
+            }
+            Error::InvalidArgument { field, .. } => p.field = Some(field),
+            Error::QueueFull { queued } => p.queued = Some(queued),
+            _ => {}
+        }
+        p
+    }
+
+    /// The error a problem stands for: the variant where its fields allow, else
+    /// [`Error::Remote`] with the code and detail.
+    pub fn into_error(self) -> Error {
+        let code = ErrorCode::find(&self.code).map_or("internal", |c| c.code);
+        match (code, self.kind, self.id, self.field, self.queued) {
+            ("not_found", Some(kind), Some(id), _, _) => Error::NotFound { kind: known_kind(&kind), id },
+            ("queue_full", _, _, _, Some(queued)) => Error::QueueFull { queued },
+            ("conflict", ..) => Error::Conflict(self.detail),
+            ("unavailable", ..) => Error::Unavailable(self.detail),
+            ("invalid_argument", _, _, Some(field), _) => {
+                let prefix = format!("`{field}`: ");
+                let message = self.detail.strip_prefix(&prefix).unwrap_or(&self.detail).to_string();
+                Error::InvalidArgument { field, message }
+            }
+            (code, ..) => Error::Remote { code, status: self.status, message: self.detail },
+        }
+    }
+}
+
+/// The static name of an object kind read back from a problem.
+fn known_kind(kind: &str) -> &'static str {
+    ["dataset", "job", "model", "embedding", "plot"].into_iter().find(|k| *k == kind).unwrap_or("object")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, ErrorCode, Problem};
+    use std::collections::BTreeSet;
+
     #[test]
-    fn codes_list_every_code_in_use() {
-        let src = include_str!("error.rs");
-        let start = src.find("pub fn code(&self)").expect("Error::code is defined here");
-        let body = &src[start..start + src[start..].find("\n    }\n").expect("end of Error::code")];
-        let returned = quoted_codes(body);
-        assert!(returned.len() > 20, "Error::code was not read: {returned:?}");
-        let listed: BTreeSet<&str> = Error::CODES.into_iter().collect();
-        assert_eq!(listed.len(), Error::CODES.len(), "a code is listed twice");
-        for code in &returned {
-            assert!(listed.contains(code), "Error::code returns \"{code}\", which Error::CODES lacks");
+    fn the_table_has_one_row_per_code_and_valid_statuses() {
+        let codes: BTreeSet<&str> = ErrorCode::ALL.iter().map(|c| c.code).collect();
+        assert_eq!(codes.len(), ErrorCode::ALL.len(), "a code is in the table twice");
+        for c in ErrorCode::ALL {
+            assert!((400..600).contains(&c.status), "{} has status {}", c.code, c.status);
+            assert!(c.code.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'), "{}", c.code);
         }
-        let server_src = [
-            include_str!("server/mod.rs"),
-            include_str!("server/problem.rs"),
-            include_str!("server/datasets.rs"),
-            include_str!("server/jobs.rs"),
-            include_str!("server/models.rs"),
-            include_str!("server/embeddings.rs"),
-        ]
-        .concat();
-        let server = quoted_codes(&server_src);
-        for code in &listed {
-            assert!(
-                returned.contains(code) || server.contains(code),
-                "\"{code}\" is in Error::CODES but nothing returns it"
-            );
+    }
+
+    #[test]
+    fn variants_take_code_and_status_from_the_table() {
+        let cases = [
+            (Error::NotFound { kind: "job", id: "job_1".into() }, "not_found", 404),
+            (Error::QueueFull { queued: 3 }, "queue_full", 429),
+            (Error::Timeout { what: "job j is still running".into(), seconds: 2.0 }, "timeout", 408),
+            (Error::Database { backend: "sqlite", message: "disk I/O error".into() }, "database", 500),
+            (Error::Unavailable("stopped".into()), "unavailable", 503),
+            (Error::NoConditions, "no_conditions", 422),
+            (Error::Conflict("busy".into()), "conflict", 409),
+        ];
+        for (e, code, status) in cases {
+            assert_eq!((e.code(), e.status()), (code, status), "{e}");
+            assert_eq!(ErrorCode::find(code), Some(e.error_code()));
         }
+    }
+
+    #[test]
+    fn problems_round_trip_to_the_same_variant() {
+        let errors = [
+            Error::NotFound { kind: "dataset", id: "ds_x".into() },
+            Error::QueueFull { queued: 16 },
+            Error::Conflict("model job_1 is not ready".into()),
+            Error::argument("n_clusters", "must be at least 1"),
+            Error::Unavailable("the server thread stopped".into()),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            let code = e.code();
+            let back = Problem::from_error(e, "x").into_error();
+            assert_eq!((back.code(), back.to_string()), (code, text));
+        }
+        // Codes without fields come back as Remote with the server's code and status.
+        let p = Problem::from_error(Error::NoConditions, "Unprocessable Entity");
+        let back = serde_json::from_str::<Problem>(&serde_json::to_string(&p).unwrap()).unwrap().into_error();
+        assert!(matches!(back, Error::Remote { code: "no_conditions", status: 422, .. }), "{back:?}");
+        // A code this build does not know is an internal error, keeping the status.
+        let p = Problem { code: "from_the_future".into(), ..Problem::new(ErrorCode::CONFLICT, "x", "d") };
+        assert!(matches!(p.into_error(), Error::Remote { code: "internal", status: 409, .. }));
     }
 }

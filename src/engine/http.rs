@@ -21,32 +21,8 @@ pub struct HttpEngine {
     agent: Agent,
 }
 
-/// The problem+json body the server sends with every error.
-#[derive(Debug, Deserialize)]
-struct Problem {
-    status: u16,
-    code: String,
-    detail: String,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    field: Option<String>,
-    #[serde(default)]
-    queued: Option<usize>,
-}
-
 fn transport(base: &str, e: ureq::Error) -> Error {
     Error::Remote { code: "io", status: 0, message: format!("cannot reach the MARBLE server at {base}: {e}") }
-}
-
-fn static_code(code: &str) -> &'static str {
-    Error::CODES.iter().find(|c| **c == code).copied().unwrap_or("internal")
-}
-
-fn static_kind(kind: &str) -> &'static str {
-    ["dataset", "job", "model", "embedding", "plot"].into_iter().find(|k| *k == kind).unwrap_or("object")
 }
 
 impl HttpEngine {
@@ -84,20 +60,10 @@ impl HttpEngine {
             return Ok(resp);
         }
         let text = resp.body_mut().read_to_string().unwrap_or_default();
-        let Ok(p) = serde_json::from_str::<Problem>(&text) else {
-            return Err(Error::Remote { code: "internal", status, message: format!("HTTP {status}: {text}") });
-        };
-        Err(match (p.code.as_str(), p.kind, p.id, p.field, p.queued) {
-            ("not_found", Some(kind), Some(id), _, _) => Error::NotFound { kind: static_kind(&kind), id },
-            ("queue_full", _, _, _, Some(queued)) => Error::QueueFull { queued },
-            ("conflict", ..) => Error::Conflict(p.detail),
-            ("invalid_argument", _, _, Some(field), _) => {
-                let prefix = format!("`{field}`: ");
-                let message = p.detail.strip_prefix(&prefix).unwrap_or(&p.detail).to_string();
-                Error::InvalidArgument { field, message }
-            }
-            (code, ..) => Error::Remote { code: static_code(code), status: p.status, message: p.detail },
-        })
+        match serde_json::from_str::<crate::error::Problem>(&text) {
+            Ok(p) => Err(p.into_error()),
+            Err(_) => Err(Error::Remote { code: "internal", status, message: format!("HTTP {status}: {text}") }),
+        }
     }
 
     fn json<T: DeserializeOwned>(&self, resp: std::result::Result<Response<ureq::Body>, ureq::Error>) -> Result<T> {

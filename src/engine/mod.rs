@@ -25,6 +25,8 @@ use crate::error::{Error, Result};
 use crate::model::Losses;
 use crate::params::Params;
 
+// Also `trajectories` (not in the schema, as in JSON input files): time series turned into
+// anchors x[t] and vectors x[t+1] - x[t].
 /// One condition as JSON arrays (documentation of the request body; the server parses it
 /// with row-level error messages).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -35,10 +37,12 @@ pub struct ConditionData {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Anchors, n rows of D numbers.
-    #[schema(min_items = 1)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(min_items = 1, required)]
     pub anchor: Vec<Vec<f64>>,
     /// Vectors, n rows of S numbers.
-    #[schema(min_items = 1)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(min_items = 1, required)]
     pub vector: Vec<Vec<f64>>,
     /// Optional label per point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,6 +50,10 @@ pub struct ConditionData {
     /// Optional mask per point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask: Option<Vec<bool>>,
+    /// Time series (T x D each) instead of `anchor` and `vector`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
+    pub trajectories: Option<Vec<Vec<Vec<f64>>>>,
 }
 
 /// A new dataset: conditions and the parameters that build (and later fit) it.
@@ -78,6 +86,7 @@ impl NewDataset {
                     vector: rows(&c.vector),
                     label: c.label.as_ref().map(|l| l.to_vec()),
                     mask: c.mask.as_ref().map(|m| m.to_vec()),
+                    trajectories: None,
                 })
                 .collect(),
             params,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::problem::{ApiError, ApiResult, blocking, json_body};
 use super::{AppState, Binary};
 use crate::engine::*;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 
 /// Query of dataset uploads.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -41,41 +41,10 @@ pub(super) async fn create_dataset(
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let engine = s.engine.clone();
     let info = if ct.starts_with("application/json") {
-        let value: serde_json::Value = json_body(&body)?;
-        let obj = value.as_object().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "input_format",
-                "the body must be an object with `conditions`",
-            )
-        })?;
-        if let Some(k) = obj.keys().find(|k| !["name", "conditions", "params"].contains(&k.as_str())) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "input_format",
-                format!("unknown field `{k}`; a dataset has name, conditions and params"),
-            ));
-        }
-        let name = match obj.get("name") {
-            None | Some(serde_json::Value::Null) => q.name,
-            Some(serde_json::Value::String(n)) => Some(n.clone()),
-            Some(other) => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "input_format",
-                    format!("`name` must be text, not {other}"),
-                ));
-            }
-        };
-        let params = match obj.get("params") {
-            None | Some(serde_json::Value::Null) => None,
-            Some(p) => Some(parse_params(p.clone())?),
-        };
-        let conditions = crate::dataset::io::conditions_from_json(
-            &serde_json::json!({ "conditions": obj.get("conditions").cloned().unwrap_or(serde_json::Value::Null) }),
-            "body",
-        )?;
-        blocking(move || engine.create_dataset_from(conditions, name, params)).await?
+        // The same typed parse as every JSON body, so a mistake answers as it does elsewhere.
+        let mut req: NewDataset = json_body(&body)?;
+        req.name = req.name.or(q.name);
+        blocking(move || engine.create_dataset(&req)).await?
     } else if ct.starts_with("application/octet-stream") || ct.starts_with("application/x-npz") {
         // JSON text of a Params object; an empty value is no parameters.
         let params = match q.parameters.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -98,8 +67,7 @@ pub(super) async fn create_dataset(
         .await?
     } else {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UNSUPPORTED_MEDIA_TYPE,
             format!("content type `{ct}`; send application/json (a NewDataset) or application/octet-stream (an .npz)"),
         ));
     };
@@ -115,7 +83,7 @@ fn tempfile_dir() -> crate::Result<std::path::PathBuf> {
 
 fn parse_params(v: serde_json::Value) -> ApiResult<crate::Params> {
     serde_json::from_value(v)
-        .map_err(|e| ApiError::from(Error::ParamsParse { source_name: "params".into(), message: e.to_string() }))
+        .map_err(|e| ApiError::from(Error::ParamsParse { source_name: "parameters".into(), message: e.to_string() }))
 }
 
 /// All datasets, newest first.

@@ -2,8 +2,8 @@
 //! generators and API testers need to know and the derive cannot say.
 //!
 //! - Every error status an operation answers, each as problem+json: those of the
-//!   operation ([`ERRORS`]) and those every route can give (401 with a token set, 408 past
-//!   the timeout, 500).
+//!   operation's error codes ([`ERRORS`]) and those every route can give ([`COMMON`]: 401
+//!   with a token set, 408 past the timeout, 500), with statuses from the error table.
 //! - Unsigned integer fields hold at most 2^64 - 1 (the engine's counts and seeds are u64).
 //! - Links from a created resource to the operations that use it (dataset -> fit ->
 //!   model -> analyses, figures, embeddings), so clients and testers can follow them.
@@ -12,28 +12,61 @@
 
 use serde_json::{Value, json};
 
-/// Error statuses of each operation besides 401, 408 and 500, by operation id.
-const ERRORS: &[(&str, &[u16])] = &[
-    ("create_dataset", &[400, 413, 415, 422]),
-    ("list_datasets", &[]),
-    ("get_dataset", &[404]),
-    ("delete_dataset", &[404, 409]),
-    ("start_fit", &[400, 404, 413, 415, 422, 429]),
-    ("list_jobs", &[]),
-    ("get_job", &[404]),
-    ("cancel_job", &[404]),
-    ("job_events", &[404]),
-    ("get_model", &[404, 409]),
-    ("model_weights", &[404, 409]),
-    ("analyze", &[400, 404, 409, 413, 415, 422]),
-    ("decode", &[400, 404, 409, 413, 415, 422]),
-    ("plot", &[404, 409, 422]),
-    ("transform", &[400, 404, 409, 413, 415, 422, 503]),
-    ("get_embedding", &[400, 404]),
+use crate::error::ErrorCode as C;
+
+/// Rejections of a JSON body: malformed or off-schema, too large, not JSON.
+const JSON_BODY: &[C] = &[C::BAD_REQUEST, C::BODY_TOO_LARGE, C::UNSUPPORTED_MEDIA_TYPE];
+
+/// Data or parameters the engine refuses beyond what a schema can say.
+const UNUSABLE: &[C] = &[
+    C::INVALID_PARAMS,
+    C::PARAMS_PARSE,
+    C::INPUT_FORMAT,
+    C::NO_CONDITIONS,
+    C::EMPTY_CONDITION,
+    C::NON_FINITE,
+    C::RAGGED,
+    C::LENGTH_MISMATCH,
+    C::DIMENSION_MISMATCH,
+    C::TOO_FEW_POINTS,
+    C::DUPLICATE_POINTS,
+    C::DEGENERATE_NEIGHBOURHOOD,
+    C::INCOMPATIBLE_MODEL,
+    C::INVALID_ARGUMENT,
 ];
 
-/// Statuses every route can answer.
-const COMMON: &[u16] = &[401, 408, 500];
+/// The error codes of each operation besides [`COMMON`], by operation id; their statuses
+/// come from the error table.
+const ERRORS: &[(&str, &[&[C]])] = &[
+    ("create_dataset", &[JSON_BODY, UNUSABLE]),
+    ("list_datasets", &[]),
+    ("get_dataset", &[&[C::NOT_FOUND]]),
+    ("delete_dataset", &[&[C::NOT_FOUND, C::CONFLICT]]),
+    ("start_fit", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::QUEUE_FULL]]),
+    ("list_jobs", &[]),
+    ("get_job", &[&[C::NOT_FOUND]]),
+    ("cancel_job", &[&[C::NOT_FOUND]]),
+    ("job_events", &[&[C::NOT_FOUND]]),
+    ("get_model", &[&[C::NOT_FOUND, C::CONFLICT]]),
+    ("model_weights", &[&[C::NOT_FOUND, C::CONFLICT]]),
+    ("analyze", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT]]),
+    ("decode", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT]]),
+    ("plot", &[&[C::NOT_FOUND, C::CONFLICT, C::INVALID_ARGUMENT]]),
+    ("transform", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT, C::DEVICE_UNAVAILABLE]]),
+    ("get_embedding", &[&[C::BAD_REQUEST, C::NOT_FOUND]]),
+];
+
+/// Codes every route can answer: a missing token, a request past the timeout, a failure of
+/// the server (its files, its store, a bug).
+const COMMON: &[C] = &[C::UNAUTHORIZED, C::TIMEOUT, C::INTERNAL, C::IO, C::DATABASE];
+
+/// The statuses of an operation's codes, ascending, each once.
+fn statuses(groups: &[&[C]]) -> Vec<u16> {
+    let mut s: Vec<u16> = groups.iter().flat_map(|g| g.iter()).chain(COMMON).map(|c| c.status).collect();
+    s.sort_unstable();
+    s.dedup();
+    s
+}
 
 fn describe(status: u16) -> &'static str {
     match status {
@@ -87,10 +120,10 @@ fn declare_errors(v: &mut Value) {
         let own = ERRORS
             .iter()
             .find(|(name, _)| *name == id)
-            .map_or_else(|| panic!("operation {id} is missing from server::document::ERRORS"), |(_, s)| *s);
+            .map_or_else(|| panic!("operation {id} is missing from server::document::ERRORS"), |(_, g)| *g);
         let responses = op["responses"].as_object_mut().expect("operations have responses");
         responses.retain(|status, _| !status.ends_with("XX"));
-        for &status in own.iter().chain(COMMON) {
+        for status in statuses(own) {
             responses.insert(
                 status.to_string(),
                 json!({

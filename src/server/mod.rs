@@ -21,10 +21,11 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use problem::{ApiError, ApiJson, Problem};
+pub use crate::error::Problem;
+pub use problem::{ApiError, ApiJson};
 
 use crate::engine::*;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 
 /// Settings of the server.
 #[derive(Clone, Debug)]
@@ -82,12 +83,8 @@ async fn require_token(
     if let Some(t) = token {
         let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         if given != Some(format!("Bearer {t}").as_str()) {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "send `Authorization: Bearer <MARBLE_TOKEN>`",
-            )
-            .into_response();
+            return ApiError::new(ErrorCode::UNAUTHORIZED, "send `Authorization: Bearer <MARBLE_TOKEN>`")
+                .into_response();
         }
     }
     next.run(request).await
@@ -132,7 +129,7 @@ pub fn app(options: &ServerOptions) -> crate::Result<Router> {
     let protected = Router::new()
         .nest("/v1", api)
         .merge(docs)
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route; see /docs") })
+        .fallback(|| async { ApiError::new(ErrorCode::NOT_FOUND, "no such route; see /docs") })
         .layer(middleware::from_fn_with_state(options.token.clone(), require_token))
         .with_state(AppState { engine });
     Ok(Router::new().route("/healthz", axum::routing::get(healthz)).merge(protected))

@@ -1,86 +1,47 @@
 //! Errors as `application/problem+json` (RFC 9457) with the engine's stable codes, and the
 //! extractors whose rejections answer the same way.
 
+use crate::error::{Error, ErrorCode, Problem};
 use axum::extract::FromRequest;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::error::Error;
-
-/// A problem+json error body (RFC 9457) with the engine's stable code.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Problem {
-    /// Short summary of the status.
-    pub title: String,
-    /// HTTP status.
-    pub status: u16,
-    /// Stable machine-readable code (see `Error::code`).
-    pub code: String,
-    /// What went wrong and how to fix it.
-    pub detail: String,
-    /// For `not_found`: what kind of object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// For `not_found`: the id asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// For `invalid_argument`: the argument at fault.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// For `queue_full`: jobs waiting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queued: Option<usize>,
-}
 
 /// An error answer (boxed: results stay small on the happy path).
 pub struct ApiError(Box<Problem>);
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> ApiError {
-        ApiError(Box::new(Problem {
-            title: status.canonical_reason().unwrap_or("error").to_string(),
-            status: status.as_u16(),
-            code: code.to_string(),
-            detail: detail.into(),
-            kind: None,
-            id: None,
-            field: None,
-            queued: None,
-        }))
+    pub(crate) fn new(code: ErrorCode, detail: impl Into<String>) -> ApiError {
+        ApiError(Box::new(Problem::new(code, reason(code.status), detail)))
     }
+}
+
+/// The reason phrase of a status, as the problem's title.
+fn reason(status: u16) -> &'static str {
+    StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error")
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut a = ApiError::new(status, e.code(), e.to_string());
-        match e {
-            Error::NotFound { kind, id } => {
-                a.0.kind = Some(kind.to_string());
-                a.0.id = Some(id);
-            }
-            Error::InvalidArgument { field, .. } => a.0.field = Some(field),
-            Error::QueueFull { queued } => a.0.queued = Some(queued),
-            _ => {}
-        }
-        a
+        let title = reason(e.status());
+        ApiError(Box::new(Problem::from_error(e, title)))
     }
 }
 
 impl From<BytesRejection> for ApiError {
     fn from(r: BytesRejection) -> ApiError {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "body_too_large" } else { "bad_request" };
-        ApiError::new(status, code, r.body_text())
+        let code = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ErrorCode::BODY_TOO_LARGE
+        } else {
+            ErrorCode::BAD_REQUEST
+        };
+        ApiError::new(code, r.body_text())
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", r.body_text())
+        ApiError::new(ErrorCode::BAD_REQUEST, r.body_text())
     }
 }
 
@@ -117,8 +78,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
             .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"));
         if !json {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UNSUPPORTED_MEDIA_TYPE,
                 "send the body as `content-type: application/json`",
             ));
         }
@@ -130,10 +90,12 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
 /// Parse a JSON body into `T`, with integral floats taken as integers.
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("malformed JSON: {e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
     integral_numbers(&mut value);
-    serde_json::from_value(value).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("the body does not fit its schema: {e}"))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let at = e.path().to_string();
+        let at = if at == "." { String::new() } else { format!(" at `{at}`") };
+        ApiError::new(ErrorCode::BAD_REQUEST, format!("the body does not fit its schema{at}: {}", e.into_inner()))
     })
 }
 
