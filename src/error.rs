@@ -30,7 +30,7 @@ pub enum Error {
     InvalidParams(#[from] ParamsError),
 
     /// A parameter file or string could not be parsed (syntax, type, unknown key).
-    #[error("cannot read parameters from {source_name}: {message}")]
+    #[error("cannot read parameters from {source_name}: {}", did_you_mean(message))]
     ParamsParse {
         /// Where the parameters came from (a path, or "JSON", "TOML").
         source_name: String,
@@ -306,6 +306,29 @@ pub enum Error {
     },
 }
 
+/// A parser's "unknown field `epoch`, expected one of `k`, `delta`, ..." with the list of
+/// every key replaced by the one that was most likely meant (`did you mean "epochs"?`),
+/// when one is close by edit distance; other messages are returned as they are.
+pub fn did_you_mean(message: &str) -> std::borrow::Cow<'_, str> {
+    const UNKNOWN: &str = "unknown field `";
+    let Some(start) = message.find(UNKNOWN).map(|i| i + UNKNOWN.len()) else { return message.into() };
+    let Some(len) = message[start..].find('`') else { return message.into() };
+    let given = &message[start..start + len];
+    let rest = &message[start + len + 1..];
+    let Some(list_at) = rest.find("expected") else { return message.into() };
+    // The list runs to the end of the line, or to serde_json's " at line L column C".
+    let list_end = rest[list_at..].find(['\n', '\r']).map_or(rest.len(), |e| list_at + e);
+    let list_end = rest[list_at..list_end].rfind(" at line ").map_or(list_end, |e| list_at + e);
+    let keys = rest[list_at..list_end].split('`').skip(1).step_by(2);
+    let best = keys.map(|k| (strsim::damerau_levenshtein(given, k), k)).min();
+    match best {
+        Some((d, key)) if d <= (given.chars().count() / 3).max(1) => {
+            format!("{}{given}`; did you mean \"{key}\"?{}", &message[..start], &rest[list_end..]).into()
+        }
+        _ => message.into(),
+    }
+}
+
 /// Where the objects of a kind can be listed, for [`Error::NotFound`].
 fn list_hint(kind: &str) -> &'static str {
     match kind {
@@ -553,6 +576,23 @@ fn known_kind(kind: &str) -> &'static str {
 mod tests {
     use super::{Error, ErrorCode, Problem};
     use std::collections::BTreeSet;
+
+    #[test]
+    fn a_misspelt_key_names_the_one_meant() {
+        use super::did_you_mean;
+        let json = serde_json::from_str::<crate::Params>(r#"{"epochz": 3}"#).unwrap_err().to_string();
+        assert_eq!(did_you_mean(&json), "unknown field `epochz`; did you mean \"epochs\"? at line 1 column 9");
+        let toml = toml::from_str::<crate::Params>("batchsize = 3").unwrap_err().to_string();
+        let fixed = did_you_mean(&toml);
+        assert!(fixed.contains("unknown field `batchsize`; did you mean \"batch_size\"?"), "{fixed}");
+        assert!(!fixed.contains("`delta`"), "{fixed}");
+        // Nothing close: the parser's list of keys stays.
+        let far = serde_json::from_str::<crate::Params>(r#"{"colour": 3}"#).unwrap_err().to_string();
+        assert_eq!(did_you_mean(&far), far);
+        assert!(far.contains("`epochs`"));
+        let e = crate::Params::from_json(r#"{"lrr": 0.1}"#).unwrap_err().to_string();
+        assert!(e.contains(r#"did you mean "lr"?"#), "{e}");
+    }
 
     #[test]
     fn the_table_has_one_row_per_code_and_valid_statuses() {

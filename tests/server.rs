@@ -173,6 +173,14 @@ fn bad_requests_get_problem_json_4xx_never_5xx() {
         assert_eq!(p["code"], code, "{path} {body:.80}: {p}");
         assert!(!p["detail"].as_str().unwrap().is_empty());
     }
+    // An upload that is not an .npz speaks of the body, never of a server path.
+    let garbage = problem(&mut post("/v1/datasets", "application/octet-stream", "hello"));
+    assert_eq!(garbage["code"], "input_format", "{garbage}");
+    let detail = garbage["detail"].as_str().unwrap();
+    assert!(detail.starts_with("the uploaded body: not a readable .npz archive") && !detail.contains('/'), "{detail}");
+    let misspelt =
+        problem(&mut post("/v1/datasets?parameters=%7B%22epochz%22%3A3%7D", "application/octet-stream", "x"));
+    assert!(misspelt["detail"].as_str().unwrap().contains(r#"did you mean "epochs"?"#), "{misspelt}");
     // The detail says where in the body the mistake is.
     let at = |body: &str| problem(&mut post("/v1/datasets", "application/json", body))["detail"].to_string();
     let null = at(r#"{"conditions": [{"anchor": [[0, 0], [null, 1]], "vector": [[1, 0], [1, 0]]}]}"#);

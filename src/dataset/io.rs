@@ -120,15 +120,19 @@ struct NpzArrays {
 
 impl NpzArrays {
     fn open(path: &Path) -> Result<Self> {
-        let origin = path.display().to_string();
-        let mut zip = zip::ZipArchive::new(BufReader::new(open(path)?))
+        NpzArrays::read(BufReader::new(open(path)?), path.display().to_string())
+    }
+
+    /// The archive in `reader`, called `origin` in messages.
+    fn read(reader: impl Read + Seek, origin: String) -> Result<Self> {
+        let mut zip = zip::ZipArchive::new(reader)
             .map_err(|e| Error::format(&origin, format!("not a readable .npz archive: {e}")))?;
         let mut entries = std::collections::BTreeMap::new();
         for i in 0..zip.len() {
             let mut f = zip.by_index(i).map_err(|e| Error::format(&origin, e.to_string()))?;
             let name = f.name().strip_suffix(".npy").unwrap_or(f.name()).to_string();
             let mut bytes = Vec::with_capacity(f.size() as usize);
-            f.read_to_end(&mut bytes).map_err(|e| Error::io("cannot read", path, e))?;
+            f.read_to_end(&mut bytes).map_err(|e| Error::format(&origin, format!("damaged archive: {e}")))?;
             entries.insert(name, bytes);
         }
         Ok(NpzArrays { origin, entries })
@@ -157,7 +161,16 @@ impl NpzArrays {
 
 /// Read conditions from an `.npz` archive (see the module docs for the array names).
 pub fn read_npz(path: &Path) -> Result<Conditions> {
-    let npz = NpzArrays::open(path)?;
+    conditions_from_npz(NpzArrays::open(path)?)
+}
+
+/// Read conditions from the bytes of an `.npz` archive (an upload), called `origin` in
+/// messages, so that they name what the user sent and no file of ours.
+pub fn read_npz_bytes(bytes: &[u8], origin: &str) -> Result<Conditions> {
+    conditions_from_npz(NpzArrays::read(std::io::Cursor::new(bytes), origin.to_string())?)
+}
+
+fn conditions_from_npz(npz: NpzArrays) -> Result<Conditions> {
     let mut conds = Vec::new();
     for c in 0.. {
         let a_name = format!("anchor_{c}");

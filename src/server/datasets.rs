@@ -57,12 +57,8 @@ pub(super) async fn create_dataset(
             })?)?),
         };
         blocking(move || {
-            let dir = tempfile_dir()?;
-            let path = dir.join("upload.npz");
-            std::fs::write(&path, &body).map_err(|e| Error::io("cannot write", &path, e))?;
-            let conditions = crate::dataset::io::read_npz(&path);
-            let _ = std::fs::remove_dir_all(&dir);
-            engine.create_dataset_from(conditions?, q.name, params)
+            let conditions = crate::dataset::io::read_npz_bytes(&body, "the uploaded body")?;
+            engine.create_dataset_from(conditions, q.name, params)
         })
         .await?
     } else {
@@ -73,12 +69,6 @@ pub(super) async fn create_dataset(
     };
     let location = format!("/v1/datasets/{}", info.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(info)))
-}
-
-fn tempfile_dir() -> crate::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(new_id("marble-upload"));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-    Ok(dir)
 }
 
 fn parse_params(v: serde_json::Value) -> ApiResult<crate::Params> {

@@ -1,7 +1,7 @@
 //! Errors as `application/problem+json` (RFC 9457) with the engine's stable codes, and the
 //! extractors whose rejections answer the same way.
 
-use crate::error::{Error, ErrorCode, Problem};
+use crate::error::{Error, ErrorCode, Problem, did_you_mean};
 use axum::extract::FromRequest;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -95,7 +95,8 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T
     serde_path_to_error::deserialize(value).map_err(|e| {
         let at = e.path().to_string();
         let at = if at == "." { String::new() } else { format!(" at `{at}`") };
-        ApiError::new(ErrorCode::BAD_REQUEST, format!("the body does not fit its schema{at}: {}", e.into_inner()))
+        let why = e.into_inner().to_string();
+        ApiError::new(ErrorCode::BAD_REQUEST, format!("the body does not fit its schema{at}: {}", did_you_mean(&why)))
     })
 }
 
