@@ -1,6 +1,7 @@
 //! Many processes on one PostgreSQL store (a private server per test, see tests/pg.rs):
-//! the contract suite on PostgreSQL, two workers and an API process sharing a queue, a killed
-//! worker's fit taken over from its checkpoint, and two API processes sharing datasets.
+//! the engine on PostgreSQL as on SQLite, two workers and an API process sharing a queue, a
+//! killed worker's fit taken over from its checkpoint, and two API processes sharing datasets.
+//! The store's own rules are checked on both backends by tests/store.rs.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -86,7 +87,7 @@ fn dataset(epochs: usize) -> NewDataset {
 }
 
 #[test]
-fn the_contract_suite_passes_on_postgres_as_on_sqlite() {
+fn the_engine_gives_the_same_results_on_postgres_as_on_sqlite() {
     let Some(pg) = Postgres::start() else { return };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let on_pg = LocalEngine::open(LocalOptions { store: Some(pg.url.clone()), ..LocalOptions::new(a.path()) }).unwrap();
@@ -100,26 +101,6 @@ fn the_contract_suite_passes_on_postgres_as_on_sqlite() {
     assert_eq!(e1.embedding, e2.embedding);
     assert_eq!(a1.distances, a2.distances);
     assert_eq!(s1.len(), s2.len());
-    // Listing, deleting and the errors behave the same.
-    assert_eq!(on_pg.list_datasets().unwrap().len(), 1);
-    assert_eq!(on_pg.delete_dataset("ds_nope").unwrap_err().code(), "not_found");
-    let busy = on_pg
-        .start_fit(&FitRequest {
-            dataset: d1.id.clone(),
-            params: Some(Params { epochs: 100_000, k: 10, ..Params::default() }),
-        })
-        .unwrap();
-    assert_eq!(on_pg.delete_dataset(&d1.id).unwrap_err().code(), "conflict");
-    on_pg.cancel_job(&busy.id).unwrap();
-    let j = on_pg.wait(&busy.id, Duration::from_secs(60)).unwrap();
-    assert_eq!(j.state, JobState::Cancelled);
-    on_pg.delete_dataset(&d1.id).unwrap();
-    assert_eq!(on_pg.dataset(&d1.id).unwrap_err().code(), "not_found");
-    // A second engine on the same database sees the same records (schema already there).
-    let again =
-        LocalEngine::open(LocalOptions { store: Some(pg.url.clone()), workers: 0, ..LocalOptions::new(a.path()) })
-            .unwrap();
-    assert_eq!(again.job(&busy.id).unwrap().state, JobState::Cancelled);
 }
 
 #[test]
@@ -360,40 +341,6 @@ fn workers_and_api_only_servers_need_a_shared_store() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("--store postgres://"), "{err}");
     }
-}
-
-#[test]
-fn an_sqlite_store_from_before_versioning_is_upgraded_in_place() {
-    use marble::engine::store::{SqliteStore, Store};
-    let dir = tempfile::tempdir().unwrap();
-    {
-        // The schema as the first release wrote it: no user_version, no lease columns.
-        let c = rusqlite::Connection::open(dir.path().join("marble.sqlite3")).unwrap();
-        c.execute_batch(
-            "CREATE TABLE datasets (id TEXT PRIMARY KEY, name TEXT, created INTEGER NOT NULL,
-                 params TEXT NOT NULL, summary TEXT NOT NULL);
-             CREATE TABLE jobs (id TEXT PRIMARY KEY, dataset TEXT NOT NULL, state TEXT NOT NULL,
-                 epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, train_loss REAL, val_loss REAL,
-                 message TEXT, created INTEGER NOT NULL, params TEXT NOT NULL);
-             CREATE TABLE embeddings (id TEXT PRIMARY KEY, model TEXT NOT NULL, dataset TEXT NOT NULL,
-                 created INTEGER NOT NULL);
-             INSERT INTO jobs VALUES ('job_old', 'ds_old', 'running', 7, 10, 1.0, 1.0, NULL, 1, '{}');",
-        )
-        .unwrap();
-    }
-    let store = SqliteStore::open(dir.path()).unwrap();
-    store.expire_leases().unwrap();
-    let j = store.job("job_old").unwrap();
-    assert_eq!((j.state, j.epoch, j.attempts, j.worker.clone()), (JobState::Queued, 7, 0, None));
-    assert!(j.message.unwrap().contains("resumed from the checkpoint of epoch 7"));
-    let claim = store.claim("w", Duration::from_secs(5)).unwrap().unwrap();
-    assert_eq!((claim.id.as_str(), claim.attempts), ("job_old", 1));
-    drop(store);
-    let version: i64 = rusqlite::Connection::open(dir.path().join("marble.sqlite3"))
-        .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 2);
 }
 
 #[test]

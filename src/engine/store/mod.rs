@@ -7,14 +7,21 @@
 //! claimed under a lease: a worker holds a job while it heartbeats, and a job whose worker
 //! stops is taken over by another after the lease expires, resuming from its checkpoint.
 //!
+//! The rules (what a row holds, the queue, leases and their messages) are written once, in
+//! `rules.rs`, for every backend (`dialect::Backend`). A backend (`sqlite.rs`,
+//! `postgres.rs`) only connects, migrates, and runs statements in its dialect (placeholders,
+//! clock, row locks). tests/store.rs holds every backend to the same contract.
+//!
 //! The files are in [`crate::engine::artifacts::Artifacts`]. Rows are written only after
 //! their files are complete, and files are written atomically, so a crash leaves either the
 //! old state or the new one.
 
+mod dialect;
 mod postgres;
+mod rules;
 mod sqlite;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use super::{DatasetInfo, JobInfo, JobState};
@@ -59,9 +66,11 @@ pub trait Store: Send + Sync {
     /// back as it is now (`running`, this worker's; a takeover's message names the previous
     /// worker).
     fn claim(&self, worker: &str, lease: Duration) -> Result<Option<JobInfo>>;
-    /// Extend `worker`'s lease on a job and read its cancel flag.
+    /// Extend `worker`'s lease on a job and read its cancel flag (neither, for a job that
+    /// does not exist).
     fn heartbeat(&self, id: &str, worker: &str, lease: Duration) -> Result<Beat>;
-    /// Record an epoch's progress (only while `worker` holds the job).
+    /// Record an epoch's progress (only while `worker` holds the job: it is running, and
+    /// `worker`'s).
     fn set_progress(&self, id: &str, worker: &str, epoch: usize, train: f64, val: f64) -> Result<()>;
     /// Set a job's final state (only while `worker` holds it); false when it no longer did.
     fn finish(&self, id: &str, worker: &str, state: JobState, message: Option<&str>) -> Result<bool>;
@@ -97,20 +106,6 @@ pub fn open(spec: Option<&str>, data_dir: &Path) -> Result<Box<dyn Store>> {
     }
 }
 
-pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("plain data serialises")
-}
-
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
-    serde_json::from_str(s)
-        .map_err(|e| Error::ModelFile { path: PathBuf::from("store"), message: format!("{what}: {e}") })
-}
-
-/// Milliseconds since the Unix epoch by this machine's clock.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
 /// A store URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -123,7 +118,7 @@ pub fn redact(url: &str) -> String {
 }
 
 /// The message a job gets when a worker takes it over.
-pub(crate) fn takeover_message(previous: Option<&str>, epoch: usize) -> String {
+fn takeover_message(previous: Option<&str>, epoch: usize) -> String {
     let who = previous.map_or("the server".to_string(), |w| format!("worker {w}"));
     if epoch > 0 {
         format!("{who} stopped during epoch {}; resumed from the checkpoint of epoch {epoch}", epoch + 1)
