@@ -268,6 +268,27 @@ pub enum Error {
         seconds: f64,
     },
 
+    /// The data folder's disk has less free space than marble keeps in reserve (or a write
+    /// ran out of space): nothing more is written until space is freed.
+    #[error(
+        "the data folder's disk has {free_mib} MiB free{}; delete datasets, models or embeddings you \
+         no longer need (deleting works on a full disk) or free space on the disk, then retry",
+        needed_mib.map(|n| format!(" and writes need at least {n} MiB")).unwrap_or_default()
+    )]
+    DiskFull {
+        /// Free space, MiB.
+        free_mib: u64,
+        /// The floor below which writes are refused (`--min-free-mib`), when that is the cause.
+        needed_mib: Option<u64>,
+    },
+
+    /// Another process holds the data folder (its embedded store belongs to one process).
+    #[error("{message}")]
+    Locked {
+        /// Who holds it and what to do.
+        message: String,
+    },
+
     /// A service marble needs is not running (a server thread that stopped).
     #[error("{0}")]
     Unavailable(String),
@@ -414,6 +435,10 @@ error_codes! {
     TIMEOUT = "timeout", 408;
     /// A part of marble that is not running.
     UNAVAILABLE = "unavailable", 503;
+    /// The data folder's disk is (nearly) full.
+    DISK_FULL = "disk_full", 507;
+    /// The data folder belongs to another process.
+    LOCKED = "locked", 409;
     /// Malformed JSON, or a body or query that does not fit its schema (HTTP layer).
     BAD_REQUEST = "bad_request", 400;
     /// A missing or wrong bearer token (HTTP layer).
@@ -461,6 +486,8 @@ impl Error {
             Error::Database { .. } => C::DATABASE,
             Error::Timeout { .. } => C::TIMEOUT,
             Error::Unavailable(_) => C::UNAVAILABLE,
+            Error::DiskFull { .. } => C::DISK_FULL,
+            Error::Locked { .. } => C::LOCKED,
             Error::DeviceUnavailable { .. } => C::DEVICE_UNAVAILABLE,
             Error::Unknown { .. } => C::UNKNOWN_NAME,
             Error::Remote { code, status, .. } => ErrorCode { code, status: *status },
@@ -477,8 +504,17 @@ impl Error {
         self.error_code().status
     }
 
+    /// A failed file operation; one that ran out of space (ENOSPC, EDQUOT) is a
+    /// [`Error::DiskFull`], whose message names no path (the path goes to the log).
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { action, path: path.into(), source }
+        let path = path.into();
+        const EDQUOT: i32 = 122;
+        if source.kind() == std::io::ErrorKind::StorageFull || source.raw_os_error() == Some(EDQUOT) {
+            eprintln!("marble: {action} {}: {source}", path.display());
+            let free_mib = crate::disk::free_bytes(&path).map_or(0, |b| b >> 20);
+            return Error::DiskFull { free_mib, needed_mib: None };
+        }
+        Error::Io { action, path, source }
     }
 
     /// An [`Error::InvalidArgument`] for `field`.

@@ -26,6 +26,7 @@
 
 pub mod analysis;
 pub mod dataset;
+pub mod disk;
 pub mod engine;
 pub mod error;
 pub mod examples;

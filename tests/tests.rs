@@ -4,6 +4,7 @@ mod analysis;
 mod api_fuzz;
 mod awkward_data;
 mod cli;
+mod data_folder;
 mod geometry;
 mod inputs;
 mod model;

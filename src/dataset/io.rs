@@ -481,12 +481,17 @@ pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
     use ndarray_npy::WriteNpyExt;
     use std::io::Write;
     let fail = |e: String| Error::io("cannot write", path, std::io::Error::other(e));
+    // The OS error itself where there is one, so a full disk is told apart.
+    let zip_fail = |e: zip::result::ZipError| match e {
+        zip::result::ZipError::Io(e) => Error::io("cannot write", path, e),
+        other => fail(other.to_string()),
+    };
     let file = File::create(path).map_err(|e| Error::io("cannot write", path, e))?;
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut put = |name: String, bytes: Vec<u8>| -> Result<()> {
-        zip.start_file(format!("{name}.npy"), options).map_err(|e| fail(e.to_string()))?;
-        zip.write_all(&bytes).map_err(|e| fail(e.to_string()))
+        zip.start_file(format!("{name}.npy"), options).map_err(zip_fail)?;
+        zip.write_all(&bytes).map_err(|e| Error::io("cannot write", path, e))
     };
     fn npy<A: WriteNpyExt + ?Sized>(a: &A) -> std::result::Result<Vec<u8>, String> {
         let mut buf = Vec::new();
@@ -506,6 +511,8 @@ pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
             put(format!("name_{c}"), npy_text::write_text(n))?;
         }
     }
-    zip.finish().map_err(|e| fail(e.to_string()))?;
-    Ok(())
+    // Flushed here, not on drop, where a failed write would go unnoticed.
+    let file =
+        zip.finish().map_err(zip_fail)?.into_inner().map_err(|e| Error::io("cannot write", path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io("cannot write", path, e))
 }

@@ -27,6 +27,27 @@ use crate::error::{Error, Result};
 pub struct Artifacts {
     root: PathBuf,
     remote: Option<Arc<Remote>>,
+    /// Writes are refused below this much free space, in bytes (see [`Artifacts::check_room`]).
+    min_free: u64,
+}
+
+/// The reserve file in the data folder: space held back for deletes on a full disk.
+const RESERVE_FILE: &str = ".marble-reserve";
+
+/// Free space of the data folder, as the readiness route reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Room {
+    /// Free space, MiB.
+    pub free_mib: u64,
+    /// Writes are refused below this, MiB.
+    pub min_free_mib: u64,
+}
+
+impl Room {
+    /// Whether writes are accepted.
+    pub fn writable(&self) -> bool {
+        self.free_mib >= self.min_free_mib
+    }
 }
 
 struct Remote {
@@ -95,7 +116,68 @@ impl Artifacts {
                 }))
             }
         };
-        Ok(Artifacts { root: root.to_path_buf(), remote })
+        Ok(Artifacts { root: root.to_path_buf(), remote, min_free: 0 })
+    }
+
+    /// Refuse writes below `mib` MiB of free space, and hold a quarter of it (at most
+    /// 16 MiB) in a reserve file that deleting releases when the disk is full, so that the
+    /// store can always record a delete.
+    pub fn with_min_free(mut self, mib: u64) -> Artifacts {
+        self.min_free = mib << 20;
+        self.ensure_reserve();
+        self
+    }
+
+    fn reserve_bytes(&self) -> u64 {
+        (self.min_free / 4).min(16 << 20)
+    }
+
+    /// The data folder's free space against the floor.
+    pub fn room(&self) -> Result<Room> {
+        let free = crate::disk::free_bytes(&self.root).map_err(|e| Error::io("cannot measure", &self.root, e))?;
+        Ok(Room { free_mib: free >> 20, min_free_mib: self.min_free >> 20 })
+    }
+
+    /// `Ok` when there is room to write; [`Error::DiskFull`] below the floor (the path goes
+    /// to the log, not into the message).
+    pub fn check_room(&self) -> Result<()> {
+        let room = self.room()?;
+        if room.writable() {
+            return Ok(());
+        }
+        eprintln!(
+            "marble: refusing writes: {} has {} MiB free, below --min-free-mib {}",
+            self.root.display(),
+            room.free_mib,
+            room.min_free_mib
+        );
+        Err(Error::DiskFull { free_mib: room.free_mib, needed_mib: Some(room.min_free_mib) })
+    }
+
+    /// Give the reserve back to the disk when the floor is reached, so that a delete can
+    /// be recorded; [`Artifacts::ensure_reserve`] takes it again once there is room.
+    pub fn release_reserve_if_full(&self) {
+        if self.room().is_ok_and(|r| !r.writable()) {
+            let _ = std::fs::remove_file(self.root.join(RESERVE_FILE));
+        }
+    }
+
+    /// Write the reserve file if it is missing and the disk has room for it above the floor.
+    pub fn ensure_reserve(&self) {
+        let path = self.root.join(RESERVE_FILE);
+        let size = self.reserve_bytes();
+        if size == 0 || path.exists() {
+            return;
+        }
+        let free = crate::disk::free_bytes(&self.root).unwrap_or(0);
+        if free < self.min_free + size {
+            return;
+        }
+        // Real bytes (a sparse file would hold nothing back).
+        let written = std::fs::write(&path, vec![0u8; size as usize]);
+        if written.is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 
     /// Where a dataset's conditions live.

@@ -19,6 +19,17 @@ pub struct HttpEngine {
     base: String,
     token: Option<String>,
     agent: Agent,
+    /// How long a request told "queue full" (429) may keep waiting out `Retry-After`.
+    retry_budget: Duration,
+}
+
+/// The wait a 429 answer asks for, in whole seconds.
+fn retry_after(r: &Response<ureq::Body>) -> Option<Duration> {
+    if r.status().as_u16() != 429 {
+        return None;
+    }
+    let seconds: u64 = r.headers().get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
 }
 
 fn transport(base: &str, e: ureq::Error) -> Error {
@@ -39,7 +50,14 @@ impl HttpEngine {
             .timeout_global(Some(Duration::from_secs(3600)))
             .build()
             .into();
-        HttpEngine { base: base.trim_end_matches('/').to_string(), token, agent }
+        HttpEngine { base: base.trim_end_matches('/').to_string(), token, agent, retry_budget: Duration::from_secs(60) }
+    }
+
+    /// Wait out a full queue's `Retry-After` (429) for at most `budget` in all before giving
+    /// up with [`Error::QueueFull`] (60 s by default; zero gives up at once).
+    pub fn with_retry_budget(mut self, budget: Duration) -> HttpEngine {
+        self.retry_budget = budget;
+        self
     }
 
     fn url(&self, path: &str) -> String {
@@ -80,7 +98,18 @@ impl HttpEngine {
     }
 
     fn post<T: DeserializeOwned, B: Serialize>(&self, path: &str, body: &B) -> Result<T> {
-        self.json(self.auth(self.agent.post(self.url(path))).send_json(body))
+        let deadline = std::time::Instant::now() + self.retry_budget;
+        loop {
+            let resp = self.auth(self.agent.post(self.url(path))).send_json(body);
+            if let Ok(r) = &resp
+                && let Some(wait) = retry_after(r)
+                && std::time::Instant::now() + wait <= deadline
+            {
+                std::thread::sleep(wait);
+                continue;
+            }
+            return self.json(resp);
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use ndarray::Array2;
 
 use super::artifacts::Artifacts;
+use super::lock::FolderLock;
 use super::store::Store;
 use super::*;
 use crate::analysis::{self, DecodeParams};
@@ -42,6 +43,9 @@ pub struct LocalOptions {
     pub lease: Duration,
     /// How often idle workers look for jobs queued by other processes.
     pub poll: Duration,
+    /// Writes (uploads, fits, transforms, analyses) are refused with [`Error::DiskFull`]
+    /// when the data folder's disk has less free space than this, in MiB.
+    pub min_free_mib: u64,
 }
 
 impl LocalOptions {
@@ -55,6 +59,7 @@ impl LocalOptions {
             max_queued: 16,
             lease: Duration::from_secs(30),
             poll: Duration::from_millis(500),
+            min_free_mib: 64,
         }
     }
 }
@@ -62,6 +67,8 @@ impl LocalOptions {
 struct Inner {
     store: Box<dyn Store>,
     artifacts: Artifacts,
+    /// The data folder's lock, with the embedded store (see [`super::lock`]).
+    _lock: Option<Arc<FolderLock>>,
     /// Wakes idle workers when this process queues a job.
     wake: (Mutex<()>, Condvar),
     /// Fits running in this process, to cancel them without waiting for a heartbeat.
@@ -130,19 +137,32 @@ impl LocalEngine {
         if options.lease < Duration::from_millis(300) {
             return Err(Error::argument("lease", "must be at least 0.3 s (heartbeats come every third of it)"));
         }
-        let artifacts = Artifacts::open(&options.data_dir, options.artifacts.as_deref())?;
+        let artifacts =
+            Artifacts::open(&options.data_dir, options.artifacts.as_deref())?.with_min_free(options.min_free_mib);
+        let name = format!("{}-{}-{:04x}", host_name(), std::process::id(), rand::random::<u16>());
+        // The embedded store belongs to one process: lock its folder before the recovery
+        // below takes every running job for an orphan.
+        let embedded = options.store.as_deref().map(str::trim).is_none_or(|s| s.is_empty() || s == "sqlite");
+        let lock = match embedded {
+            true => {
+                let owner = format!("pid {} on host {} (worker name {name})", std::process::id(), host_name());
+                Some(FolderLock::acquire(&options.data_dir, &owner)?)
+            }
+            false => None,
+        };
         let store = super::store::open(options.store.as_deref(), &options.data_dir)?;
         store.expire_leases()?;
         let engine = LocalEngine {
             inner: Arc::new(Inner {
                 store,
                 artifacts,
+                _lock: lock,
                 wake: (Mutex::new(()), Condvar::new()),
                 cancels: Mutex::new(HashMap::new()),
                 max_queued: options.max_queued,
                 lease: options.lease,
                 poll: options.poll,
-                name: format!("{}-{}-{:04x}", host_name(), std::process::id(), rand::random::<u16>()),
+                name,
                 shutdown: AtomicBool::new(false),
                 running: AtomicUsize::new(0),
             }),
@@ -164,12 +184,18 @@ impl LocalEngine {
         params: Option<crate::Params>,
     ) -> Result<DatasetInfo> {
         let params = params.unwrap_or_default();
+        self.inner.artifacts.check_room()?;
         let data = Dataset::build(&conditions, &params.clone().check()?, &Silent)?;
         let info = DatasetInfo { id: new_id("ds"), name, created: now(), params, summary: data.summary };
         let file = self.inner.artifacts.dataset_file(&info.id);
         let tmp = file.with_extension("tmp");
-        io::write_npz(&tmp, &conditions)?;
-        std::fs::rename(&tmp, &file).map_err(|e| Error::io("cannot write", &file, e))?;
+        let written = io::write_npz(&tmp, &conditions)
+            .and_then(|()| std::fs::rename(&tmp, &file).map_err(|e| Error::io("cannot write", &file, e)));
+        if let Err(e) = written {
+            // No partial file stays behind (a full disk, say).
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         self.inner.artifacts.publish(&file)?;
         self.inner.store.insert_dataset(&info)?;
         Ok(info)
@@ -382,14 +408,19 @@ impl Engine for LocalEngine {
     }
 
     fn delete_dataset(&self, id: &str) -> Result<()> {
+        // On a full disk the store needs the reserve's room to record the delete.
+        self.inner.artifacts.release_reserve_if_full();
         self.inner.store.delete_dataset(id)?;
-        self.inner.artifacts.remove(&self.inner.artifacts.dataset_file(id))
+        self.inner.artifacts.remove(&self.inner.artifacts.dataset_file(id))?;
+        self.inner.artifacts.ensure_reserve();
+        Ok(())
     }
 
     fn start_fit(&self, req: &FitRequest) -> Result<JobInfo> {
         let dataset = self.inner.store.dataset(&req.dataset)?;
         let params = req.params.clone().unwrap_or(dataset.params);
         params.clone().check()?;
+        self.inner.artifacts.check_room()?;
         let job = JobInfo {
             id: new_id("job"),
             dataset: req.dataset.clone(),
@@ -439,6 +470,7 @@ impl Engine for LocalEngine {
     }
 
     fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo> {
+        self.inner.artifacts.check_room()?;
         let dir = self.succeeded_run(&req.model)?;
         self.inner.store.dataset(&req.dataset)?;
         let (model, params) = files::load(&dir)?;
@@ -473,6 +505,7 @@ impl Engine for LocalEngine {
     }
 
     fn analyze(&self, model: &str, p: &AnalysisParams) -> Result<AnalysisInfo> {
+        self.inner.artifacts.check_room()?;
         let run = Run::read(&self.succeeded_run(model)?)?;
         let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), p)?;
         let record = run.write_analysis(&a, p)?;
@@ -495,6 +528,7 @@ impl Engine for LocalEngine {
     }
 
     fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo> {
+        self.inner.artifacts.check_room()?;
         let run = Run::read(&self.succeeded_run(model)?)?;
         let y = run.align(matrix(&req.behaviour, "behaviour")?, "behaviour")?;
         let groups = match &req.groups {

@@ -9,6 +9,7 @@
 pub mod artifacts;
 pub mod http;
 pub mod local;
+pub mod lock;
 pub mod store;
 
 use std::time::{Duration, Instant};

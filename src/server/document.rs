@@ -38,21 +38,21 @@ const UNUSABLE: &[C] = &[
 /// The error codes of each operation besides [`COMMON`], by operation id; their statuses
 /// come from the error table.
 const ERRORS: &[(&str, &[&[C]])] = &[
-    ("create_dataset", &[JSON_BODY, UNUSABLE]),
+    ("create_dataset", &[JSON_BODY, UNUSABLE, &[C::DISK_FULL]]),
     ("list_datasets", &[]),
     ("get_dataset", &[&[C::NOT_FOUND]]),
     ("delete_dataset", &[&[C::NOT_FOUND, C::CONFLICT]]),
-    ("start_fit", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::QUEUE_FULL]]),
+    ("start_fit", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::QUEUE_FULL], &[C::DISK_FULL]]),
     ("list_jobs", &[]),
     ("get_job", &[&[C::NOT_FOUND]]),
     ("cancel_job", &[&[C::NOT_FOUND]]),
     ("job_events", &[&[C::NOT_FOUND]]),
     ("get_model", &[&[C::NOT_FOUND, C::CONFLICT]]),
     ("model_weights", &[&[C::NOT_FOUND, C::CONFLICT]]),
-    ("analyze", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT]]),
-    ("decode", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT]]),
+    ("analyze", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT], &[C::DISK_FULL]]),
+    ("decode", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT], &[C::DISK_FULL]]),
     ("plot", &[&[C::NOT_FOUND, C::CONFLICT, C::INVALID_ARGUMENT]]),
-    ("transform", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT, C::DEVICE_UNAVAILABLE]]),
+    ("transform", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT, C::DEVICE_UNAVAILABLE], &[C::DISK_FULL]]),
     ("get_embedding", &[&[C::BAD_REQUEST, C::NOT_FOUND]]),
 ];
 
@@ -82,9 +82,13 @@ fn describe(status: u16) -> &'static str {
                 what a schema can say (fewer points than k + 1, val_fraction + test_fraction >= 1, ...); \
                 `code`, `field` and `detail` say which and how to fix it"
         }
-        429 => "The job queue is full; retry later",
+        429 => "The job queue is full; retry after the seconds in `Retry-After`",
         500 => "The server failed (see detail)",
         503 => "The compute device is unavailable",
+        507 => {
+            "The data folder's disk is below the server's free-space floor (--min-free-mib): nothing is \
+                written until space is freed; deleting works, and GET /readyz says when writes resume"
+        }
         _ => "Error",
     }
 }
@@ -124,13 +128,17 @@ fn declare_errors(v: &mut Value) {
         let responses = op["responses"].as_object_mut().expect("operations have responses");
         responses.retain(|status, _| !status.ends_with("XX"));
         for status in statuses(own) {
-            responses.insert(
-                status.to_string(),
-                json!({
-                    "description": describe(status),
-                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-                }),
-            );
+            let mut response = json!({
+                "description": describe(status),
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            });
+            if status == 429 {
+                response["headers"] = json!({"Retry-After": {
+                    "description": "Seconds to wait before trying again",
+                    "schema": {"type": "integer", "minimum": 1}
+                }});
+            }
+            responses.insert(status.to_string(), response);
         }
     }
 }

@@ -36,7 +36,7 @@ pub struct ServerOptions {
     pub max_body: usize,
     /// Requests (other than event streams) taking longer are answered 408.
     pub timeout: Duration,
-    /// Bearer token required on every route but /healthz, when set.
+    /// Bearer token required on every route but /healthz and /readyz, when set.
     pub token: Option<String>,
 }
 
@@ -73,6 +73,24 @@ pub struct Binary(#[allow(dead_code)] Vec<u8>);
 /// Liveness.
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Readiness for writes: 200 while the data folder's disk is above `--min-free-mib`, 503
+/// while uploads, fits, transforms and analyses are refused (reads and deletes still work).
+async fn readyz(State(s): State<AppState>) -> Response {
+    let e = s.engine.clone();
+    match problem::blocking(move || e.artifacts().room()).await {
+        Ok(room) => {
+            let status = if room.writable() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            let body = serde_json::json!({
+                "writable": room.writable(),
+                "free_mib": room.free_mib,
+                "min_free_mib": room.min_free_mib,
+            });
+            (status, axum::Json(body)).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn require_token(
@@ -131,8 +149,13 @@ pub fn app(options: &ServerOptions) -> crate::Result<Router> {
         .merge(docs)
         .fallback(|| async { ApiError::new(ErrorCode::NOT_FOUND, "no such route; see /docs") })
         .layer(middleware::from_fn_with_state(options.token.clone(), require_token))
+        .with_state(AppState { engine: engine.clone() });
+    // Probes for load balancers, without a token.
+    let probes = Router::new()
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/readyz", axum::routing::get(readyz))
         .with_state(AppState { engine });
-    Ok(Router::new().route("/healthz", axum::routing::get(healthz)).merge(protected))
+    Ok(probes.merge(protected))
 }
 
 /// Serve on `addr` until Ctrl-C or SIGTERM; `ready` hears the bound address (for port 0).

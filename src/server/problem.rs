@@ -10,6 +10,10 @@ use axum::response::{IntoResponse, Response};
 /// An error answer (boxed: results stay small on the happy path).
 pub struct ApiError(Box<Problem>);
 
+/// Seconds a client told "queue full" (429) waits before it tries again (`Retry-After`):
+/// a fit of the quick-start size takes about this long.
+pub const QUEUE_RETRY_AFTER_S: u64 = 5;
+
 impl ApiError {
     pub(crate) fn new(code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError(Box::new(Problem::new(code, reason(code.status), detail)))
@@ -52,6 +56,9 @@ impl IntoResponse for ApiError {
         let mut response =
             (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body)
                 .into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(QUEUE_RETRY_AFTER_S));
+        }
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             // Answered before the body was read, so the connection closes after this answer:
             // say so, or a client that pools connections sends its next request into it.
