@@ -279,6 +279,19 @@ fn bad(field: &'static str, value: impl ToString, fix: impl Into<String>) -> Par
     ParamsError { field, value: value.to_string(), fix: fix.into() }
 }
 
+/// Read settings (any serde struct: [`Params`], analysis parameters) from a `.json` or
+/// `.toml` file, chosen by the extension in any case; any other extension is refused.
+pub fn read_settings<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let parsed = match ext.as_str() {
+        "json" => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
+        _ => Err("unknown extension; name the file .json or .toml".to_string()),
+    };
+    parsed.map_err(|message| Error::ParamsParse { source_name: path.display().to_string(), message })
+}
+
 impl Params {
     /// Parse parameters from a JSON object. Unknown keys are errors.
     pub fn from_json(text: &str) -> Result<Params> {
@@ -291,21 +304,10 @@ impl Params {
         toml::from_str(text).map_err(|e| Error::ParamsParse { source_name: "TOML".into(), message: e.to_string() })
     }
 
-    /// Read parameters from a `.json` or `.toml` file (chosen by extension).
+    /// Read parameters from a `.json` or `.toml` file (chosen by extension, see
+    /// [`read_settings`]).
     pub fn from_file(path: &Path) -> Result<Params> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        let parsed = match ext.as_str() {
-            "json" => serde_json::from_str(&text).map_err(|e| e.to_string()),
-            "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
-            _ => {
-                return Err(Error::ParamsParse {
-                    source_name: path.display().to_string(),
-                    message: "unknown extension; name the file .json or .toml".into(),
-                });
-            }
-        };
-        parsed.map_err(|message| Error::ParamsParse { source_name: path.display().to_string(), message })
+        read_settings(path)
     }
 
     /// Number of geodesic neighbours used to fit each local frame: floor(k * frac_geodesic_nb).
@@ -315,17 +317,14 @@ impl Params {
 
     /// Check every rule; the only way to a [`ValidParams`].
     pub fn check(self) -> Result<ValidParams, ParamsError> {
-        let p = &self;
-        let unit = |field, v: f64, lo_open: bool, hi_open: bool| -> Result<(), ParamsError> {
-            let lo_ok = if lo_open { v > 0.0 } else { v >= 0.0 };
-            let hi_ok = if hi_open { v < 1.0 } else { v <= 1.0 };
-            if v.is_finite() && lo_ok && hi_ok {
-                Ok(())
-            } else {
-                let range = format!("{}0, 1{}", if lo_open { "(" } else { "[" }, if hi_open { ")" } else { "]" });
-                Err(bad(field, v, format!("must lie in {range}")))
-            }
-        };
+        self.check_dataset()?;
+        self.check_training()?;
+        Ok(ValidParams(self))
+    }
+
+    /// The rules of the dataset's settings (graph, frames, diffusion), in field order.
+    fn check_dataset(&self) -> Result<(), ParamsError> {
+        let p = self;
         if p.k < 1 {
             return Err(bad("k", p.k, "use k >= 1 (the reference's default is 20)"));
         }
@@ -363,6 +362,12 @@ impl Params {
         if !(p.diffusion_tolerance.is_finite() && p.diffusion_tolerance > 0.0 && p.diffusion_tolerance < 1.0) {
             return Err(bad("diffusion_tolerance", p.diffusion_tolerance, "use a value in (0, 1), e.g. 1e-6"));
         }
+        Ok(())
+    }
+
+    /// The rules of the split, the network and training, in field order.
+    fn check_training(&self) -> Result<(), ParamsError> {
+        let p = self;
         unit("val_fraction", p.val_fraction, false, true)?;
         unit("test_fraction", p.test_fraction, false, true)?;
         if p.val_fraction + p.test_fraction >= 1.0 {
@@ -406,7 +411,19 @@ impl Params {
             return Err(bad("lr", p.lr, "use a positive learning rate (default 0.01)"));
         }
         unit("momentum", p.momentum, false, true)?;
-        Ok(ValidParams(self))
+        Ok(())
+    }
+}
+
+/// `v` lies in the unit interval, open or closed at either end.
+fn unit(field: &'static str, v: f64, lo_open: bool, hi_open: bool) -> Result<(), ParamsError> {
+    let lo_ok = if lo_open { v > 0.0 } else { v >= 0.0 };
+    let hi_ok = if hi_open { v < 1.0 } else { v <= 1.0 };
+    if v.is_finite() && lo_ok && hi_ok {
+        Ok(())
+    } else {
+        let range = format!("{}0, 1{}", if lo_open { "(" } else { "[" }, if hi_open { ")" } else { "]" });
+        Err(bad(field, v, format!("must lie in {range}")))
     }
 }
 
@@ -467,6 +484,26 @@ mod tests {
         assert_eq!(j.graph_type, GraphType::Knn);
         // A single number is one hidden layer, as in the reference.
         assert_eq!(Params::from_json(r#"{"hidden_channels": 16}"#).unwrap().hidden_channels, vec![16]);
+    }
+
+    #[test]
+    fn settings_files_are_json_or_toml_by_extension_in_any_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let p = Params::from_file(&write("p.TOML", "k = 7\n")).unwrap();
+        assert_eq!(p.k, 7);
+        let a: crate::analysis::AnalysisParams = read_settings(&write("a.Json", r#"{"n_clusters": 4}"#)).unwrap();
+        assert_eq!(a.n_clusters, 4);
+        for name in ["p.yaml", "p"] {
+            let e = read_settings::<Params>(&write(name, "{}")).unwrap_err().to_string();
+            assert!(e.contains("name the file .json or .toml"), "{e}");
+        }
+        let e = read_settings::<crate::analysis::AnalysisParams>(&write("a.toml", "clusters = 3\n")).unwrap_err();
+        assert!(e.to_string().contains("a.toml") && e.to_string().contains("clusters"), "{e}");
     }
 
     #[test]

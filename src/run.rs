@@ -1,21 +1,31 @@
-//! A run folder: what `marble fit` writes and `marble analyze` reads and rewrites.
+//! A run folder: what `marble fit` (and a fit job of the engine) writes, and `marble analyze`
+//! (and the engine's analyze and decode) reads and rewrites. Every file has one writer, so
+//! the command line and the server write the same folder:
 //!
-//! | file | contents |
-//! |---|---|
-//! | `embedding.npy` | latents, n x out_channels, float32 |
-//! | `condition.npy`, `sample_index.npy` | condition of each point and its row in that condition's input, int64 |
-//! | `anchor.npy`, `vector.npy` | the sampled points and their vectors, float32 (for plots and the PCA baseline) |
-//! | `summary.json` | the dataset summary |
-//! | `model.*`, `params.json`, `losses.json`, `checkpoint.json` | the trained model (see [`crate::model::store`]) |
-//! | `distances.npy` | C x C distances between conditions, float64 |
-//! | `clusters.npy` | k-means cluster of each point, int64 |
-//! | `cluster_centroids.npy`, `cluster_histograms.npy` | K x out_channels centroids; C x K point counts |
-//! | `transport_plans.npy` | C x C x K x K optimal plans (only with `distance = "clusters"`) |
-//! | `view_2d.npy`, `view_2d_index.npy` | 2-D view of the points and the rows it shows |
-//! | `condition_map.npy` | C x 2 classical MDS of the distances |
-//! | `analysis.json` | the analysis parameters and how each result was computed |
-//! | `decoding.json` | cross-validated R^2 of behaviour (from `marble analyze --behaviour`) |
-//! | `*.svg` | `embedding`, `distances`, `losses`, `clusters`, `vector_field` figures |
+//! | file | contents | written by |
+//! |---|---|---|
+//! | `embedding.npy` | latents, n x out_channels, float32 | [`Run::write_embedding`] |
+//! | `condition.npy`, `sample_index.npy` | condition of each point and its row in that condition's input, int64 | [`Run::write_embedding`] |
+//! | `anchor.npy`, `vector.npy` | the sampled points and their vectors, float32 (for plots and the PCA baseline) | [`Run::write_embedding`] |
+//! | `summary.json` | the dataset summary | [`Run::write_embedding`] |
+//! | `model.json`, `model.npz`, `params.json`, `losses.json` | the trained model (see [`crate::model::store`]) | [`Run::write_model`] |
+//! | `checkpoint.json` | the training state after the latest epoch, for resuming | [`crate::model::fit`] |
+//! | `distances.npy` | C x C distances between conditions, float64 | [`Run::write_analysis`] |
+//! | `clusters.npy` | k-means cluster of each point, int64 | [`Run::write_analysis`] |
+//! | `cluster_centroids.npy`, `cluster_histograms.npy` | K x out_channels centroids; C x K point counts | [`Run::write_analysis`] |
+//! | `transport_plans.npy` | C x C x K x K optimal plans (only with `distance = "clusters"`) | [`Run::write_analysis`] |
+//! | `view_2d.npy`, `view_2d_index.npy` | 2-D view of the points and the rows it shows | [`Run::write_analysis`] |
+//! | `condition_map.npy` | C x 2 classical MDS of the distances | [`Run::write_analysis`] |
+//! | `analysis.json` | the analysis parameters and how each result was computed | [`Run::write_analysis`] |
+//! | `*.svg` | `embedding`, `distances`, `losses`, `clusters`, `vector_field` figures | [`Run::write_analysis`] |
+//! | `decoding.json`, `decoding_predictions.npy` | cross-validated R^2 of behaviour, and the latents' out-of-fold predictions | [`Run::write_decoding`] |
+//!
+//! [`fit_run`] writes a whole folder (dataset, training, model, embedding, analysis) and
+//! [`transform`] embeds new data with a folder's model; the CLI and the engine call both.
+
+mod fit;
+
+pub use fit::{Embedded, FitEvents, FitPlan, FitReport, fit_run, transform};
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -26,8 +36,9 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{Analysis, AnalysisParams, DecodeParams, Decoding, pca_baseline, ridge_cv};
 use crate::dataset::{Dataset, StepTime, Summary};
 use crate::error::{Error, Result};
-use crate::model::Losses;
-use crate::model::store::{read_json, write_json, write_npy, write_npy_f32, write_npy_i64};
+use crate::model::store::{self as files, read_json, write_json, write_npy, write_npy_f32, write_npy_i64};
+use crate::model::{Losses, Model};
+use crate::params::Params;
 use crate::plot::{self, Colouring};
 
 /// What a run folder holds for analysis.
@@ -74,6 +85,42 @@ pub struct AnalysisRecord {
     pub condition_names: Vec<String>,
 }
 
+/// How `decoding.json` describes a decoding (fields in alphabetical order, as written since
+/// the first version).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DecodingRecord {
+    /// Where the behaviour came from: the file given to `marble analyze --behaviour`, or
+    /// `request` for a decode through the engine (REST API).
+    pub behaviour: String,
+    /// Cross-validation folds.
+    pub folds: usize,
+    /// Whether folds followed the groups.
+    pub grouped: bool,
+    /// Decoding from the latents.
+    pub latents: DecodingScores,
+    /// Decoding from PCA of the anchors at the latents' dimension (absent without anchors).
+    pub pca_baseline: Option<DecodingScores>,
+}
+
+/// The scores of one decoding in `decoding.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DecodingScores {
+    /// Ridge strength chosen in each fold.
+    pub alphas: Vec<f64>,
+    /// Predictor columns.
+    pub dims: usize,
+    /// R^2 per behaviour column.
+    pub r2: Vec<f64>,
+    /// Mean of `r2`.
+    pub r2_mean: f64,
+}
+
+impl From<&Decoding> for DecodingScores {
+    fn from(d: &Decoding) -> DecodingScores {
+        DecodingScores { alphas: d.alphas.clone(), dims: d.predictors, r2: d.r2.clone(), r2_mean: d.r2_mean }
+    }
+}
+
 /// Names shown for `n` unnamed conditions: "condition 0", ...
 pub fn condition_names(n: usize) -> Vec<String> {
     crate::dataset::input::display_names(std::iter::repeat_n(None, n))
@@ -107,6 +154,12 @@ impl Run {
         write_npy_i64(&dir.join("condition.npy"), &rows.condition)?;
         write_npy_i64(&dir.join("sample_index.npy"), &rows.sample_index)?;
         write_json(&dir.join("summary.json"), &data.summary)
+    }
+
+    /// Write the trained model with the parameters it was trained with and its losses
+    /// (`model.json`, `model.npz`, `params.json`, `losses.json`).
+    pub fn write_model(dir: &Path, model: &Model, params: &Params, losses: &Losses) -> Result<()> {
+        files::save(dir, model, params, losses)
     }
 
     /// Read a run folder written by `marble fit`.
@@ -198,6 +251,19 @@ impl Run {
         Ok((latents, baseline))
     }
 
+    /// Distinct points of the embedding: the dataset's (from the summary), which is fewer
+    /// than the rows when repeated anchors were merged; the rows without a summary.
+    pub fn n_points(&self) -> usize {
+        self.summary.as_ref().map_or(self.embedding.nrows(), |s| s.n_points)
+    }
+
+    /// Analyse the embedding with `p` and write the results and figures into the folder.
+    pub fn analyze(&self, p: &AnalysisParams) -> Result<(Analysis, AnalysisRecord)> {
+        let a = crate::analysis::analyze(self.embedding.view(), &self.condition, self.n_conditions(), p)?;
+        let record = self.write_analysis(&a, p)?;
+        Ok((a, record))
+    }
+
     /// The name shown for each condition: from the dataset summary, or "condition c".
     pub fn condition_names(&self) -> Vec<String> {
         let n = self.n_conditions();
@@ -275,5 +341,28 @@ impl Run {
         };
         write_json(&dir.join("analysis.json"), &record)?;
         Ok(record)
+    }
+
+    /// Write a decoding (from [`Run::decode`]) as `decoding.json`, and the latents'
+    /// out-of-fold predictions as `decoding_predictions.npy`; `behaviour` says where the
+    /// behaviour came from. Returns the path of `decoding.json`.
+    pub fn write_decoding(
+        &self,
+        behaviour: &str,
+        folds: usize,
+        latents: &Decoding,
+        baseline: Option<&Decoding>,
+    ) -> Result<PathBuf> {
+        let record = DecodingRecord {
+            behaviour: behaviour.to_string(),
+            folds,
+            grouped: latents.grouped,
+            latents: latents.into(),
+            pca_baseline: baseline.map(DecodingScores::from),
+        };
+        let path = self.dir.join("decoding.json");
+        write_json(&path, &record)?;
+        write_npy(&self.dir.join("decoding_predictions.npy"), &latents.predictions)?;
+        Ok(path)
     }
 }

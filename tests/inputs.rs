@@ -175,3 +175,50 @@ fn local_gauges_in_the_plane_fall_back_with_a_note() {
     assert!(!d.local_gauges());
     assert!(d.summary.notes.iter().any(|n| n.contains("local_gauges")));
 }
+
+#[test]
+fn tables_from_npy_of_any_numeric_dtype_or_csv_with_a_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = |name: &str, write: &dyn Fn(&std::path::Path)| {
+        let p = dir.path().join(name);
+        write(&p);
+        io::read_table(&p).unwrap()
+    };
+    let expect = array![[1.0, 2.0], [3.0, 4.0]];
+    assert_eq!(npy("f32.npy", &|p| ndarray_npy::write_npy(p, &expect.mapv(|v| v as f32)).unwrap()), expect);
+    assert_eq!(npy("i32.npy", &|p| ndarray_npy::write_npy(p, &expect.mapv(|v| v as i32)).unwrap()), expect);
+    assert_eq!(npy("u8.npy", &|p| ndarray_npy::write_npy(p, &expect.mapv(|v| v as u8)).unwrap()), expect);
+    let column = npy("i64.npy", &|p| ndarray_npy::write_npy(p, &array![3i64, 1, 2]).unwrap());
+    assert_eq!(column, array![[3.0], [1.0], [2.0]]);
+    let csv = write(&dir, "b.csv", "x, y\n1, 2\n3,4\n");
+    assert_eq!(io::read_table(&csv).unwrap(), expect);
+    let e = io::read_table(&write(&dir, "bad.csv", "x,y\n1,2\n3,oops\n")).unwrap_err();
+    assert!(e.to_string().contains("line 3, column 2: `oops` is not a number"), "{e}");
+    let e = io::read_table(&write(&dir, "ragged.csv", "x,y\n1,2\n3\n")).unwrap_err();
+    assert!(matches!(e, Error::Ragged { row: 3, expected: 2, found: 1, .. }), "{e:?}");
+    let p = dir.path().join("nan.npy");
+    ndarray_npy::write_npy(&p, &array![[1.0, f64::NAN]]).unwrap();
+    let e = io::read_table(&p).unwrap_err().to_string();
+    assert!(e.contains("row 0, column 1 is NaN; remove or interpolate non-finite values"), "{e}");
+}
+
+#[test]
+fn dataset_npz_holds_the_graph_edge_by_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let conds = examples::planar_fields(&examples::PLANAR_FIELDS[..2], 40, 0);
+    let d = Dataset::build(&conds, &Params { k: 8, ..Params::default() }.check().unwrap(), &Silent).unwrap();
+    let p = dir.path().join("dataset.npz");
+    io::write_dataset_npz(&p, &d).unwrap();
+    let mut npz = ndarray_npy::NpzReader::new(std::fs::File::open(&p).unwrap()).unwrap();
+    let edges: Array2<i64> = npz.by_name("edge_index").unwrap();
+    let weights: Array1<f64> = npz.by_name("edge_weight").unwrap();
+    assert_eq!(edges.ncols(), d.adjacency.nnz());
+    for (e, w) in weights.iter().enumerate() {
+        assert_eq!(d.adjacency.get(edges[[0, e]] as usize, edges[[1, e]] as usize), *w);
+    }
+    let split: Array1<u8> = npz.by_name("split").unwrap();
+    assert_eq!(split.len(), d.n_points());
+    assert!(split.iter().all(|&s| s <= 2));
+    let anchor: Array2<f64> = npz.by_name("anchor").unwrap();
+    assert_eq!(anchor, d.anchor);
+}

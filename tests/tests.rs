@@ -12,6 +12,7 @@ mod names;
 mod notebooks;
 mod pg;
 mod plot;
+mod run_folder;
 mod scale_out;
 mod sdk_python;
 mod sdk_typescript;

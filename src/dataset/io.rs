@@ -10,6 +10,9 @@
 //!   first D columns are anchors and the rest vectors (D given, or half the columns).
 //! - `.json`: `{"conditions": [{"name": "..", "anchor": [[..]], "vector": [[..]],
 //!   "label": [..], "mask": [..]}, {"trajectories": [[[..]], ..]}, ..]}` (or the bare list).
+//!
+//! Also here: [`read_table`], a numeric table (behaviour, trial ids) from `.npy` or `.csv`,
+//! and [`write_dataset_npz`], a built dataset (stage 1) as an `.npz` for numpy.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
@@ -221,15 +224,58 @@ fn conditions_from_npz(npz: NpzArrays) -> Result<Conditions> {
     Conditions::new(conds)
 }
 
+/// An `.npy` file of any numeric dtype as a matrix (1-D as one column).
+fn read_npy_matrix(path: &Path) -> Result<Array2<f64>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let a = read_numeric(|| Ok(std::io::Cursor::new(bytes.as_slice())))
+        .map_err(|m| Error::format(path.display().to_string(), m))?;
+    as_matrix(a, &path.display().to_string())
+}
+
 /// Read one condition from a pair of `.npy` files: anchors (n x D) and vectors (n x S).
 pub fn read_npy_pair(anchor: &Path, vector: &Path) -> Result<Conditions> {
-    let read = |p: &Path| -> Result<Array2<f64>> {
-        let bytes = std::fs::read(p).map_err(|e| Error::io("cannot read", p, e))?;
-        let a = read_numeric(|| Ok(std::io::Cursor::new(bytes.as_slice())))
-            .map_err(|m| Error::format(p.display().to_string(), m))?;
-        as_matrix(a, &p.display().to_string())
-    };
-    Conditions::new(vec![Condition::new(read(anchor)?, read(vector)?)])
+    Conditions::new(vec![Condition::new(read_npy_matrix(anchor)?, read_npy_matrix(vector)?)])
+}
+
+/// A numeric table, one row per line: `.csv` with a header row, or `.npy` of any dtype
+/// [`read_npz`] takes (1-D read as one column). Every value must be finite.
+pub fn read_table(path: &Path) -> Result<Array2<f64>> {
+    let table = if extension(path) == "csv" { read_csv_table(path)? } else { read_npy_matrix(path)? };
+    if let Some(((i, j), v)) = table.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::format(
+            path.display().to_string(),
+            format!("row {i}, column {j} is {v}; remove or interpolate non-finite values"),
+        ));
+    }
+    Ok(table)
+}
+
+/// The rows of a `.csv` table after its header row.
+fn read_csv_table(path: &Path) -> Result<Array2<f64>> {
+    let origin = path.display().to_string();
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(open(path)?));
+    let (mut values, mut width) = (Vec::new(), 0);
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => Error::Ragged {
+                origin: origin.clone(),
+                row: line,
+                expected: *expected_len as usize,
+                found: *len as usize,
+            },
+            _ => Error::format(&origin, format!("line {line}: {e}")),
+        })?;
+        width = rec.len();
+        for (j, field) in rec.iter().enumerate() {
+            let v = field.parse::<f64>().map_err(|_| {
+                Error::format(&origin, format!("line {line}, column {}: `{field}` is not a number", j + 1))
+            })?;
+            values.push(v);
+        }
+    }
+    let rows = if width == 0 { 0 } else { values.len() / width };
+    Ok(Array2::from_shape_vec((rows, width), values).expect("rows of equal length"))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -264,18 +310,44 @@ pub fn read_csv(paths: &[PathBuf], anchor_dim: Option<usize>) -> Result<Conditio
 
 fn read_csv_condition(path: &Path, anchor_dim: Option<usize>) -> Result<Condition> {
     let origin = path.display().to_string();
+    let (header, rows) = read_csv_rows(path)?;
+    if rows.is_empty() {
+        return Err(Error::format(&origin, "has no data rows"));
+    }
+    let layout = match header {
+        Some(l) => l,
+        None => unnamed_layout(rows[0].len(), anchor_dim, &origin)?,
+    };
+    let pick = |kind: Column| -> Vec<usize> { (0..layout.len()).filter(|&j| layout[j] == kind).collect() };
+    let (a_cols, v_cols) = (pick(Column::Anchor), pick(Column::Vector));
+    if a_cols.is_empty() || v_cols.is_empty() {
+        return Err(Error::format(&origin, "needs at least one anchor column and one vector column"));
+    }
+    let take = |cols: &[usize]| Array2::from_shape_fn((rows.len(), cols.len()), |(i, j)| rows[i][cols[j]]);
+    let mut cond = Condition::new(take(&a_cols), take(&v_cols));
+    cond.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    if let Some(&j) = pick(Column::Label).first() {
+        cond.label = Some(Array1::from_iter(rows.iter().map(|r| r[j])));
+    }
+    if let Some(&j) = pick(Column::Mask).first() {
+        cond.mask = Some(as_mask(Array1::from_iter(rows.iter().map(|r| r[j])), &format!("{origin}: column mask"))?);
+    }
+    Ok(cond)
+}
+
+/// The column layout of a condition's CSV when the first line is a header, and the rows of
+/// numbers.
+fn read_csv_rows(path: &Path) -> Result<(Option<Vec<Column>>, Vec<Vec<f64>>)> {
+    let origin = path.display().to_string();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(BufReader::new(open(path)?));
-    let records = reader.records();
     let mut rows: Vec<Vec<f64>> = Vec::new();
     let mut layout: Option<Vec<Column>> = None;
-    let mut width = 0;
-    let mut line = 0;
-    for rec in records {
-        line += 1;
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 1;
         let rec = rec.map_err(|e| match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, pos } => Error::Ragged {
                 origin: origin.clone(),
@@ -298,7 +370,6 @@ fn read_csv_condition(path: &Path, anchor_dim: Option<usize>) -> Result<Conditio
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            width = cols.len();
             layout = Some(cols);
             continue;
         }
@@ -308,54 +379,31 @@ fn read_csv_condition(path: &Path, anchor_dim: Option<usize>) -> Result<Conditio
                 format!("line {line}, column {}: `{}` is not a number", col + 1, &rec[col]),
             ));
         }
-        if width == 0 {
-            width = parsed.len();
-        }
         rows.push(parsed.into_iter().map(|v| v.expect("checked")).collect());
     }
-    if rows.is_empty() {
-        return Err(Error::format(&origin, "has no data rows"));
-    }
-    let layout = match layout {
-        Some(l) => l,
+    Ok((layout, rows))
+}
+
+/// Columns of a CSV without a header: the first `anchor_dim` (default half) are anchors, the
+/// rest vectors.
+fn unnamed_layout(width: usize, anchor_dim: Option<usize>, origin: &str) -> Result<Vec<Column>> {
+    let d = match anchor_dim {
+        Some(d) if d >= 1 && d < width => d,
+        Some(d) => {
+            return Err(Error::format(origin, format!("--anchor-dim {d} leaves no vector columns in {width} columns")));
+        }
+        None if width >= 2 && width % 2 == 0 => width / 2,
         None => {
-            let d = match anchor_dim {
-                Some(d) if d >= 1 && d < width => d,
-                Some(d) => {
-                    return Err(Error::format(
-                        &origin,
-                        format!("--anchor-dim {d} leaves no vector columns in {width} columns"),
-                    ));
-                }
-                None if width >= 2 && width % 2 == 0 => width / 2,
-                None => {
-                    return Err(Error::format(
-                        &origin,
-                        format!(
-                            "has {width} unnamed columns, which do not split evenly into anchors and \
-                             vectors; add a header (anchor_0, ..., vector_0, ...) or give --anchor-dim"
-                        ),
-                    ));
-                }
-            };
-            (0..width).map(|j| if j < d { Column::Anchor } else { Column::Vector }).collect()
+            return Err(Error::format(
+                origin,
+                format!(
+                    "has {width} unnamed columns, which do not split evenly into anchors and \
+                     vectors; add a header (anchor_0, ..., vector_0, ...) or give --anchor-dim"
+                ),
+            ));
         }
     };
-    let pick = |kind: Column| -> Vec<usize> { (0..layout.len()).filter(|&j| layout[j] == kind).collect() };
-    let (a_cols, v_cols) = (pick(Column::Anchor), pick(Column::Vector));
-    if a_cols.is_empty() || v_cols.is_empty() {
-        return Err(Error::format(&origin, "needs at least one anchor column and one vector column"));
-    }
-    let take = |cols: &[usize]| Array2::from_shape_fn((rows.len(), cols.len()), |(i, j)| rows[i][cols[j]]);
-    let mut cond = Condition::new(take(&a_cols), take(&v_cols));
-    cond.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-    if let Some(&j) = pick(Column::Label).first() {
-        cond.label = Some(Array1::from_iter(rows.iter().map(|r| r[j])));
-    }
-    if let Some(&j) = pick(Column::Mask).first() {
-        cond.mask = Some(as_mask(Array1::from_iter(rows.iter().map(|r| r[j])), &format!("{origin}: column mask"))?);
-    }
-    Ok(cond)
+    Ok((0..width).map(|j| if j < d { Column::Anchor } else { Column::Vector }).collect())
 }
 
 fn json_matrix(v: &Value, origin: &str) -> Result<Array2<f64>> {
@@ -515,4 +563,46 @@ pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
     let file =
         zip.finish().map_err(zip_fail)?.into_inner().map_err(|e| Error::io("cannot write", path, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io("cannot write", path, e))
+}
+
+/// Write a built dataset as an `.npz`: `anchor`, `vector`, `label`, `mask`, `condition`,
+/// `sample_index` and `split` (0 train, 1 validation, 2 test) per point, the graph as
+/// `edge_index` (2 x edges) and `edge_weight`, `eigenvalues_<c>` per condition when
+/// computed, and `gauges` (n x D x m) with local frames.
+pub fn write_dataset_npz(path: &Path, d: &crate::Dataset) -> Result<()> {
+    use crate::dataset::Split;
+    let fail = |e: ndarray_npy::WriteNpzError| Error::io("cannot write", path, std::io::Error::other(e.to_string()));
+    let file = File::create(path).map_err(|e| Error::io("cannot write", path, e))?;
+    let mut npz = ndarray_npy::NpzWriter::new_compressed(file);
+    let int = |v: &[usize]| Array1::from_iter(v.iter().map(|&c| c as i64));
+    npz.add_array("anchor", &d.anchor).map_err(fail)?;
+    npz.add_array("vector", &d.vector).map_err(fail)?;
+    npz.add_array("label", &d.label).map_err(fail)?;
+    npz.add_array("mask", &d.mask).map_err(fail)?;
+    npz.add_array("condition", &int(&d.condition)).map_err(fail)?;
+    npz.add_array("sample_index", &int(&d.sample_index)).map_err(fail)?;
+    let split = Array1::from_iter(d.split.iter().map(|s| match s {
+        Split::Train => 0u8,
+        Split::Val => 1,
+        Split::Test => 2,
+    }));
+    npz.add_array("split", &split).map_err(fail)?;
+    let a = &d.adjacency;
+    let mut edges = Array2::<i64>::zeros((2, a.nnz()));
+    let mut weights = Vec::with_capacity(a.nnz());
+    for (e, (i, j, w)) in a.entries().enumerate() {
+        edges[[0, e]] = i as i64;
+        edges[[1, e]] = j as i64;
+        weights.push(w);
+    }
+    npz.add_array("edge_index", &edges).map_err(fail)?;
+    npz.add_array("edge_weight", &Array1::from_vec(weights)).map_err(fail)?;
+    for (c, sp) in d.spectra.iter().flatten().enumerate() {
+        npz.add_array(format!("eigenvalues_{c}"), &Array1::from_vec(sp.values.clone())).map_err(fail)?;
+    }
+    if let crate::geometry::frames::Frames::Local(f) = &d.frames {
+        npz.add_array("gauges", f).map_err(fail)?;
+    }
+    npz.finish().map_err(fail)?;
+    Ok(())
 }

@@ -15,13 +15,13 @@ use super::artifacts::Artifacts;
 use super::lock::FolderLock;
 use super::store::Store;
 use super::*;
-use crate::analysis::{self, DecodeParams};
+use crate::Dataset;
+use crate::analysis::DecodeParams;
 use crate::dataset::io;
 use crate::model::store as files;
-use crate::model::{Cancel, EpochReport, FitOptions, Observer};
+use crate::model::{Cancel, EpochReport, Observer};
 use crate::progress::Silent;
-use crate::run::Run;
-use crate::{Dataset, ValidParams};
+use crate::run::{self, Run};
 
 /// Settings of a [`LocalEngine`].
 #[derive(Clone, Debug)]
@@ -104,6 +104,8 @@ struct JobObserver<'a> {
     worker: &'a str,
     lost: &'a AtomicBool,
 }
+
+impl run::FitEvents for JobObserver<'_> {}
 
 impl Observer for JobObserver<'_> {
     fn epoch(&mut self, r: &EpochReport) {
@@ -342,16 +344,15 @@ fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
     };
 }
 
-/// Train, save and analyse; `Ok(false)` when cancelled.
+/// Train, save and analyse through [`run::fit_run`] (as `marble fit` does); `Ok(false)`
+/// when cancelled.
 fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &AtomicBool) -> Result<bool> {
     let store = inner.store.as_ref();
     let job = store.job(id)?;
-    let params = store.job_params(id)?;
+    let params = store.job_params(id)?.check()?;
     let dataset_file = inner.artifacts.dataset_file(&job.dataset);
     inner.artifacts.fetch(&dataset_file)?;
     let conditions = io::read_npz(&dataset_file)?;
-    let valid = params.clone().check()?;
-    let data = Dataset::build(&conditions, &valid, &Silent)?;
     let dir = inner.artifacts.run_dir(id);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     // A job taken over from another machine resumes from the checkpoint it published.
@@ -363,23 +364,20 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &Atomic
     } else {
         (false, 0)
     };
-    let remaining = params.epochs.saturating_sub(done);
-    // A job taken over after its last epoch trains no more: it restores the best model.
-    let run_params: ValidParams = valid.with_epochs(remaining);
-    let options = FitOptions { checkpoint_dir: Some(dir.clone()), resume, ..FitOptions::default() };
+    let plan = run::FitPlan {
+        dir: &dir,
+        params: &params,
+        resume,
+        // A job taken over after its last epoch trains no more: it restores the best model.
+        epochs: params.epochs.saturating_sub(done),
+        analysis: Some(&AnalysisParams::for_points),
+    };
     let mut observer =
         JobObserver { store, artifacts: &inner.artifacts, checkpoint: checkpoint.clone(), id, worker, lost };
-    let fitted = crate::model::fit(&data, &run_params, &options, &mut observer, cancel)?;
-    if fitted.cancelled || cancel.is_cancelled() || lost.load(Ordering::SeqCst) {
+    // A lost lease cancels too, so nothing is written after the checkpoint then.
+    if run::fit_run(&conditions, &plan, &Silent, &mut observer, cancel)?.is_none() {
         return Ok(false);
     }
-    let emb = fitted.model.transform(&data)?;
-    files::save(&dir, &fitted.model, &params, &fitted.losses)?;
-    Run::write_embedding(&dir, &data, &emb)?;
-    let run = Run::read(&dir)?;
-    let p = AnalysisParams::for_points(data.n_points());
-    let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), &p)?;
-    run.write_analysis(&a, &p)?;
     if lost.load(Ordering::SeqCst) {
         // Written locally, but the job is another worker's now: publish nothing.
         return Ok(false);
@@ -473,15 +471,10 @@ impl Engine for LocalEngine {
         self.inner.artifacts.check_room()?;
         let dir = self.succeeded_run(&req.model)?;
         self.inner.store.dataset(&req.dataset)?;
-        let (model, params) = files::load(&dir)?;
         let dataset_file = self.inner.artifacts.dataset_file(&req.dataset);
         self.inner.artifacts.fetch(&dataset_file)?;
         let conditions = io::read_npz(&dataset_file)?;
-        let data = Dataset::build(&conditions, &params.check()?, &Silent)?;
-        // One row per kept input row: merged repeated anchors share their point's row.
-        let rows = data.output_rows();
-        let emb = rows.spread(&model.transform(&data)?);
-        let condition = rows.condition;
+        let run::Embedded { embedding: emb, condition } = run::transform(&dir, &conditions, &Silent)?;
         let id = new_id("emb");
         let (values, cond) = self.inner.artifacts.embedding_files(&id);
         files::write_npy_f32(&values, &emb)?;
@@ -507,8 +500,7 @@ impl Engine for LocalEngine {
     fn analyze(&self, model: &str, p: &AnalysisParams) -> Result<AnalysisInfo> {
         self.inner.artifacts.check_room()?;
         let run = Run::read(&self.succeeded_run(model)?)?;
-        let a = analysis::analyze(run.embedding.view(), &run.condition, run.n_conditions(), p)?;
-        let record = run.write_analysis(&a, p)?;
+        let (a, record) = run.analyze(p)?;
         self.inner.artifacts.publish_dir(&run.dir)?;
         Ok(AnalysisInfo {
             condition_names: record.condition_names,
@@ -544,6 +536,9 @@ impl Engine for LocalEngine {
             path: run.dir.join("anchor.npy"),
             message: "missing, so there is no PCA baseline to decode against; fit the model again".into(),
         })?;
+        let decoding = run.write_decoding("request", p.folds, &latents, Some(&baseline))?;
+        self.inner.artifacts.publish(&decoding)?;
+        self.inner.artifacts.publish(&run.dir.join("decoding_predictions.npy"))?;
         Ok(DecodeInfo {
             r2: latents.r2,
             r2_mean: latents.r2_mean,

@@ -56,6 +56,14 @@ impl CsrMatrix {
         (&self.indices[r.clone()], &self.values[r])
     }
 
+    /// Every stored entry as (row, column, value), row by row in column order.
+    pub fn entries(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
+        (0..self.n_rows).flat_map(move |i| {
+            let (cols, vals) = self.row(i);
+            cols.iter().zip(vals).map(move |(&j, &v)| (i, j as usize, v))
+        })
+    }
+
     /// Entry (i, j), or 0 when not stored. O(log row length).
     pub fn get(&self, i: usize, j: usize) -> f64 {
         let (cols, vals) = self.row(i);

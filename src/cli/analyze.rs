@@ -1,0 +1,97 @@
+//! `marble analyze`: analyse a run folder again and decode behaviour from it, writing the
+//! same files as the engine's analyze and decode.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use marble::analysis::{Analysis, AnalysisParams, DecodeParams, Decoding};
+use marble::dataset::io;
+use marble::run::{AnalysisRecord, Run};
+
+use super::AnalysisArgs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder written by `marble fit`.
+    #[arg(long)]
+    run: PathBuf,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+    /// Behaviour to decode (.npy or .csv with a header): one row per point, or one row
+    /// per input row of all conditions stacked.
+    #[arg(long)]
+    behaviour: Option<PathBuf>,
+    /// Cross-validation groups: `condition`, or an integer .npy/.csv (trial ids) aligned
+    /// like --behaviour. Without it, folds are contiguous blocks of rows.
+    #[arg(long)]
+    groups: Option<String>,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if args.behaviour.is_none() && args.groups.is_some() {
+        bail!("--groups applies to decoding: give --behaviour too");
+    }
+    let choice = args.analysis.choice()?;
+    let run = Run::read(&args.run)?;
+    let p = choice.params(run.n_points());
+    let (a, record) = run.analyze(&p)?;
+    print(&run.dir, &p, &a, &record)?;
+    match &args.behaviour {
+        Some(path) => decode(&run, path, args.groups.as_deref(), args.folds),
+        None => Ok(()),
+    }
+}
+
+/// Print the distances between conditions and what was written.
+pub(super) fn print(dir: &Path, p: &AnalysisParams, a: &Analysis, record: &AnalysisRecord) -> Result<()> {
+    say!(
+        "distances between conditions ({}, {}):",
+        serde_json::to_value(p.distance)?.as_str().unwrap_or(""),
+        a.distances.method
+    );
+    let width = record.condition_names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (row, name) in a.distances.matrix.rows().into_iter().zip(&record.condition_names) {
+        say!("  {name:>width$} {}", row.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" "));
+    }
+    say!("wrote {} files in {}: {}", record.files.len(), dir.display(), record.files.join(", "));
+    say!("{}", marble::dataset::StepTime::line(&record.timings));
+    Ok(())
+}
+
+/// Cross-validation groups: every point's condition, or integer ids from a table.
+fn groups(run: &Run, groups: Option<&str>) -> Result<Option<Vec<usize>>> {
+    Ok(match groups {
+        None => None,
+        Some("condition") => Some(run.condition.clone()),
+        Some(file) => {
+            let g = run.align(io::read_table(Path::new(file))?, "groups")?;
+            if g.ncols() != 1 || g.iter().any(|v| *v < 0.0 || v.fract() != 0.0) {
+                bail!("--groups {file}: give one non-negative integer per row");
+            }
+            Some(g.iter().map(|&v| v as usize).collect())
+        }
+    })
+}
+
+fn decode(run: &Run, behaviour: &Path, groups_arg: Option<&str>, folds: usize) -> Result<()> {
+    let y = run.align(io::read_table(behaviour)?, "behaviour")?;
+    let groups = groups(run, groups_arg)?;
+    let p = DecodeParams { folds, ..Default::default() };
+    let (latents, baseline) = run.decode(&y, groups.as_deref(), &p)?;
+    let fmt = |d: &Decoding| d.r2.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", ");
+    say!(
+        "decoding {} behaviour column(s), {folds}-fold {}:",
+        y.ncols(),
+        if latents.grouped { "grouped cross-validation" } else { "cross-validation over contiguous blocks" }
+    );
+    say!("  MARBLE latents ({} dims): R^2 {} (mean {:.3})", latents.predictors, fmt(&latents), latents.r2_mean);
+    if let Some(b) = &baseline {
+        say!("  PCA of the input ({} dims): R^2 {} (mean {:.3})", b.predictors, fmt(b), b.r2_mean);
+    }
+    let written = run.write_decoding(&behaviour.display().to_string(), folds, &latents, baseline.as_ref())?;
+    say!("wrote {} and decoding_predictions.npy", written.display());
+    Ok(())
+}

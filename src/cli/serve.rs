@@ -1,0 +1,49 @@
+//! `marble serve`: the REST API over an engine in this process.
+
+use anyhow::{Result, bail};
+
+use super::StoreArgs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Fits run at the same time in this process; 0 serves the API only (with
+    /// `marble worker` processes on the same store running the fits).
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// Jobs that may wait; more get 429.
+    #[arg(long, default_value_t = 16)]
+    max_queued: usize,
+    /// Largest request body, MiB.
+    #[arg(long, default_value_t = 512)]
+    max_body_mib: usize,
+    /// Request timeout, seconds (event streams excepted).
+    #[arg(long, default_value_t = 600)]
+    timeout_s: u64,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args { addr, store, workers, max_queued, max_body_mib, timeout_s } = args;
+    if workers == 0 && store.store.is_none() {
+        bail!(
+            "--workers 0 leaves the fits to `marble worker` processes, which need a shared store: \
+             give --store postgres://... too"
+        );
+    }
+    let mut options = marble::server::ServerOptions::new(&store.data_dir);
+    options.engine = store.engine(workers)?;
+    options.engine.max_queued = max_queued;
+    options.max_body = max_body_mib << 20;
+    options.timeout = std::time::Duration::from_secs(timeout_s);
+    let auth = if options.token.is_some() { "bearer token from MARBLE_TOKEN required" } else { "no token" };
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(marble::server::serve(addr, options, |a| {
+        say!("listening on http://{a} (docs at http://{a}/docs, OpenAPI at http://{a}/openapi.json; {auth})");
+        say!("{}", store.describe());
+    }))?;
+    Ok(())
+}
