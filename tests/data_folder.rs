@@ -255,3 +255,30 @@ fn a_server_restarted_on_a_full_disk_comes_up_and_serves_reads() {
     assert_eq!(e.dataset(&first.id).unwrap().id, first.id);
     assert_eq!(e.create_dataset(&noisy(200)).unwrap_err().code(), "disk_full");
 }
+
+#[test]
+fn cli_errors_say_each_cause_once_and_name_the_key_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let marble = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_marble")).args(args).output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let missing = dir.path().join("missing.npz");
+    let out = dir.path().join("out");
+    let err = marble(&["dataset".as_ref(), "--data".as_ref(), missing.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
+    let params = dir.path().join("p.json");
+    std::fs::write(&params, r#"{"epocs": 5}"#).unwrap();
+    let err = marble(&[
+        "fit".as_ref(),
+        "--example".as_ref(),
+        "planar-fields".as_ref(),
+        "--params".as_ref(),
+        params.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(err.contains(r#"unknown field `epocs`; did you mean "epochs"?"#), "{err}");
+    assert!(!err.contains("`delta`"), "the list of every key is gone: {err}");
+}

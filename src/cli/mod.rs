@@ -110,6 +110,10 @@ pub struct StoreArgs {
     /// over after this.
     #[arg(long, default_value_t = 30.0)]
     lease_s: f64,
+    /// Refuse writes (uploads, fits, transforms, analyses) with 507 while the data folder's
+    /// disk has less free space than this, MiB; reads and deletes still work.
+    #[arg(long, default_value_t = 64)]
+    min_free_mib: u64,
 }
 
 impl StoreArgs {
@@ -122,6 +126,7 @@ impl StoreArgs {
         o.artifacts = self.artifacts.clone();
         o.workers = workers;
         o.lease = std::time::Duration::from_secs_f64(self.lease_s);
+        o.min_free_mib = self.min_free_mib;
         Ok(o)
     }
 
@@ -232,5 +237,33 @@ impl Progress for Bars {
         if let Some(b) = self.bar.lock().expect("progress lock").take() {
             b.finish_and_clear();
         }
+    }
+}
+
+/// An error and its causes, each said once: a cause whose text the message before it
+/// already holds (an OS error our message quotes) is left out.
+pub fn causes(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_cause_is_said_once() {
+        let os = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let e = anyhow::Error::new(std::io::Error::new(os.kind(), os.to_string())).context("cannot read x.npz");
+        let e = e.context(format!("cannot read x.npz: {os}"));
+        assert_eq!(super::causes(&e), format!("cannot read x.npz: {os}"));
+        let distinct = anyhow::anyhow!("disk full").context("cannot save the model");
+        assert_eq!(super::causes(&distinct), "cannot save the model: disk full");
     }
 }

@@ -837,6 +837,10 @@ export type CreateDatasetErrors = {
      * The server failed (see detail)
      */
     500: Problem;
+    /**
+     * The data folder's disk is below the server's free-space floor (--min-free-mib): nothing is written until space is freed; deleting works, and GET /readyz says when writes resume
+     */
+    507: Problem;
 };
 
 export type CreateDatasetError = CreateDatasetErrors[keyof CreateDatasetErrors];
@@ -980,6 +984,10 @@ export type TransformErrors = {
      * The compute device is unavailable
      */
     503: Problem;
+    /**
+     * The data folder's disk is below the server's free-space floor (--min-free-mib): nothing is written until space is freed; deleting works, and GET /readyz says when writes resume
+     */
+    507: Problem;
 };
 
 export type TransformError = TransformErrors[keyof TransformErrors];
@@ -1111,13 +1119,17 @@ export type StartFitErrors = {
      */
     422: Problem;
     /**
-     * The job queue is full; retry later
+     * The job queue is full; retry after the seconds in `Retry-After`
      */
     429: Problem;
     /**
      * The server failed (see detail)
      */
     500: Problem;
+    /**
+     * The data folder's disk is below the server's free-space floor (--min-free-mib): nothing is written until space is freed; deleting works, and GET /readyz says when writes resume
+     */
+    507: Problem;
 };
 
 export type StartFitError = StartFitErrors[keyof StartFitErrors];
@@ -1335,6 +1347,10 @@ export type AnalyzeErrors = {
      * The server failed (see detail)
      */
     500: Problem;
+    /**
+     * The data folder's disk is below the server's free-space floor (--min-free-mib): nothing is written until space is freed; deleting works, and GET /readyz says when writes resume
+     */
+    507: Problem;
 };
 
 export type AnalyzeError = AnalyzeErrors[keyof AnalyzeErrors];
@@ -1394,6 +1410,10 @@ export type DecodeErrors = {
      * The server failed (see detail)
      */
     500: Problem;
+    /**
+     * The data folder's disk is below the server's free-space floor (--min-free-mib): nothing is written until space is freed; deleting works, and GET /readyz says when writes resume
+     */
+    507: Problem;
 };
 
 export type DecodeError = DecodeErrors[keyof DecodeErrors];
