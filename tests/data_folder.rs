@@ -282,3 +282,50 @@ fn cli_errors_say_each_cause_once_and_name_the_key_meant() {
     assert!(err.contains(r#"unknown field `epocs`; did you mean "epochs"?"#), "{err}");
     assert!(!err.contains("`delta`"), "the list of every key is gone: {err}");
 }
+
+#[test]
+fn a_fit_stopped_by_a_full_disk_fails_clearly_and_resumes_once_space_is_freed() {
+    let Some(fs) = Tmpfs::mount(24) else { return };
+    let data = fs.path().join("data");
+    let base = start(&data, |o| o.engine.min_free_mib = 2);
+    let e = HttpEngine::with_token(&base, None);
+    let d = e.create_dataset(&planar(60, 100_000)).unwrap();
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    let at = |pred: &dyn Fn(&JobInfo) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let j = e.job(&job.id).unwrap();
+            if pred(&j) {
+                break j;
+            }
+            assert!(std::time::Instant::now() < deadline, "still {j:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    at(&|j| j.epoch >= 2);
+    // The disk fills up under the running fit: its next checkpoint cannot be written.
+    let brim = ballast(fs.path(), "brim", 0);
+    let failed = at(&|j| j.state.is_terminal());
+    assert_eq!(failed.state, JobState::Failed, "{failed:?}");
+    let message = failed.message.clone().unwrap();
+    assert!(message.contains("disk has") && message.contains("(disk_full)") && !message.contains('/'), "{message}");
+    // The last good checkpoint is intact, and nothing half-written is left.
+    let run = data.join("runs").join(&job.id);
+    let ck: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    let done = ck["epochs_done"].as_u64().unwrap() as usize;
+    assert!(done >= 2, "{ck}");
+    assert!(
+        leftovers(&data).is_empty()
+            && !std::fs::read_dir(&run).unwrap().any(|f| { f.unwrap().file_name().to_string_lossy().contains("tmp") })
+    );
+    // Resuming is refused while the disk is full, and works once space is freed.
+    assert_eq!(e.resume_job(&job.id).unwrap_err().code(), "disk_full");
+    std::fs::remove_file(brim).unwrap();
+    let resumed = e.resume_job(&job.id).unwrap();
+    assert_eq!(resumed.state, JobState::Queued);
+    let again = at(&|j| j.state == JobState::Running && j.epoch > done);
+    assert!(again.message.unwrap().contains(&format!("from the checkpoint of epoch {}", failed.epoch)));
+    assert_eq!(again.attempts, failed.attempts + 1);
+    e.cancel_job(&job.id).unwrap();
+}

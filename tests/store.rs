@@ -238,6 +238,22 @@ fn cancels(s: &dyn Store, other: &dyn Store) {
     assert_eq!(other.claim("w2", LONG).unwrap(), None);
     let j = s.job("job_stopped").unwrap();
     assert_eq!((j.state, j.message.as_deref(), j.worker), (JobState::Cancelled, Some("cancelled by a user"), None));
+    // Resumed: a failed or cancelled job is queued again, within the queue's limit, and
+    // keeps its progress for the checkpoint; other states are a conflict.
+    assert!(matches!(s.resume("job_lost", 0), Err(Error::QueueFull { .. })));
+    let epoch = s.job("job_lost").unwrap().epoch;
+    let j = other.resume("job_lost", 16).unwrap();
+    assert_eq!((j.state, j.epoch, j.worker.as_deref()), (JobState::Queued, epoch, None));
+    let expected = match epoch {
+        0 => "resumed by a user: started again".to_string(),
+        e => format!("resumed by a user from the checkpoint of epoch {e}"),
+    };
+    assert_eq!(j.message.as_deref(), Some(expected.as_str()));
+    assert!(!s.cancel_requested("job_lost").unwrap());
+    assert!(matches!(s.resume("job_early", 16), Err(Error::Conflict(_))));
+    assert!(matches!(s.resume("job_lost", 16), Err(Error::Conflict(_))), "queued already");
+    not_found(s.resume("job_nope", 16), "job", "job_nope");
+    assert_eq!(s.request_cancel("job_lost").unwrap().state, JobState::Cancelled);
 }
 
 /// Jobs left running when a store opens: its own (SQLite, one process) are queued again;

@@ -142,6 +142,10 @@ impl Engine for HttpEngine {
         self.get("jobs")
     }
 
+    fn resume_job(&self, id: &str) -> Result<JobInfo> {
+        self.post(&format!("jobs/{id}/resume"), &serde_json::json!({}))
+    }
+
     fn cancel_job(&self, id: &str) -> Result<JobInfo> {
         self.json(self.auth(self.agent.post(self.url(&format!("jobs/{id}/cancel")))).send_empty())
     }

@@ -335,13 +335,19 @@ fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
     }
     let stopping = inner.shutdown.load(Ordering::SeqCst);
     let message = store.job(id).ok().and_then(|j| j.message);
-    let _ = match outcome {
+    let record = || match &outcome {
         Ok(true) => store.finish(id, worker, JobState::Succeeded, message.as_deref()),
         // Stopped by a shutdown, not by a user: back in the queue for the next worker.
         Ok(false) if stopping && !store.cancel_requested(id).unwrap_or(false) => store.requeue(id, worker),
         Ok(false) => store.finish(id, worker, JobState::Cancelled, Some("cancelled by a user")),
         Err(e) => store.finish(id, worker, JobState::Failed, Some(&format!("{} ({})", e, e.code()))),
     };
+    if record().is_err() {
+        // A full disk may refuse the store's write too: give it the reserve's room and
+        // record the end once more, so the job cannot stay `running` for ever.
+        inner.artifacts.release_reserve_if_full();
+        let _ = record();
+    }
 }
 
 /// Train, save and analyse through [`run::fit_run`] (as `marble fit` does); `Ok(false)`
@@ -443,6 +449,13 @@ impl Engine for LocalEngine {
 
     fn list_jobs(&self) -> Result<Vec<JobInfo>> {
         self.inner.store.jobs()
+    }
+
+    fn resume_job(&self, id: &str) -> Result<JobInfo> {
+        self.inner.artifacts.check_room()?;
+        let job = self.inner.store.resume(id, self.inner.max_queued)?;
+        self.inner.wake.1.notify_one();
+        Ok(job)
     }
 
     fn cancel_job(&self, id: &str) -> Result<JobInfo> {

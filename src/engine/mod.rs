@@ -345,6 +345,9 @@ pub trait Engine: Send + Sync {
     fn list_jobs(&self) -> Result<Vec<JobInfo>>;
     /// Ask a job to stop (it stops between batches).
     fn cancel_job(&self, id: &str) -> Result<JobInfo>;
+    /// Queue a failed or cancelled job again; it resumes from its last checkpoint (a fit
+    /// stopped by a full disk, once space is freed).
+    fn resume_job(&self, id: &str) -> Result<JobInfo>;
     /// A trained model.
     fn model(&self, id: &str) -> Result<ModelInfo>;
     /// The model's weights as the `model.npz` file.

@@ -47,6 +47,16 @@ pub(super) async fn cancel_job(State(s): State<AppState>, Path(id): Path<String>
     Ok(Json(blocking(move || e.cancel_job(&id)).await?))
 }
 
+/// Resume a failed or cancelled job from its last checkpoint (e.g. a fit stopped by a full
+/// disk, once space is freed): 202, queued again.
+#[utoipa::path(post, path = "/jobs/{id}/resume", tag = "jobs", params(("id" = String, Path)),
+    responses((status = 202, description = "Accepted: the job is queued again", body = JobInfo)))]
+pub(super) async fn resume_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    let e = s.engine.clone();
+    let job = blocking(move || e.resume_job(&id)).await?;
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/v1/jobs/{}", job.id))], Json(job)))
+}
+
 /// Progress as server-sent events: a `progress` event (a JobInfo) whenever the job
 /// changes, ending with its terminal state.
 #[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs", params(("id" = String, Path)),

@@ -120,6 +120,7 @@ fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::start_fit, jobs::list_jobs))
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::cancel_job))
+        .routes(routes!(jobs::resume_job))
         .routes(routes!(jobs::job_events))
         .routes(routes!(models::get_model))
         .routes(routes!(models::model_weights))

@@ -81,6 +81,9 @@ pub trait Store: Send + Sync {
     /// Cancel a job: a queued one at once, a running one through its worker's next
     /// heartbeat. Finished jobs are left as they are.
     fn request_cancel(&self, id: &str) -> Result<JobInfo>;
+    /// Queue a failed or cancelled job again (within `max_queued`), to resume from its last
+    /// checkpoint; other states are a conflict.
+    fn resume(&self, id: &str, max_queued: usize) -> Result<JobInfo>;
     /// Queue again every job left running (a single-process store reopened after a crash: no
     /// other process can be running them); a store shared by processes leaves that to the
     /// leases.

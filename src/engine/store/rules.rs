@@ -101,6 +101,15 @@ fn dataset_row(r: &Row) -> Result<DatasetInfo> {
     })
 }
 
+/// The queue's limit, checked under the queue's lock: [`Error::QueueFull`] at `max_queued`.
+fn queue_has_room(s: &mut Sql<'_>, max_queued: usize) -> Result<()> {
+    let queued = s.count("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &[])? as usize;
+    if queued >= max_queued {
+        return Err(Error::QueueFull { queued });
+    }
+    Ok(())
+}
+
 fn not_found(kind: &'static str, id: &str) -> Error {
     Error::NotFound { kind, id: id.to_string() }
 }
@@ -172,10 +181,7 @@ impl<B: Backend> Store for B {
             if s.first("SELECT 1 FROM datasets WHERE id = $1 {for_share}", &[j.dataset.as_str().into()])?.is_none() {
                 return Err(not_found("dataset", &j.dataset));
             }
-            let queued = s.count("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", &[])? as usize;
-            if queued >= max_queued {
-                return Err(Error::QueueFull { queued });
-            }
+            queue_has_room(s, max_queued)?;
             s.execute(
                 "INSERT INTO jobs (id, dataset, state, epoch, epochs, message, created, params)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -301,6 +307,34 @@ impl<B: Backend> Store for B {
                 &[id.into()],
             )?;
             s.execute("UPDATE jobs SET cancel_requested = TRUE WHERE id = $1 AND state = 'running'", &[id.into()])?;
+            Ok(())
+        })?;
+        self.job(id)
+    }
+
+    fn resume(&self, id: &str, max_queued: usize) -> Result<JobInfo> {
+        run(self, Mode::Transaction, |s| {
+            if let Some(lock) = s.dialect.lock_queue {
+                s.execute(lock, &[])?;
+            }
+            let row = s.first("SELECT state, epoch FROM jobs WHERE id = $1 {for_update}", &[id.into()])?;
+            let Some(row) = row else { return Err(not_found("job", id)) };
+            let (state, epoch): (String, i64) = (row.get(0)?, row.get(1)?);
+            if state != "failed" && state != "cancelled" {
+                return Err(Error::Conflict(format!(
+                    "job {id} is {state}; only a failed or cancelled job can be resumed"
+                )));
+            }
+            queue_has_room(s, max_queued)?;
+            let message = match epoch {
+                0 => "resumed by a user: started again".to_string(),
+                e => format!("resumed by a user from the checkpoint of epoch {e}"),
+            };
+            s.execute(
+                "UPDATE jobs SET state = 'queued', cancel_requested = FALSE, worker = NULL, lease_until = 0,
+                 message = $2 WHERE id = $1",
+                &[id.into(), message.as_str().into()],
+            )?;
             Ok(())
         })?;
         self.job(id)
