@@ -29,6 +29,7 @@ pub mod dataset;
 pub mod engine;
 pub mod error;
 pub mod examples;
+pub mod fsio;
 pub mod geometry;
 pub mod kernel;
 pub mod model;
@@ -37,6 +38,7 @@ pub mod plot;
 pub mod prelude;
 pub mod progress;
 pub mod run;
+pub mod seed;
 pub mod server;
 
 pub use dataset::{Condition, Conditions, Dataset};

@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{Analysis, AnalysisParams, DecodeParams, Decoding, pca_baseline, ridge_cv};
 use crate::dataset::{Dataset, StepTime, Summary};
 use crate::error::{Error, Result};
+use crate::fsio::{read_json, write_json, write_npy, write_npy_f32, write_npy_i64};
 use crate::model::Losses;
-use crate::model::store::{read_json, write_json, write_npy, write_npy_f32, write_npy_i64};
 use crate::plot::{self, Colouring};
 
 /// What a run folder holds for analysis.

@@ -11,11 +11,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::kmeans::check_points;
-use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
 use crate::geometry::neighbours::NeighbourIndex;
-
-const STREAM_UMAP: u64 = 21;
+use crate::seed::{Stream, rng_for};
 
 /// Eigenpairs of a symmetric matrix, largest eigenvalue first, each eigenvector signed so its
 /// largest-magnitude entry is positive (so results do not depend on the solver's signs).
@@ -313,7 +311,7 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
     if total < 3 {
         return Err(Error::argument("points", format!("has {total} rows; UMAP needs at least 3 points")));
     }
-    let mut rng = rng_for(p.seed, STREAM_UMAP, 0);
+    let mut rng = rng_for(p.seed, Stream::Umap, 0);
     let (index, method) = if total > p.max_points {
         let mut idx = sample(&mut rng, total, p.max_points).into_vec();
         idx.sort_unstable();
@@ -358,7 +356,7 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
     // points move in parallel and the result does not depend on the number of threads. The
     // graph holds both directions of every edge and each moves only its head, by twice the
     // step, as the sequential form moves both ends of each direction once.
-    let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, STREAM_UMAP, 1 + i as u64)).collect();
+    let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, Stream::Umap, 1 + i as u64)).collect();
     let mut next = y.clone();
     let clip = |g: f64| g.clamp(-4.0, 4.0);
     for epoch in 0..n_epochs {

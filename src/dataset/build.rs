@@ -9,9 +9,8 @@
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, Array3, ArrayView2, Axis, s};
+use rand::Rng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +29,7 @@ use crate::geometry::sparse::CsrMatrix;
 use crate::geometry::spectrum::{Eigenpairs, lowest_eigenpairs};
 use crate::params::{DiffusionMethod, Duplicates, GraphType, ParamsError, ValidParams};
 use crate::progress::Progress;
+use crate::seed::{Stream, rng_for};
 
 /// Which part of the split a point belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,17 +42,6 @@ pub enum Split {
     /// Held out until the end.
     Test,
 }
-
-/// A random stream for one purpose, derived from the user's seed.
-pub(crate) fn rng_for(seed: u64, purpose: u64, index: u64) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(purpose.wrapping_mul(1 << 32).wrapping_add(index));
-    r
-}
-
-const STREAM_START: u64 = 1;
-const STREAM_SPLIT: u64 = 2;
-const STREAM_EIGEN: u64 = 3;
 
 /// Row of each point in the stacked input, from each condition's input size and each point's
 /// condition and row within it.
@@ -314,7 +303,7 @@ fn sample_condition(c: usize, cond: &Condition, min_points: usize, p: &ValidPara
         index = NeighbourIndex::new(src.anchor.view());
     }
     let keep = if p.spacing > 0.0 {
-        let first = rng_for(p.seed, STREAM_START, c as u64).random_range(0..n);
+        let first = rng_for(p.seed, Stream::SamplingStart, c as u64).random_range(0..n);
         farthest_point_sampling(src.anchor.view(), &index, p.spacing, first)
     } else {
         (0..n).collect()
@@ -719,7 +708,7 @@ impl Dataset {
 /// Seeded random split: round(val n) validation, round(test n) test, the rest train.
 fn seeded_split(n: usize, val: f64, test: f64, seed: u64) -> Vec<Split> {
     let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut rng_for(seed, STREAM_SPLIT, 0));
+    order.shuffle(&mut rng_for(seed, Stream::Split, 0));
     let n_val = (val * n as f64).round() as usize;
     let n_test = ((test * n as f64).round() as usize).min(n - n_val);
     let mut split = vec![Split::Train; n];
@@ -840,7 +829,7 @@ fn diffusion_of_condition(
     let sub = adjacency.diagonal_block(lo, hi);
     let a = laplacian::normalized_adjacency(&sub);
     let solve = |a: &CsrMatrix, which: u64, operator: &'static str| -> Result<Eigenpairs> {
-        let seed = rng_for(p.seed, STREAM_EIGEN, 2 * c as u64 + which).random();
+        let seed = rng_for(p.seed, Stream::Eigen, 2 * c as u64 + which).random();
         lowest_eigenpairs(a, p.n_eigenpairs, p.diffusion_tolerance, seed).map_err(|e| Error::EigenNotConverged {
             operator,
             condition: c,

@@ -16,7 +16,8 @@ use super::store::Store;
 use super::*;
 use crate::analysis::{self, DecodeParams};
 use crate::dataset::io;
-use crate::model::store as files;
+use crate::fsio;
+use crate::model::store as model_store;
 use crate::model::{Cancel, EpochReport, FitOptions, Observer};
 use crate::progress::Silent;
 use crate::run::Run;
@@ -332,7 +333,7 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &Atomic
     inner.artifacts.fetch_dir(&dir, &[])?;
     let checkpoint = dir.join("checkpoint.json");
     let (resume, done) = if checkpoint.exists() && job.epoch > 0 {
-        let ck: crate::model::train::Checkpoint = files::read_json(&checkpoint)?;
+        let ck: crate::model::checkpoint::Checkpoint = fsio::read_json(&checkpoint)?;
         (true, ck.epochs_done)
     } else {
         (false, 0)
@@ -348,7 +349,7 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &Atomic
         return Ok(false);
     }
     let emb = fitted.model.transform(&data)?;
-    files::save(&dir, &fitted.model, &params, &fitted.losses)?;
+    model_store::save(&dir, &fitted.model, &params, &fitted.losses)?;
     Run::write_embedding(&dir, &data, &emb)?;
     let run = Run::read(&dir)?;
     let p = AnalysisParams::for_points(data.n_points());
@@ -427,8 +428,8 @@ impl Engine for LocalEngine {
 
     fn model(&self, id: &str) -> Result<ModelInfo> {
         let dir = self.succeeded_run(id)?;
-        let (model, params) = files::load(&dir)?;
-        let losses = files::read_losses(&dir)?;
+        let (model, params) = model_store::load(&dir)?;
+        let losses = model_store::read_losses(&dir)?;
         let job = self.inner.store.job(id)?;
         Ok(ModelInfo { id: id.into(), dataset: job.dataset, params, losses, diffusion_time: model.diffusion_time() })
     }
@@ -441,7 +442,7 @@ impl Engine for LocalEngine {
     fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo> {
         let dir = self.succeeded_run(&req.model)?;
         self.inner.store.dataset(&req.dataset)?;
-        let (model, params) = files::load(&dir)?;
+        let (model, params) = model_store::load(&dir)?;
         let dataset_file = self.inner.artifacts.dataset_file(&req.dataset);
         self.inner.artifacts.fetch(&dataset_file)?;
         let conditions = io::read_npz(&dataset_file)?;
@@ -452,8 +453,8 @@ impl Engine for LocalEngine {
         let condition = rows.condition;
         let id = new_id("emb");
         let (values, cond) = self.inner.artifacts.embedding_files(&id);
-        files::write_npy_f32(&values, &emb)?;
-        files::write_npy_i64(&cond, &condition)?;
+        fsio::write_npy_f32(&values, &emb)?;
+        fsio::write_npy_i64(&cond, &condition)?;
         self.inner.artifacts.publish(&values)?;
         self.inner.artifacts.publish(&cond)?;
         self.inner.store.insert_embedding(&id, &req.model, &req.dataset)?;

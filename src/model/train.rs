@@ -21,29 +21,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::dataset::Split;
-use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
+use crate::model::checkpoint::{Checkpoint, Losses};
 use crate::model::features::{FeatureBatch, FeatureLayout, NeighbourSampler, all_features, features};
-use crate::model::network::{Architecture, DeviceFeatures, Inputs, Model, RunningStats};
+use crate::model::network::{Architecture, DeviceFeatures, Inputs, Model};
 use crate::model::optim::{Optimizer, ReduceLrOnPlateau};
 use crate::model::precomputed::{self, Precomputed};
 use crate::model::store;
 use crate::params::{Params, ValidParams};
-
-const STREAM_TRAIN: u64 = 10;
-const STREAM_EVAL: u64 = 11;
-const STREAM_INIT: u64 = 12;
-
-/// Losses per epoch, with the reference's names.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Losses {
-    /// Mean training loss of each epoch.
-    pub train_loss: Vec<f64>,
-    /// Validation loss of each epoch.
-    pub val_loss: Vec<f64>,
-    /// Test loss of the final (best) model.
-    pub test_loss: Vec<f64>,
-}
+use crate::seed::{Stream, rng_for};
 
 /// What an observer hears after each epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -168,23 +154,6 @@ impl FeaturePath {
             FeaturePath::PerBatch(why) => format!("features per batch ({why})"),
         }
     }
-}
-
-/// Everything needed to continue training exactly where it stopped.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub(crate) struct Checkpoint {
-    pub params: Params,
-    pub arch: Architecture,
-    pub epochs_done: usize,
-    pub theta: Vec<f32>,
-    pub running: Vec<RunningStats>,
-    pub optimizer: Optimizer,
-    pub scheduler: ReduceLrOnPlateau,
-    pub best_val: f64,
-    pub best_epoch: usize,
-    pub best_theta: Vec<f32>,
-    pub best_running: Vec<RunningStats>,
-    pub losses: Losses,
 }
 
 /// The architecture a dataset and parameters call for.
@@ -322,7 +291,7 @@ impl Batches<'_> {
         if anchors.is_empty() {
             return f64::NAN;
         }
-        let mut rng = rng_for(seed, STREAM_EVAL, part);
+        let mut rng = rng_for(seed, Stream::Eval, part);
         let t = model.diffusion_time();
         let losses: Vec<f64> = anchors
             .chunks(batch_size)
@@ -369,7 +338,7 @@ pub fn fit(
             });
         }
         _ => {
-            let seed = rng_for(p.seed, STREAM_INIT, 0).random();
+            let seed = rng_for(p.seed, Stream::Init, 0).random();
             let model = Model::new(arch.clone(), seed);
             Checkpoint {
                 params: (**p).clone(),
@@ -409,7 +378,7 @@ pub fn fit(
     let mut cancelled = false;
     for epoch in first..first + p.epochs {
         let start = Instant::now();
-        let mut rng = rng_for(p.seed, STREAM_TRAIN, epoch as u64);
+        let mut rng = rng_for(p.seed, Stream::Train, epoch as u64);
         let mut order = train.clone();
         order.shuffle(&mut rng);
         let mut total = 0.0;
@@ -421,7 +390,7 @@ pub fn fit(
             }
             let rows = triplets(data, chunk, &mut rng);
             let (f, pos, mask) = batches.prepare(&rows, &mut rng, model.diffusion_time(), true);
-            let dropout_seed = rng_for(p.seed, STREAM_TRAIN + 1000, (epoch * n_batches + b) as u64).random();
+            let dropout_seed = rng_for(p.seed, Stream::Dropout, (epoch * n_batches + b) as u64).random();
             let step = model.train_step(batches.inputs(f.as_ref(), &rows), pos.as_deref(), &mask, dropout_seed);
             state.optimizer.step(&mut model.theta, &step.grad);
             model.clamp_diffusion_time();
