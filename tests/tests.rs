@@ -7,6 +7,7 @@ mod cli;
 mod geometry;
 mod inputs;
 mod model;
+mod modules;
 mod names;
 mod notebooks;
 mod pg;
