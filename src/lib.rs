@@ -37,6 +37,7 @@ pub mod params;
 pub mod plot;
 pub mod prelude;
 pub mod progress;
+pub mod reaching;
 pub mod run;
 pub mod seed;
 pub mod server;
