@@ -81,6 +81,7 @@ mod tests {
         assert_eq!(names.len(), 2, "{names:?}");
         let wrong = read_npy::<f32, ndarray::Ix2>(&npy).unwrap_err();
         assert_eq!(wrong.code(), "model_file");
-        assert_eq!(read_json::<Vec<f64>>(&npy).unwrap_err().code(), "model_file");
+        std::fs::write(&json, "[1.5,").unwrap();
+        assert_eq!(read_json::<Vec<f64>>(&json).unwrap_err().code(), "model_file");
     }
 }
