@@ -17,7 +17,7 @@ use super::*;
 use crate::analysis::{self, DecodeParams};
 use crate::dataset::io;
 use crate::fsio;
-use crate::model::store as model_store;
+use crate::model::store as files;
 use crate::model::{Cancel, EpochReport, FitOptions, Observer};
 use crate::progress::Silent;
 use crate::run::Run;
@@ -349,7 +349,7 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &Atomic
         return Ok(false);
     }
     let emb = fitted.model.transform(&data)?;
-    model_store::save(&dir, &fitted.model, &params, &fitted.losses)?;
+    files::save(&dir, &fitted.model, &params, &fitted.losses)?;
     Run::write_embedding(&dir, &data, &emb)?;
     let run = Run::read(&dir)?;
     let p = AnalysisParams::for_points(data.n_points());
@@ -428,8 +428,8 @@ impl Engine for LocalEngine {
 
     fn model(&self, id: &str) -> Result<ModelInfo> {
         let dir = self.succeeded_run(id)?;
-        let (model, params) = model_store::load(&dir)?;
-        let losses = model_store::read_losses(&dir)?;
+        let (model, params) = files::load(&dir)?;
+        let losses = files::read_losses(&dir)?;
         let job = self.inner.store.job(id)?;
         Ok(ModelInfo { id: id.into(), dataset: job.dataset, params, losses, diffusion_time: model.diffusion_time() })
     }
@@ -442,7 +442,7 @@ impl Engine for LocalEngine {
     fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo> {
         let dir = self.succeeded_run(&req.model)?;
         self.inner.store.dataset(&req.dataset)?;
-        let (model, params) = model_store::load(&dir)?;
+        let (model, params) = files::load(&dir)?;
         let dataset_file = self.inner.artifacts.dataset_file(&req.dataset);
         self.inner.artifacts.fetch(&dataset_file)?;
         let conditions = io::read_npz(&dataset_file)?;
