@@ -7,13 +7,13 @@
 //! FILE defaults to ../shared/data/monkey_m1_centre_out/mihi.npz, RECORDING to `a`, EPOCHS to
 //! 100, OUT_CHANNELS to 3 and SMOOTH (Gaussian width in bins; use 2 for Chewie's spike
 //! counts) to 0. Training uses the reference's macaque settings
-//! ([`marble::examples::reaching_params`]: k = 30, delta = 1.5, 100 hidden channels) unless
+//! ([`marble::reaching::params`]: k = 30, delta = 1.5, 100 hidden channels) unless
 //! PARAMS, a .json or .toml parameters file, is given instead.
 
 use std::path::PathBuf;
 
 use marble::Params;
-use marble::examples::{decode_reaching, reaching, reaching_params};
+use marble::reaching;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     let epochs = args.get(2).map_or(Ok(100), |e| e.parse())?;
     let out_channels = args.get(3).map_or(Ok(3), |e| e.parse())?;
     let smooth = args.get(4).map_or(Ok(0.0), |e| e.parse())?;
-    let r = reaching(&path, recording, 5, smooth)?;
+    let r = reaching::read(&path, recording, 5, smooth)?;
     println!(
         "{} recording {recording}: {} targets, {} trials, {} points, activity reduced to 5 PCs",
         path.display(),
@@ -38,10 +38,10 @@ fn main() -> anyhow::Result<()> {
     );
     let base = match args.get(5) {
         Some(file) => Params::from_file(std::path::Path::new(file))?,
-        None => reaching_params(epochs),
+        None => reaching::params(epochs),
     };
     let p = Params { epochs, out_channels, ..base }.check()?;
-    let d = decode_reaching(&r, &p, 5)?;
+    let d = reaching::decode(&r, &p, 5)?;
     println!("hand velocity R^2 (5-fold, grouped by trial), x and y:");
     println!(
         "  MARBLE latents ({} dims): {:.3} {:.3} (mean {:.3})",

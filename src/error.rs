@@ -2,7 +2,7 @@
 //!
 //! Every variant carries the context a user needs to fix the problem (which condition,
 //! which array, which row) and its message says what to change. `code()` gives a stable
-//! machine-readable name for each variant, for scripts and (later) HTTP clients.
+//! machine-readable name for each variant, for scripts and HTTP clients.
 
 use std::path::PathBuf;
 

@@ -6,13 +6,38 @@
 //! distances between conditions.
 //!
 //! ## Tour, in data-flow order
+//! What every stage stands on:
 //! - [`params`]: [`Params`], every setting with the reference's defaults, checked once into
 //!   [`ValidParams`].
-//! - [`dataset`]: inputs ([`Conditions`], readers in [`dataset::io`]), farthest-point
-//!   sampling, proximity graphs, and [`Dataset::build`], which assembles stage 1.
-//! - [`geometry`]: neighbours (kiddo k-d trees), local frames, connections, Laplacians,
-//!   gradient operators, spectra and diffusion, all sparse (no n x n matrix anywhere).
-//! - [`examples`]: seeded example inputs (planar fields, parabola, van der Pol).
+//! - [`error`]: [`Error`], one error type whose messages say what to change, with a stable
+//!   code per variant.
+//! - [`seed`]: the seeded random streams behind every draw, so a seed gives the same result
+//!   bit for bit on any number of threads.
+//! - [`fsio`]: atomic file writes, JSON and `.npy`.
+//! - [`progress`]: how long steps report progress ([`progress::Silent`] for none).
+//!
+//! The pipeline:
+//! - [`examples`]: seeded example inputs (planar fields, parabola, van der Pol, surfaces).
+//! - [`dataset`]: stage 1: inputs ([`Conditions`], readers in [`dataset::io`]),
+//!   farthest-point sampling, proximity graphs, and [`Dataset::build`], which assembles it.
+//! - [`geometry`]: what stage 1 computes on the graph: neighbours (kiddo k-d trees), local
+//!   frames, connections, Laplacians, gradient operators, spectra and diffusion, all sparse
+//!   (no n x n matrix anywhere).
+//! - [`model`]: stages 2 and 3: features, the network (on dfdx), contrastive training
+//!   ([`model::fit`]) with checkpoints, and the model files.
+//! - [`analysis`]: stage 4: clusters, distances between conditions by optimal transport,
+//!   2-D views and decoding of behaviour from the latents.
+//! - [`plot`]: figures as SVG.
+//! - [`run`]: the run folder a fit writes and an analysis reads and adds to.
+//! - [`reaching`]: the paper's real-data experiment, macaque reaching, from recording to
+//!   decoded hand velocity.
+//!
+//! Serving it:
+//! - [`engine`]: the one API users program against, [`engine::Engine`]: in-process
+//!   ([`engine::LocalEngine`], with its job store and workers) or over HTTP
+//!   ([`engine::HttpEngine`]).
+//! - [`server`]: the REST API on an engine (`marble serve`).
+//! - [`kernel`] and [`prelude`]: the bundled Jupyter kernel and what a notebook imports.
 //!
 //! ```
 //! use marble::{Dataset, Params, examples, progress::Silent};
@@ -30,6 +55,7 @@ pub mod disk;
 pub mod engine;
 pub mod error;
 pub mod examples;
+pub mod fsio;
 pub mod geometry;
 pub mod kernel;
 pub mod model;
@@ -37,7 +63,9 @@ pub mod params;
 pub mod plot;
 pub mod prelude;
 pub mod progress;
+pub mod reaching;
 pub mod run;
+pub mod seed;
 pub mod server;
 
 pub use dataset::{Condition, Conditions, Dataset};

@@ -315,107 +315,120 @@ impl Params {
         (self.k as f64 * self.frac_geodesic_nb).floor() as usize
     }
 
-    /// Check every rule; the only way to a [`ValidParams`].
+    /// Check every rule; the only way to a [`ValidParams`]. Rules run stage by stage (graph,
+    /// geometry, split, network, training) and the first broken one is reported.
     pub fn check(self) -> Result<ValidParams, ParamsError> {
-        self.check_dataset()?;
+        self.check_graph()?;
+        self.check_geometry()?;
+        self.check_split()?;
+        self.check_network()?;
         self.check_training()?;
         Ok(ValidParams(self))
     }
 
-    /// The rules of the dataset's settings (graph, frames, diffusion), in field order.
-    fn check_dataset(&self) -> Result<(), ParamsError> {
-        let p = self;
-        if p.k < 1 {
-            return Err(bad("k", p.k, "use k >= 1 (the reference's default is 20)"));
+    /// The proximity graph: k, delta, and a radius exactly for radius graphs.
+    fn check_graph(&self) -> Result<(), ParamsError> {
+        if self.k < 1 {
+            return Err(bad("k", self.k, "use k >= 1 (the reference's default is 20)"));
         }
-        if !(p.delta.is_finite() && p.delta > 0.0) {
-            return Err(bad("delta", p.delta, "use a positive finite scale (default 1.0)"));
+        if !(self.delta.is_finite() && self.delta > 0.0) {
+            return Err(bad("delta", self.delta, "use a positive finite scale (default 1.0)"));
         }
-        match (p.graph_type, p.radius) {
-            (GraphType::Radius, None) => {
-                return Err(bad("radius", "null", "graph_type = \"radius\" needs a radius > 0"));
-            }
+        match (self.graph_type, self.radius) {
+            (GraphType::Radius, None) => Err(bad("radius", "null", "graph_type = \"radius\" needs a radius > 0")),
             (GraphType::Radius, Some(r)) if !(r.is_finite() && r > 0.0) => {
-                return Err(bad("radius", r, "use a positive finite radius"));
+                Err(bad("radius", r, "use a positive finite radius"))
             }
-            (GraphType::Cknn | GraphType::Knn, Some(r)) => {
-                return Err(bad(
-                    "radius",
-                    r,
-                    "radius is used only with graph_type = \"radius\"; remove it or change graph_type",
-                ));
-            }
-            _ => {}
+            (GraphType::Cknn | GraphType::Knn, Some(r)) => Err(bad(
+                "radius",
+                r,
+                "radius is used only with graph_type = \"radius\"; remove it or change graph_type",
+            )),
+            _ => Ok(()),
         }
-        if !(p.frac_geodesic_nb.is_finite() && p.frac_geodesic_nb > 0.0) || p.n_geodesic_nb() < 2 {
+    }
+
+    /// Frames, sampling and diffusion: geodesic neighbours, spacing, explained variance,
+    /// eigenpairs and the diffusion tolerance.
+    fn check_geometry(&self) -> Result<(), ParamsError> {
+        if !(self.frac_geodesic_nb.is_finite() && self.frac_geodesic_nb > 0.0) || self.n_geodesic_nb() < 2 {
             return Err(bad(
                 "frac_geodesic_nb",
-                p.frac_geodesic_nb,
-                format!("k * frac_geodesic_nb must be at least 2 (k = {}); default 1.5", p.k),
+                self.frac_geodesic_nb,
+                format!("k * frac_geodesic_nb must be at least 2 (k = {}); default 1.5", self.k),
             ));
         }
-        unit("spacing", p.spacing, false, true)?;
-        unit("var_explained", p.var_explained, true, false)?;
-        if p.n_eigenpairs < 1 {
-            return Err(bad("n_eigenpairs", p.n_eigenpairs, "keep at least 1 eigenpair (default 64)"));
+        unit("spacing", self.spacing, false, true)?;
+        unit("var_explained", self.var_explained, true, false)?;
+        if self.n_eigenpairs < 1 {
+            return Err(bad("n_eigenpairs", self.n_eigenpairs, "keep at least 1 eigenpair (default 64)"));
         }
-        if !(p.diffusion_tolerance.is_finite() && p.diffusion_tolerance > 0.0 && p.diffusion_tolerance < 1.0) {
-            return Err(bad("diffusion_tolerance", p.diffusion_tolerance, "use a value in (0, 1), e.g. 1e-6"));
+        let tol = self.diffusion_tolerance;
+        if !(tol.is_finite() && tol > 0.0 && tol < 1.0) {
+            return Err(bad("diffusion_tolerance", tol, "use a value in (0, 1), e.g. 1e-6"));
         }
         Ok(())
     }
 
-    /// The rules of the split, the network and training, in field order.
-    fn check_training(&self) -> Result<(), ParamsError> {
-        let p = self;
-        unit("val_fraction", p.val_fraction, false, true)?;
-        unit("test_fraction", p.test_fraction, false, true)?;
-        if p.val_fraction + p.test_fraction >= 1.0 {
+    /// The split: fractions in [0, 1) that leave points to train on.
+    fn check_split(&self) -> Result<(), ParamsError> {
+        unit("val_fraction", self.val_fraction, false, true)?;
+        unit("test_fraction", self.test_fraction, false, true)?;
+        if self.val_fraction + self.test_fraction >= 1.0 {
             return Err(bad(
                 "test_fraction",
-                p.test_fraction,
+                self.test_fraction,
                 format!(
                     "val_fraction + test_fraction must leave points to train on (val_fraction = {})",
-                    p.val_fraction
+                    self.val_fraction
                 ),
             ));
         }
-        if !(1..=MAX_ORDER).contains(&p.order) {
+        Ok(())
+    }
+
+    /// Features and layers: order, sampled neighbours, widths and dropout.
+    fn check_network(&self) -> Result<(), ParamsError> {
+        if !(1..=MAX_ORDER).contains(&self.order) {
             return Err(bad(
                 "order",
-                p.order,
+                self.order,
                 format!("derivative order must lie in 1..={MAX_ORDER} (default 2); features grow as D^order"),
             ));
         }
-        if !(p.frac_sampled_nb == -1.0 || (p.frac_sampled_nb > 0.0 && p.frac_sampled_nb <= 1.0)) {
-            return Err(bad("frac_sampled_nb", p.frac_sampled_nb, "use -1 (all neighbours) or a fraction in (0, 1]"));
+        let f = self.frac_sampled_nb;
+        if !(f == -1.0 || (f > 0.0 && f <= 1.0)) {
+            return Err(bad("frac_sampled_nb", f, "use -1 (all neighbours) or a fraction in (0, 1]"));
         }
-        if let Some(i) = p.hidden_channels.iter().position(|&h| h == 0) {
+        if let Some(i) = self.hidden_channels.iter().position(|&h| h == 0) {
             return Err(bad(
                 "hidden_channels",
-                format!("{:?}", p.hidden_channels),
+                format!("{:?}", self.hidden_channels),
                 format!("layer {i} has width 0; every hidden layer needs at least 1 unit"),
             ));
         }
-        if p.out_channels < 1 {
-            return Err(bad("out_channels", p.out_channels, "the embedding needs at least 1 dimension (default 3)"));
+        if self.out_channels < 1 {
+            return Err(bad("out_channels", self.out_channels, "the embedding needs at least 1 dimension (default 3)"));
         }
-        unit("dropout", p.dropout, false, true)?;
-        if p.epochs < 1 {
-            return Err(bad("epochs", p.epochs, "train for at least 1 epoch (default 100)"));
+        unit("dropout", self.dropout, false, true)
+    }
+
+    /// The optimiser: epochs, batch size, learning rate and momentum.
+    fn check_training(&self) -> Result<(), ParamsError> {
+        if self.epochs < 1 {
+            return Err(bad("epochs", self.epochs, "train for at least 1 epoch (default 100)"));
         }
-        if p.batch_size < 1 {
-            return Err(bad("batch_size", p.batch_size, "use at least 1 point per batch (default 64)"));
+        if self.batch_size < 1 {
+            return Err(bad("batch_size", self.batch_size, "use at least 1 point per batch (default 64)"));
         }
-        if !(p.lr.is_finite() && p.lr > 0.0) {
-            return Err(bad("lr", p.lr, "use a positive learning rate (default 0.01)"));
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(bad("lr", self.lr, "use a positive learning rate (default 0.01)"));
         }
-        unit("momentum", p.momentum, false, true)?;
-        Ok(())
+        unit("momentum", self.momentum, false, true)
     }
 }
 
-/// `v` lies in the unit interval, open or closed at either end.
+/// `v` lies in the unit interval, each end open or closed.
 fn unit(field: &'static str, v: f64, lo_open: bool, hi_open: bool) -> Result<(), ParamsError> {
     let lo_ok = if lo_open { v > 0.0 } else { v >= 0.0 };
     let hi_ok = if hi_open { v < 1.0 } else { v <= 1.0 };

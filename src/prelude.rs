@@ -28,7 +28,7 @@ pub use crate::engine::{
     JobState, LocalEngine, LocalOptions, ModelInfo, NewDataset, PlotKind, TransformRequest,
 };
 pub use crate::plot::{Colouring, Svg};
-pub use crate::{Condition, Conditions, Dataset, Error, Params, Result, examples};
+pub use crate::{Condition, Conditions, Dataset, Error, Params, Result, examples, reaching};
 pub use crate::{conditions, engine, params};
 
 /// `Params` with some fields changed: `params! { epochs: 20, order: 2 }`. A misspelt field

@@ -397,12 +397,12 @@ fn monkey_hand_velocity_decodes_from_latents_and_from_pca() {
         eprintln!("skipped: {} is absent (recordings live in ../shared/data)", path.display());
         return;
     }
-    let r = marble::examples::reaching(&path, "a", 5, 0.0).unwrap();
+    let r = marble::reaching::read(&path, "a", 5, 0.0).unwrap();
     assert_eq!(r.targets.len(), 4);
     assert_eq!(r.velocity.nrows(), r.conditions.n_points());
     assert_eq!(r.trial.len(), r.conditions.n_points());
-    let p = marble::examples::reaching_params(20).check().unwrap();
-    let d = marble::examples::decode_reaching(&r, &p, 5).unwrap();
+    let p = marble::reaching::params(20).check().unwrap();
+    let d = marble::reaching::decode(&r, &p, 5).unwrap();
     assert!(d.marble.grouped && d.pca.grouped);
     assert_eq!((d.marble.predictors, d.pca.predictors), (3, 3));
     // Figures measured with these settings: MARBLE 0.568, PCA 0.525 (mean R^2 over x and

@@ -188,7 +188,7 @@ fn unsmoothed_spike_counts_fit_and_every_row_gets_an_embedding() {
         eprintln!("skipped: {} is absent (recordings live in ../shared/data)", path.display());
         return;
     }
-    let reaching = examples::reaching(&path, "b", 5, 0.0).unwrap();
+    let reaching = marble::reaching::read(&path, "b", 5, 0.0).unwrap();
     let conds = reaching.conditions;
     let sizes: Vec<usize> = conds.as_slice().iter().map(|c| c.len()).collect();
 

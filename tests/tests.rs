@@ -8,6 +8,7 @@ mod data_folder;
 mod geometry;
 mod inputs;
 mod model;
+mod modules;
 mod names;
 mod notebooks;
 mod pg;

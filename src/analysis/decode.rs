@@ -13,10 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::embed::Pca;
 use super::kmeans::check_points;
-use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
-
-const STREAM_FOLDS: u64 = 22;
+use crate::seed::{Stream, rng_for};
 
 /// Settings for [`ridge_cv`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,7 +91,7 @@ pub fn assign_folds(n: usize, groups: Option<&[usize]>, folds: usize, seed: u64)
             for &x in g {
                 *size.entry(x).or_insert(0usize) += 1;
             }
-            ids.shuffle(&mut rng_for(seed, STREAM_FOLDS, 0));
+            ids.shuffle(&mut rng_for(seed, Stream::Folds, 0));
             ids.sort_by_key(|id| std::cmp::Reverse(size[id]));
             let mut load = vec![0usize; folds];
             let mut fold_of = std::collections::HashMap::new();

@@ -9,10 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::kmeans::check_points;
 use super::transport::emd;
-use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
-
-const STREAM_OT_SUBSAMPLE: u64 = 23;
+use crate::seed::{Stream, rng_for};
 
 /// Which distributions are compared.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -128,7 +126,7 @@ pub fn point_cloud_distances(
     let mut subsampled = false;
     for (c, r) in rows.iter_mut().enumerate() {
         if r.len() > max_points {
-            let mut rng = rng_for(seed, STREAM_OT_SUBSAMPLE, c as u64);
+            let mut rng = rng_for(seed, Stream::OtSubsample, c as u64);
             let mut keep: Vec<usize> = sample(&mut rng, r.len(), max_points).into_iter().map(|i| r[i]).collect();
             keep.sort_unstable();
             *r = keep;

@@ -11,11 +11,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::kmeans::check_points;
-use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
 use crate::geometry::neighbours::NeighbourIndex;
-
-const STREAM_UMAP: u64 = 21;
+use crate::seed::{Stream, rng_for};
 
 /// Eigenpairs of a symmetric matrix, largest eigenvalue first, each eigenvector signed so its
 /// largest-magnitude entry is positive (so results do not depend on the solver's signs).
@@ -313,7 +311,7 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
     if total < 3 {
         return Err(Error::argument("points", format!("has {total} rows; UMAP needs at least 3 points")));
     }
-    let mut rng = rng_for(p.seed, STREAM_UMAP, 0);
+    let mut rng = rng_for(p.seed, Stream::Umap, 0);
     let (index, method) = if total > p.max_points {
         let mut idx = sample(&mut rng, total, p.max_points).into_vec();
         idx.sort_unstable();
@@ -322,18 +320,58 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
         ((0..total).collect(), "umap".to_string())
     };
     let x = x.select(Axis(0), &index);
-    let n = x.nrows();
-    let k = p.n_neighbors.min(n - 1);
-    let mut edges = fuzzy_graph(x.view(), k);
-    let n_epochs = p.n_epochs.unwrap_or(if n <= 10_000 { 500 } else { 200 });
-    let max_w = edges.iter().map(|e| e.2).fold(0.0, f64::max);
-    edges.retain(|e| e.2 >= max_w / n_epochs as f64);
-    let (a, b) = fit_ab(p.min_dist, p.spread);
+    let graph = UmapGraph::new(x.view(), p);
+    let y = initial_layout(x.view(), dim, &mut rng)?;
+    let y = optimise_layout(y, &graph, p);
+    Ok(Embedding2d { points: y, index, method })
+}
 
-    // PCA initialisation, scaled to a box of half-width 10 as UMAP's spectral start is.
-    let d = x.ncols();
+/// UMAP's graph with its sampling schedule and the curve that turns distances into
+/// similarities.
+struct UmapGraph {
+    /// Directed edges (both directions of each), sorted by head, with their weights.
+    edges: Vec<(u32, u32, f64)>,
+    /// Edges of point i: `starts[i]..starts[i + 1]`.
+    starts: Vec<usize>,
+    /// Edge e is pulled every `per_sample[e]` epochs.
+    per_sample: Vec<f64>,
+    n_epochs: usize,
+    /// The curve 1 / (1 + a d^2b) fitted to `min_dist` and `spread`.
+    a: f64,
+    b: f64,
+}
+
+impl UmapGraph {
+    /// The fuzzy graph of `x` without edges too weak to be sampled in `n_epochs`, and how
+    /// often each edge is sampled.
+    fn new(x: ArrayView2<f64>, p: &UmapParams) -> UmapGraph {
+        let n = x.nrows();
+        let k = p.n_neighbors.min(n - 1);
+        let mut edges = fuzzy_graph(x, k);
+        let n_epochs = p.n_epochs.unwrap_or(if n <= 10_000 { 500 } else { 200 });
+        let max_w = edges.iter().map(|e| e.2).fold(0.0, f64::max);
+        edges.retain(|e| e.2 >= max_w / n_epochs as f64);
+        let (a, b) = fit_ab(p.min_dist, p.spread);
+        // Sampling: edge e is pulled every max_w / w_e epochs, each pull with
+        // `negative_samples` pushes away from uniformly drawn points.
+        let per_sample: Vec<f64> = edges.iter().map(|e| max_w / e.2).collect();
+        let mut starts = vec![0usize; n + 1];
+        for e in &edges {
+            starts[e.0 as usize + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        UmapGraph { edges, starts, per_sample, n_epochs, a, b }
+    }
+}
+
+/// PCA initialisation (n x dim), scaled to a box of half-width 10 as UMAP's spectral start
+/// is, with a tiny seeded jitter.
+fn initial_layout(x: ArrayView2<f64>, dim: usize, rng: &mut ChaCha8Rng) -> Result<Array2<f64>> {
+    let (n, d) = x.dim();
     let mut y = Array2::<f64>::zeros((n, dim));
-    let pcs = Pca::fit(x.view(), dim.min(d))?.transform(x.view())?;
+    let pcs = Pca::fit(x, dim.min(d))?.transform(x)?;
     y.slice_mut(ndarray::s![.., ..pcs.ncols()]).assign(&pcs);
     let extent = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     if extent > 0.0 {
@@ -343,36 +381,31 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
         // A tiny jitter separates duplicates and fills unused dimensions.
         *v += 1e-4 * (rng.random::<f64>() - 0.5);
     }
+    Ok(y)
+}
 
-    // Sampling: edge e is pulled every max_w / w_e epochs, each pull with
-    // `negative_samples` pushes away from uniformly drawn points.
-    let per_sample: Vec<f64> = edges.iter().map(|e| max_w / e.2).collect();
-    let mut starts = vec![0usize; n + 1];
-    for e in &edges {
-        starts[e.0 as usize + 1] += 1;
-    }
-    for i in 0..n {
-        starts[i + 1] += starts[i];
-    }
-    // Each epoch every point moves against the others' positions at the epoch's start, so the
-    // points move in parallel and the result does not depend on the number of threads. The
-    // graph holds both directions of every edge and each moves only its head, by twice the
-    // step, as the sequential form moves both ends of each direction once.
-    let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, STREAM_UMAP, 1 + i as u64)).collect();
+/// UMAP's SGD from `y`. Each epoch every point moves against the others' positions at the
+/// epoch's start, so the points move in parallel and the result does not depend on the
+/// number of threads. The graph holds both directions of every edge and each moves only its
+/// head, by twice the step, as the sequential form moves both ends of each direction once.
+fn optimise_layout(mut y: Array2<f64>, graph: &UmapGraph, p: &UmapParams) -> Array2<f64> {
+    let (n, dim) = y.dim();
+    let (a, b, n_epochs) = (graph.a, graph.b, graph.n_epochs);
+    let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, Stream::Umap, 1 + i as u64)).collect();
     let mut next = y.clone();
     let clip = |g: f64| g.clamp(-4.0, 4.0);
     for epoch in 0..n_epochs {
         let alpha = p.learning_rate * (1.0 - epoch as f64 / n_epochs as f64);
         let sampled = |e: usize| {
-            let s = per_sample[e];
+            let s = graph.per_sample[e];
             epoch >= 1 && (epoch as f64 / s).floor() > ((epoch - 1) as f64 / s).floor()
         };
         let now = y.view();
         next.axis_iter_mut(Axis(0)).into_par_iter().zip(rngs.par_iter_mut()).enumerate().for_each(
             |(i, (mut me, rng))| {
                 me.assign(&now.row(i));
-                for e in (starts[i]..starts[i + 1]).filter(|&e| sampled(e)) {
-                    let j = edges[e].1 as usize;
+                for e in (graph.starts[i]..graph.starts[i + 1]).filter(|&e| sampled(e)) {
+                    let j = graph.edges[e].1 as usize;
                     let other = now.row(j);
                     let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
                     if d2 > 0.0 {
@@ -405,5 +438,5 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
         );
         std::mem::swap(&mut y, &mut next);
     }
-    Ok(Embedding2d { points: y, index, method })
+    y
 }

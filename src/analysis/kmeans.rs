@@ -8,8 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-
-const STREAM_KMEANS: u64 = 20;
+use crate::seed::{Stream, rng_for};
 
 /// Settings for [`kmeans`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -202,7 +201,7 @@ pub fn kmeans(x: ArrayView2<f64>, p: &KMeansParams) -> Result<Clusters> {
     let variance = x.var_axis(Axis(0), 0.0).sum().max(f64::MIN_POSITIVE);
     let mut best: Option<(Vec<usize>, Array2<f64>, f64, usize)> = None;
     for r in 0..p.restarts {
-        let mut rng = crate::dataset::build::rng_for(p.seed, STREAM_KMEANS, r as u64);
+        let mut rng = rng_for(p.seed, Stream::KMeans, r as u64);
         let run = lloyd(x, plus_plus(x, p.n_clusters, &mut rng), p, variance);
         if best.as_ref().is_none_or(|b| run.2 < b.2) {
             best = Some(run);

@@ -184,7 +184,7 @@ impl marble::model::Observer for EpochTimes {
 fn workload(name: &str) -> Result<(&'static str, usize, Params)> {
     let planar = Params { out_channels: 5, ..Params::default() };
     Ok(match name {
-        "reaching" => ("reaching-like", 2200, examples::reaching_params(10)),
+        "reaching" => ("reaching-like", 2200, marble::reaching::params(10)),
         "planar-512" => ("planar-fields", 512, planar),
         "planar-16k" => ("planar-fields", 16_000, planar),
         "planar-250k" => ("planar-fields", 250_000, planar),

@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<()> {
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let (summary, arrays) = (out.join("summary.json"), out.join("dataset.npz"));
-    marble::model::store::write_json(&summary, &d.summary)?;
+    marble::fsio::write_json(&summary, &d.summary)?;
     io::write_dataset_npz(&arrays, &d)?;
     say!("wrote {} and {}", summary.display(), arrays.display());
     Ok(())

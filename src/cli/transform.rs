@@ -24,7 +24,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let conds = args.input.conditions()?;
     let emb = marble::run::transform(&args.model, &conds, &Bars::new())?.embedding;
-    marble::model::store::write_npy_f32(&args.out, &emb)?;
+    marble::fsio::write_npy_f32(&args.out, &emb)?;
     say!("wrote {} ({} x {})", args.out.display(), emb.nrows(), emb.ncols());
     Ok(())
 }

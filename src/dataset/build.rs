@@ -9,9 +9,8 @@
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, Array3, ArrayView2, Axis, s};
+use rand::Rng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +29,7 @@ use crate::geometry::sparse::CsrMatrix;
 use crate::geometry::spectrum::{Eigenpairs, lowest_eigenpairs};
 use crate::params::{DiffusionMethod, Duplicates, GraphType, ParamsError, ValidParams};
 use crate::progress::Progress;
+use crate::seed::{Stream, rng_for};
 
 /// Which part of the split a point belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,17 +42,6 @@ pub enum Split {
     /// Held out until the end.
     Test,
 }
-
-/// A random stream for one purpose, derived from the user's seed.
-pub(crate) fn rng_for(seed: u64, purpose: u64, index: u64) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(purpose.wrapping_mul(1 << 32).wrapping_add(index));
-    r
-}
-
-const STREAM_START: u64 = 1;
-const STREAM_SPLIT: u64 = 2;
-const STREAM_EIGEN: u64 = 3;
 
 /// Row of each point in the stacked input, from each condition's input size and each point's
 /// condition and row within it.
@@ -314,7 +303,7 @@ fn sample_condition(c: usize, cond: &Condition, min_points: usize, p: &ValidPara
         index = NeighbourIndex::new(src.anchor.view());
     }
     let keep = if p.spacing > 0.0 {
-        let first = rng_for(p.seed, STREAM_START, c as u64).random_range(0..n);
+        let first = rng_for(p.seed, Stream::SamplingStart, c as u64).random_range(0..n);
         farthest_point_sampling(src.anchor.view(), &index, p.spacing, first)
     } else {
         (0..n).collect()
@@ -360,259 +349,36 @@ fn degree_range(a: &CsrMatrix, rows: std::ops::Range<usize>) -> (usize, usize) {
 
 impl Dataset {
     /// Build the dataset. Reference: `construct_dataset`.
+    ///
+    /// Phases, each a function of the ones before: check the input sizes, sample each
+    /// condition and build its graph, stack the conditions, choose and check the frames,
+    /// split, fit the frames, connections, gradient operators, diffusion, and the summary.
     pub fn build(conditions: &Conditions, p: &ValidParams, progress: &dyn Progress) -> Result<Dataset> {
-        let mut timings = Vec::new();
-        let mut notes: Vec<String> = Vec::new();
-        let mut timed = |step: &str, start: Instant, progress: &dyn Progress| {
-            let seconds = start.elapsed().as_secs_f64();
-            progress.end(step, seconds);
-            timings.push(StepTime { step: step.to_string(), seconds });
-        };
         let conds = conditions.as_slice();
-        let (dim_emb, dim_sig) = (conditions.embedding_dim(), conditions.signal_dim());
-        let min_points = if p.graph_type == GraphType::Radius { 2 } else { p.k + 1 };
-        for (c, cond) in conds.iter().enumerate() {
-            if cond.len() < min_points {
-                return Err(Error::TooFewPoints { condition: c, n_points: cond.len(), k: p.k, after: "" });
-            }
-        }
-
-        // 1. Repeated anchors, sampling and graphs, per condition.
-        let start = Instant::now();
-        progress.begin("sampling + graph", conds.len() as u64);
-        let sampled: Vec<Sampled> = conds
-            .par_iter()
-            .enumerate()
-            .map(|(c, cond)| {
-                let s = sample_condition(c, cond, min_points, p)?;
-                progress.advance(1);
-                Ok(s)
-            })
-            .collect::<Result<_>>()?;
-        timed("sampling + graph", start, progress);
-        let mut warnings: Vec<String> = sampled.iter().filter_map(|s| s.components_warning.clone()).collect();
-        let repeated: usize = sampled.iter().map(|s| s.n_repeated).sum();
-        if repeated > 0 {
-            notes.push(format!(
-                "{repeated} input row(s) repeat an earlier anchor of their condition and were merged into \
-                 it (mean vector); each still gets its embedding row (set duplicates = \"error\" to refuse them)"
-            ));
-        }
-
-        // 2. Stack.
-        let mut offsets = vec![0];
-        for s in &sampled {
-            offsets.push(offsets.last().expect("starts with 0") + s.rows.len());
-        }
-        let n = *offsets.last().expect("at least one condition");
-        let mut anchor = Array2::zeros((n, dim_emb));
-        let mut vector = Array2::zeros((n, dim_sig));
-        let mut label = Array1::zeros(n);
-        let mut mask = Array1::from_elem(n, false);
-        let mut condition = Vec::with_capacity(n);
-        let mut sample_index = Vec::with_capacity(n);
-        let mut repeats = Vec::new();
-        for (c, (cond, s)) in conds.iter().zip(&sampled).enumerate() {
-            let r = offsets[c]..offsets[c + 1];
-            anchor.slice_mut(s![r.clone(), ..]).assign(&cond.anchor.select(Axis(0), &s.rows));
-            vector.slice_mut(s![r.clone(), ..]).assign(&s.vector);
-            for (local, &row) in s.rows.iter().enumerate() {
-                let i = offsets[c] + local;
-                label[i] = cond.label.as_ref().map_or(row as f64, |l| l[row]);
-                mask[i] = cond.mask.as_ref().is_some_and(|m| m[row]);
-            }
-            condition.extend(std::iter::repeat_n(c, s.rows.len()));
-            sample_index.extend_from_slice(&s.rows);
-            repeats.extend(s.repeats.iter().map(|&(local, row)| (offsets[c] + local, row)));
-        }
-        let components: Vec<usize> = sampled.iter().map(|s| s.n_components).collect();
-        let sampled_repeats: Vec<usize> = sampled.iter().map(|s| s.n_repeated).collect();
-        let blocks: Vec<CsrMatrix> = sampled.into_iter().map(|s| s.adjacency).collect();
-        let adjacency = CsrMatrix::block_diagonal(&blocks);
-        drop(blocks);
-
-        // 3. Split.
-        let split = seeded_split(n, p.val_fraction, p.test_fraction, p.seed);
-
-        // 4. Frames and manifold dimension.
-        let mut local = p.local_gauges;
-        if local && (dim_emb <= 2 || dim_sig == 1) {
-            notes.push(format!(
-                "local_gauges was requested but not used: local frames need embedding dimension > 2 \
-                 and a vector signal (here D = {dim_emb}, S = {dim_sig}); global frames were used"
-            ));
-            local = false;
-        }
-        if local && dim_sig != dim_emb {
-            return Err(ParamsError {
-                field: "local_gauges",
-                value: "true".into(),
-                fix: format!(
-                    "local frames need the signal in the embedding space (S = D), but S = {dim_sig} and \
-                     D = {dim_emb}; set local_gauges = false"
-                ),
-            }
-            .into());
-        }
-        let mut explained = None;
-        let frames = if local {
-            let n_nb = p.n_geodesic_nb() + 1;
-            for c in 0..conds.len() {
-                let nc = offsets[c + 1] - offsets[c];
-                if nc < n_nb {
-                    return Err(ParamsError {
-                        field: "frac_geodesic_nb",
-                        value: p.frac_geodesic_nb.to_string(),
-                        fix: format!(
-                            "k * frac_geodesic_nb = {} geodesic neighbours, but condition {c} has {nc} points; \
-                             lower k or frac_geodesic_nb",
-                            n_nb - 1
-                        ),
-                    }
-                    .into());
-                }
-            }
-            let start = Instant::now();
-            progress.begin("frames", n as u64);
-            let pca = fit_local_frames(anchor.view(), &adjacency, n_nb, &|done| progress.advance(done as u64));
-            // Points of components smaller than the neighbourhood see fewer points (an
-            // isolated one only itself): they do not inform the manifold dimension, unless
-            // no point has a full neighbourhood.
-            let full: Vec<usize> = (0..n).filter(|&i| pca.sizes[i] == n_nb).collect();
-            let informative =
-                if full.is_empty() { pca.singular_values.clone() } else { pca.singular_values.select(Axis(0), &full) };
-            let m = manifold_dimension(informative.view(), p.var_explained);
-            explained = Some(explained_variance_curve(informative.view()));
-            let mut f: Array3<f64> = pca.frames.slice(s![.., .., ..m]).to_owned();
-            let mut completed = 0;
-            for i in 0..n {
-                let sv = pca.singular_values.row(i);
-                let spanned = (0..m).take_while(|&a| sv[a] > 1e-10 * sv[0].max(f64::MIN_POSITIVE)).count();
-                if spanned == m {
-                    continue;
-                }
-                if pca.sizes[i] == n_nb {
-                    let c = condition[i];
-                    return Err(Error::DegenerateNeighbourhood { condition: c, row: sample_index[i], needed: m });
-                }
-                complete_frame(f.slice_mut(s![i, .., ..]), spanned);
-                completed += 1;
-            }
-            if completed > 0 {
-                warnings.push(format!(
-                    "{completed} point(s) lie in connected components too small to span {m} local directions; \
-                     their frames were completed with the standard basis (derivatives along the added \
-                     directions are zero)"
-                ));
-            }
-            timed("frames", start, progress);
-            Frames::Local(f)
-        } else {
-            Frames::Global { n, dim: dim_emb }
-        };
-        let m = frames.n_dirs();
-
-        // 5. Connections.
+        let dims = (conditions.embedding_dim(), conditions.signal_dim());
+        let mut clock = Clock { progress, timings: Vec::new() };
+        let min_points = check_input_sizes(conds, p)?;
+        let sampled = clock.step("sampling + graph", conds.len() as u64, |progress| {
+            sample_conditions(conds, min_points, p, progress)
+        })?;
+        let mut remarks = Remarks::of_sampling(&sampled);
+        let stacked = stack(conds, sampled, dims);
+        let local = use_local_frames(&stacked.offsets, dims, p, &mut remarks.notes)?;
+        let split = seeded_split(stacked.n(), p.val_fraction, p.test_fraction, p.seed);
+        let gauges = gauges(&stacked, local, dims.0, p, &mut clock, &mut remarks.warnings)?;
         let connections = if local {
-            let start = Instant::now();
-            progress.begin("connections", 0);
-            let conn = compute_connections(&adjacency, &frames);
-            timed("connections", start, progress);
-            Some(conn)
+            Some(clock.step("connections", 0, |_| Ok(compute_connections(&stacked.adjacency, &gauges.frames)))?)
         } else {
             None
         };
-
-        // 6. Gradient operators.
-        let start = Instant::now();
-        progress.begin("gradient operators", 0);
-        let gradient = GradientOperator::new(anchor.view(), &adjacency, &frames);
-        timed("gradient operators", start, progress);
-
-        // 7. Diffusion of the signal, per condition (and spectra for the spectral method).
-        let start = Instant::now();
-        progress.begin("diffusion", conds.len() as u64);
-        let sqrt_degree: Vec<f64> = laplacian::diffusion_degrees(&adjacency).iter().map(|d| d.sqrt()).collect();
-        let per_condition = (0..conds.len())
-            .into_par_iter()
-            .map(|c| {
-                let r = diffusion_of_condition(
-                    c,
-                    &offsets,
-                    &adjacency,
-                    connections.as_ref(),
-                    &frames,
-                    &vector,
-                    &sqrt_degree,
-                    p,
-                );
-                progress.advance(1);
-                r
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut spectra = Vec::new();
-        let mut connection_spectra = Vec::new();
-        let mut parts = Vec::new();
-        for (sp, csp, pt) in per_condition {
-            spectra.extend(sp);
-            connection_spectra.extend(csp);
-            parts.push(pt);
-        }
-        let diffusion = p.diffusion.then(|| SignalDiffusion {
-            method: p.diffusion_method,
-            local,
-            sqrt_degree,
-            parts,
-            offsets: offsets.clone(),
-        });
-        let spectra = (!spectra.is_empty()).then_some(spectra);
-        let connection_spectra = (!connection_spectra.is_empty()).then_some(connection_spectra);
-        timed("diffusion", start, progress);
-
-        let cond_summaries = (0..conds.len())
-            .map(|c| {
-                let rows = offsets[c]..offsets[c + 1];
-                let (lo, hi) = degree_range(&adjacency, rows.clone());
-                let parts = diffusion.as_ref().map_or(&[][..], |d| &d.parts[c][..]);
-                let terms = parts.iter().map(ExpSum::len).max().unwrap_or(0);
-                let error = parts.iter().map(|e| e.error_estimate).fold(0.0, f64::max);
-                let spectral = spectra.as_ref().map(|sp| &sp[c]);
-                ConditionSummary {
-                    name: conds[c].name.clone(),
-                    points_in: conds[c].len(),
-                    points_sampled: offsets[c + 1] - offsets[c],
-                    edges: (adjacency.indptr[rows.end] - adjacency.indptr[rows.start]) / 2,
-                    degree_min: lo,
-                    degree_max: hi,
-                    components: components[c],
-                    repeated_rows: sampled_repeats[c],
-                    diffusion_terms: terms,
-                    diffusion_error: error,
-                    eigenpairs: spectral.map(|sp| sp.values.len()),
-                    eigen_residual: spectral.map(|sp| sp.max_residual),
-                    eigenvalue_range: spectral.map(|sp| (sp.values[0], *sp.values.last().expect("k >= 1"))),
-                    connection_eigenpairs: connection_spectra.as_ref().map(|cs| cs[c].values.len()),
-                }
-            })
-            .collect();
-        let count = |s: Split| split.iter().filter(|&&x| x == s).count();
-        let summary = Summary {
-            n_conditions: conds.len(),
-            n_points: n,
-            n_edges: adjacency.nnz() / 2,
-            embedding_dim: dim_emb,
-            signal_dim: dim_sig,
-            manifold_dim: m,
-            local_gauges: local,
-            graph_type: p.graph_type,
-            diffusion: p.diffusion.then_some(p.diffusion_method),
-            explained_variance: explained,
-            split: [count(Split::Train), count(Split::Val), count(Split::Test)],
-            conditions: cond_summaries,
-            timings,
-            notes,
-            warnings,
-        };
+        let gradient = clock.step("gradient operators", 0, |_| {
+            Ok(GradientOperator::new(stacked.anchor.view(), &stacked.adjacency, &gauges.frames))
+        })?;
+        let diffused = clock.step("diffusion", conds.len() as u64, |progress| {
+            diffuse(&stacked, &gauges, connections.as_ref(), p, progress)
+        })?;
+        let summary = summarise(conds, p, &stacked, &gauges, &diffused, &split, clock.timings, remarks);
+        let Stacked { anchor, vector, label, mask, condition, sample_index, repeats, offsets, adjacency, .. } = stacked;
         Ok(Dataset {
             anchor,
             vector,
@@ -624,12 +390,12 @@ impl Dataset {
             offsets,
             split,
             adjacency,
-            frames,
+            frames: gauges.frames,
             connections,
             gradient,
-            diffusion,
-            spectra,
-            connection_spectra,
+            diffusion: diffused.diffusion,
+            spectra: diffused.spectra,
+            connection_spectra: diffused.connection_spectra,
             summary,
         })
     }
@@ -716,10 +482,395 @@ impl Dataset {
     }
 }
 
+/// Times each phase of a build and tells the progress sink.
+struct Clock<'a> {
+    progress: &'a dyn Progress,
+    timings: Vec<StepTime>,
+}
+
+impl Clock<'_> {
+    /// Run `work` as step `step` of `total` units (0 when unknown) and record how long it
+    /// took; a step that fails is not reported as finished.
+    fn step<T>(&mut self, step: &str, total: u64, work: impl FnOnce(&dyn Progress) -> Result<T>) -> Result<T> {
+        let start = Instant::now();
+        self.progress.begin(step, total);
+        let out = work(self.progress)?;
+        let seconds = start.elapsed().as_secs_f64();
+        self.progress.end(step, seconds);
+        self.timings.push(StepTime { step: step.to_string(), seconds });
+        Ok(out)
+    }
+}
+
+/// What the user should know about a build: notes on settings, warnings about the data.
+struct Remarks {
+    notes: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Remarks {
+    /// Graphs in several components (warnings) and merged repeated anchors (a note).
+    fn of_sampling(sampled: &[Sampled]) -> Remarks {
+        let warnings: Vec<String> = sampled.iter().filter_map(|s| s.components_warning.clone()).collect();
+        let mut notes = Vec::new();
+        let repeated: usize = sampled.iter().map(|s| s.n_repeated).sum();
+        if repeated > 0 {
+            notes.push(format!(
+                "{repeated} input row(s) repeat an earlier anchor of their condition and were merged into \
+                 it (mean vector); each still gets its embedding row (set duplicates = \"error\" to refuse them)"
+            ));
+        }
+        Remarks { notes, warnings }
+    }
+}
+
+/// Check phase, before any work: every condition has enough points for its graph. Returns
+/// that number: k + 1, or 2 for a radius graph.
+fn check_input_sizes(conds: &[Condition], p: &ValidParams) -> Result<usize> {
+    let min_points = if p.graph_type == GraphType::Radius { 2 } else { p.k + 1 };
+    for (c, cond) in conds.iter().enumerate() {
+        if cond.len() < min_points {
+            return Err(Error::TooFewPoints { condition: c, n_points: cond.len(), k: p.k, after: "" });
+        }
+    }
+    Ok(min_points)
+}
+
+/// Repeated anchors, sampling and graphs, per condition, in parallel.
+fn sample_conditions(
+    conds: &[Condition],
+    min_points: usize,
+    p: &ValidParams,
+    progress: &dyn Progress,
+) -> Result<Vec<Sampled>> {
+    conds
+        .par_iter()
+        .enumerate()
+        .map(|(c, cond)| {
+            let s = sample_condition(c, cond, min_points, p)?;
+            progress.advance(1);
+            Ok(s)
+        })
+        .collect()
+}
+
+/// The sampled conditions stacked into one point set, with a block-diagonal graph.
+struct Stacked {
+    /// Condition c holds points `offsets[c]..offsets[c + 1]`.
+    offsets: Vec<usize>,
+    anchor: Array2<f64>,
+    vector: Array2<f64>,
+    label: Array1<f64>,
+    mask: Array1<bool>,
+    condition: Vec<usize>,
+    sample_index: Vec<usize>,
+    repeats: Vec<(usize, usize)>,
+    adjacency: CsrMatrix,
+    /// Connected components of each condition's graph.
+    components: Vec<usize>,
+    /// Input rows of each condition merged into an earlier identical anchor.
+    repeated_rows: Vec<usize>,
+}
+
+impl Stacked {
+    /// Points, all conditions.
+    fn n(&self) -> usize {
+        *self.offsets.last().expect("at least one condition")
+    }
+}
+
+/// Stack the sampled conditions: anchors, vectors, labels, masks and graphs, in order.
+fn stack(conds: &[Condition], sampled: Vec<Sampled>, (dim_emb, dim_sig): (usize, usize)) -> Stacked {
+    let mut offsets = vec![0];
+    for s in &sampled {
+        offsets.push(offsets.last().expect("starts with 0") + s.rows.len());
+    }
+    let n = *offsets.last().expect("at least one condition");
+    let mut anchor = Array2::zeros((n, dim_emb));
+    let mut vector = Array2::zeros((n, dim_sig));
+    let mut label = Array1::zeros(n);
+    let mut mask = Array1::from_elem(n, false);
+    let mut condition = Vec::with_capacity(n);
+    let mut sample_index = Vec::with_capacity(n);
+    let mut repeats = Vec::new();
+    for (c, (cond, s)) in conds.iter().zip(&sampled).enumerate() {
+        let r = offsets[c]..offsets[c + 1];
+        anchor.slice_mut(s![r.clone(), ..]).assign(&cond.anchor.select(Axis(0), &s.rows));
+        vector.slice_mut(s![r.clone(), ..]).assign(&s.vector);
+        for (local, &row) in s.rows.iter().enumerate() {
+            let i = offsets[c] + local;
+            label[i] = cond.label.as_ref().map_or(row as f64, |l| l[row]);
+            mask[i] = cond.mask.as_ref().is_some_and(|m| m[row]);
+        }
+        condition.extend(std::iter::repeat_n(c, s.rows.len()));
+        sample_index.extend_from_slice(&s.rows);
+        repeats.extend(s.repeats.iter().map(|&(local, row)| (offsets[c] + local, row)));
+    }
+    let components: Vec<usize> = sampled.iter().map(|s| s.n_components).collect();
+    let repeated_rows: Vec<usize> = sampled.iter().map(|s| s.n_repeated).collect();
+    let blocks: Vec<CsrMatrix> = sampled.into_iter().map(|s| s.adjacency).collect();
+    let adjacency = CsrMatrix::block_diagonal(&blocks);
+    Stacked {
+        offsets,
+        anchor,
+        vector,
+        label,
+        mask,
+        condition,
+        sample_index,
+        repeats,
+        adjacency,
+        components,
+        repeated_rows,
+    }
+}
+
+/// Check phase for the frames, once the sampled sizes are known: whether local frames are
+/// used (asked for, and possible: D > 2 and a vector signal, else global frames and a note),
+/// refusing local frames with S != D, or with more geodesic neighbours than a condition has
+/// points.
+fn use_local_frames(
+    offsets: &[usize],
+    (dim_emb, dim_sig): (usize, usize),
+    p: &ValidParams,
+    notes: &mut Vec<String>,
+) -> Result<bool> {
+    if !p.local_gauges {
+        return Ok(false);
+    }
+    if dim_emb <= 2 || dim_sig == 1 {
+        notes.push(format!(
+            "local_gauges was requested but not used: local frames need embedding dimension > 2 \
+             and a vector signal (here D = {dim_emb}, S = {dim_sig}); global frames were used"
+        ));
+        return Ok(false);
+    }
+    if dim_sig != dim_emb {
+        return Err(ParamsError {
+            field: "local_gauges",
+            value: "true".into(),
+            fix: format!(
+                "local frames need the signal in the embedding space (S = D), but S = {dim_sig} and \
+                 D = {dim_emb}; set local_gauges = false"
+            ),
+        }
+        .into());
+    }
+    let n_nb = p.n_geodesic_nb() + 1;
+    for (c, w) in offsets.windows(2).enumerate() {
+        let nc = w[1] - w[0];
+        if nc < n_nb {
+            return Err(ParamsError {
+                field: "frac_geodesic_nb",
+                value: p.frac_geodesic_nb.to_string(),
+                fix: format!(
+                    "k * frac_geodesic_nb = {} geodesic neighbours, but condition {c} has {nc} points; \
+                     lower k or frac_geodesic_nb",
+                    n_nb - 1
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(true)
+}
+
+/// The frames of every point and what chose them.
+struct Gauges {
+    frames: Frames,
+    /// Whether the frames are local.
+    local: bool,
+    /// The explained-variance curve that chose the manifold dimension (local frames only).
+    explained: Option<Vec<f64>>,
+}
+
+/// Frames phase: identity frames, or local PCA frames (timed as "frames") with a warning
+/// for points whose frames had to be completed.
+fn gauges(
+    st: &Stacked,
+    local: bool,
+    dim_emb: usize,
+    p: &ValidParams,
+    clock: &mut Clock,
+    warnings: &mut Vec<String>,
+) -> Result<Gauges> {
+    if !local {
+        return Ok(Gauges { frames: Frames::Global { n: st.n(), dim: dim_emb }, local, explained: None });
+    }
+    let fitted = clock.step("frames", st.n() as u64, |progress| local_frames(st, p, progress))?;
+    if fitted.completed > 0 {
+        let m = fitted.frames.shape()[2];
+        warnings.push(format!(
+            "{} point(s) lie in connected components too small to span {m} local directions; \
+             their frames were completed with the standard basis (derivatives along the added \
+             directions are zero)",
+            fitted.completed
+        ));
+    }
+    Ok(Gauges { frames: Frames::Local(fitted.frames), local, explained: Some(fitted.explained) })
+}
+
+/// Local PCA frames, n x D x m, with m chosen by the explained variance.
+struct LocalFrames {
+    frames: Array3<f64>,
+    /// Mean minus standard deviation of the cumulative explained variance, by components.
+    explained: Vec<f64>,
+    /// Points whose frames were completed with the standard basis.
+    completed: usize,
+}
+
+/// Fit the local frames and the manifold dimension m; complete the frames of points in
+/// components too small to span m directions.
+fn local_frames(st: &Stacked, p: &ValidParams, progress: &dyn Progress) -> Result<LocalFrames> {
+    let n = st.n();
+    let n_nb = p.n_geodesic_nb() + 1;
+    let pca = fit_local_frames(st.anchor.view(), &st.adjacency, n_nb, &|done| progress.advance(done as u64));
+    // Points of components smaller than the neighbourhood see fewer points (an isolated one
+    // only itself): they do not inform the manifold dimension, unless no point has a full
+    // neighbourhood.
+    let full: Vec<usize> = (0..n).filter(|&i| pca.sizes[i] == n_nb).collect();
+    let informative =
+        if full.is_empty() { pca.singular_values.clone() } else { pca.singular_values.select(Axis(0), &full) };
+    let m = manifold_dimension(informative.view(), p.var_explained);
+    let explained = explained_variance_curve(informative.view());
+    let mut frames: Array3<f64> = pca.frames.slice(s![.., .., ..m]).to_owned();
+    let mut completed = 0;
+    for i in 0..n {
+        let sv = pca.singular_values.row(i);
+        let spanned = (0..m).take_while(|&a| sv[a] > 1e-10 * sv[0].max(f64::MIN_POSITIVE)).count();
+        if spanned == m {
+            continue;
+        }
+        if pca.sizes[i] == n_nb {
+            let c = st.condition[i];
+            return Err(Error::DegenerateNeighbourhood { condition: c, row: st.sample_index[i], needed: m });
+        }
+        complete_frame(frames.slice_mut(s![i, .., ..]), spanned);
+        completed += 1;
+    }
+    Ok(LocalFrames { frames, explained, completed })
+}
+
+/// The signal's diffusion and, for `spectral`, the spectra it came from.
+struct Diffused {
+    diffusion: Option<SignalDiffusion>,
+    spectra: Option<Vec<Eigenpairs>>,
+    connection_spectra: Option<Vec<Eigenpairs>>,
+}
+
+/// Diffusion phase: the signal's diffusion per condition, in parallel (and the spectra for
+/// the spectral method).
+fn diffuse(
+    st: &Stacked,
+    gauges: &Gauges,
+    connections: Option<&Connections>,
+    p: &ValidParams,
+    progress: &dyn Progress,
+) -> Result<Diffused> {
+    let n_cond = st.offsets.len() - 1;
+    let sqrt_degree: Vec<f64> = laplacian::diffusion_degrees(&st.adjacency).iter().map(|d| d.sqrt()).collect();
+    let per_condition = (0..n_cond)
+        .into_par_iter()
+        .map(|c| {
+            let r = diffusion_of_condition(
+                c,
+                &st.offsets,
+                &st.adjacency,
+                connections,
+                &gauges.frames,
+                &st.vector,
+                &sqrt_degree,
+                p,
+            );
+            progress.advance(1);
+            r
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut spectra = Vec::new();
+    let mut connection_spectra = Vec::new();
+    let mut parts = Vec::new();
+    for (sp, csp, pt) in per_condition {
+        spectra.extend(sp);
+        connection_spectra.extend(csp);
+        parts.push(pt);
+    }
+    let diffusion = p.diffusion.then(|| SignalDiffusion {
+        method: p.diffusion_method,
+        local: gauges.local,
+        sqrt_degree,
+        parts,
+        offsets: st.offsets.clone(),
+    });
+    Ok(Diffused {
+        diffusion,
+        spectra: (!spectra.is_empty()).then_some(spectra),
+        connection_spectra: (!connection_spectra.is_empty()).then_some(connection_spectra),
+    })
+}
+
+/// Summary phase: what was built, per condition and in total.
+#[allow(clippy::too_many_arguments)]
+fn summarise(
+    conds: &[Condition],
+    p: &ValidParams,
+    st: &Stacked,
+    gauges: &Gauges,
+    diffused: &Diffused,
+    split: &[Split],
+    timings: Vec<StepTime>,
+    remarks: Remarks,
+) -> Summary {
+    let (offsets, adjacency) = (&st.offsets, &st.adjacency);
+    let cond_summaries = (0..conds.len())
+        .map(|c| {
+            let rows = offsets[c]..offsets[c + 1];
+            let (lo, hi) = degree_range(adjacency, rows.clone());
+            let parts = diffused.diffusion.as_ref().map_or(&[][..], |d| &d.parts[c][..]);
+            let terms = parts.iter().map(ExpSum::len).max().unwrap_or(0);
+            let error = parts.iter().map(|e| e.error_estimate).fold(0.0, f64::max);
+            let spectral = diffused.spectra.as_ref().map(|sp| &sp[c]);
+            ConditionSummary {
+                name: conds[c].name.clone(),
+                points_in: conds[c].len(),
+                points_sampled: offsets[c + 1] - offsets[c],
+                edges: (adjacency.indptr[rows.end] - adjacency.indptr[rows.start]) / 2,
+                degree_min: lo,
+                degree_max: hi,
+                components: st.components[c],
+                repeated_rows: st.repeated_rows[c],
+                diffusion_terms: terms,
+                diffusion_error: error,
+                eigenpairs: spectral.map(|sp| sp.values.len()),
+                eigen_residual: spectral.map(|sp| sp.max_residual),
+                eigenvalue_range: spectral.map(|sp| (sp.values[0], *sp.values.last().expect("k >= 1"))),
+                connection_eigenpairs: diffused.connection_spectra.as_ref().map(|cs| cs[c].values.len()),
+            }
+        })
+        .collect();
+    let count = |s: Split| split.iter().filter(|&&x| x == s).count();
+    Summary {
+        n_conditions: conds.len(),
+        n_points: st.n(),
+        n_edges: adjacency.nnz() / 2,
+        embedding_dim: st.anchor.ncols(),
+        signal_dim: st.vector.ncols(),
+        manifold_dim: gauges.frames.n_dirs(),
+        local_gauges: gauges.local,
+        graph_type: p.graph_type,
+        diffusion: p.diffusion.then_some(p.diffusion_method),
+        explained_variance: gauges.explained.clone(),
+        split: [count(Split::Train), count(Split::Val), count(Split::Test)],
+        conditions: cond_summaries,
+        timings,
+        notes: remarks.notes,
+        warnings: remarks.warnings,
+    }
+}
+
 /// Seeded random split: round(val n) validation, round(test n) test, the rest train.
 fn seeded_split(n: usize, val: f64, test: f64, seed: u64) -> Vec<Split> {
     let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut rng_for(seed, STREAM_SPLIT, 0));
+    order.shuffle(&mut rng_for(seed, Stream::Split, 0));
     let n_val = (val * n as f64).round() as usize;
     let n_test = ((test * n as f64).round() as usize).min(n - n_val);
     let mut split = vec![Split::Train; n];
@@ -840,7 +991,7 @@ fn diffusion_of_condition(
     let sub = adjacency.diagonal_block(lo, hi);
     let a = laplacian::normalized_adjacency(&sub);
     let solve = |a: &CsrMatrix, which: u64, operator: &'static str| -> Result<Eigenpairs> {
-        let seed = rng_for(p.seed, STREAM_EIGEN, 2 * c as u64 + which).random();
+        let seed = rng_for(p.seed, Stream::Eigen, 2 * c as u64 + which).random();
         lowest_eigenpairs(a, p.n_eigenpairs, p.diffusion_tolerance, seed).map_err(|e| Error::EigenNotConverged {
             operator,
             condition: c,

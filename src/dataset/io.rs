@@ -310,14 +310,12 @@ pub fn read_csv(paths: &[PathBuf], anchor_dim: Option<usize>) -> Result<Conditio
 
 fn read_csv_condition(path: &Path, anchor_dim: Option<usize>) -> Result<Condition> {
     let origin = path.display().to_string();
-    let (header, rows) = read_csv_rows(path)?;
-    if rows.is_empty() {
-        return Err(Error::format(&origin, "has no data rows"));
-    }
-    let layout = match header {
+    let table = read_csv_rows(path, &origin)?;
+    let layout = match table.header {
         Some(l) => l,
-        None => unnamed_layout(rows[0].len(), anchor_dim, &origin)?,
+        None => unnamed_columns(table.width, anchor_dim, &origin)?,
     };
+    let rows = table.rows;
     let pick = |kind: Column| -> Vec<usize> { (0..layout.len()).filter(|&j| layout[j] == kind).collect() };
     let (a_cols, v_cols) = (pick(Column::Anchor), pick(Column::Vector));
     if a_cols.is_empty() || v_cols.is_empty() {
@@ -335,27 +333,37 @@ fn read_csv_condition(path: &Path, anchor_dim: Option<usize>) -> Result<Conditio
     Ok(cond)
 }
 
-/// The column layout of a condition's CSV when the first line is a header, and the rows of
-/// numbers.
-fn read_csv_rows(path: &Path) -> Result<(Option<Vec<Column>>, Vec<Vec<f64>>)> {
-    let origin = path.display().to_string();
+/// A CSV file's numbers, with the columns its header names (when it has one).
+struct CsvTable {
+    rows: Vec<Vec<f64>>,
+    header: Option<Vec<Column>>,
+    /// Columns per row.
+    width: usize,
+}
+
+/// Read the rows of a CSV file: a first line that is not all numbers is a header naming
+/// each column; every other line must be numbers, all lines as wide as the first.
+fn read_csv_rows(path: &Path, origin: &str) -> Result<CsvTable> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(BufReader::new(open(path)?));
+    let records = reader.records();
     let mut rows: Vec<Vec<f64>> = Vec::new();
-    let mut layout: Option<Vec<Column>> = None;
-    for (i, rec) in reader.records().enumerate() {
-        let line = i + 1;
+    let mut header: Option<Vec<Column>> = None;
+    let mut width = 0;
+    let mut line = 0;
+    for rec in records {
+        line += 1;
         let rec = rec.map_err(|e| match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, pos } => Error::Ragged {
-                origin: origin.clone(),
+                origin: origin.to_string(),
                 row: pos.as_ref().map(|p| p.line() as usize).unwrap_or(line),
                 expected: *expected_len as usize,
                 found: *len as usize,
             },
-            _ => Error::format(&origin, format!("line {line}: {e}")),
+            _ => Error::format(origin, format!("line {line}: {e}")),
         })?;
         let parsed: Vec<Option<f64>> = rec.iter().map(|f| f.parse::<f64>().ok()).collect();
         if line == 1 && parsed.iter().any(Option::is_none) {
@@ -364,29 +372,36 @@ fn read_csv_rows(path: &Path) -> Result<(Option<Vec<Column>>, Vec<Vec<f64>>)> {
                 .map(|name| {
                     classify(name).ok_or_else(|| {
                         Error::format(
-                            &origin,
+                            origin,
                             format!("header column `{name}` is not one of anchor*/x*, vector*/v*, label, mask"),
                         )
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            layout = Some(cols);
+            width = cols.len();
+            header = Some(cols);
             continue;
         }
         if let Some(col) = parsed.iter().position(Option::is_none) {
             return Err(Error::format(
-                &origin,
+                origin,
                 format!("line {line}, column {}: `{}` is not a number", col + 1, &rec[col]),
             ));
         }
+        if width == 0 {
+            width = parsed.len();
+        }
         rows.push(parsed.into_iter().map(|v| v.expect("checked")).collect());
     }
-    Ok((layout, rows))
+    if rows.is_empty() {
+        return Err(Error::format(origin, "has no data rows"));
+    }
+    Ok(CsvTable { rows, header, width })
 }
 
-/// Columns of a CSV without a header: the first `anchor_dim` (default half) are anchors, the
-/// rest vectors.
-fn unnamed_layout(width: usize, anchor_dim: Option<usize>, origin: &str) -> Result<Vec<Column>> {
+/// Columns of a file without a header: the first `anchor_dim` (default: half) are anchors,
+/// the rest vectors.
+fn unnamed_columns(width: usize, anchor_dim: Option<usize>, origin: &str) -> Result<Vec<Column>> {
     let d = match anchor_dim {
         Some(d) if d >= 1 && d < width => d,
         Some(d) => {

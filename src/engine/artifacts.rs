@@ -293,7 +293,5 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
     }
-    crate::model::store::write_atomic(path, |tmp| {
-        std::fs::write(tmp, bytes).map_err(|e| Error::io("cannot write", tmp, e))
-    })
+    crate::fsio::write_atomic(path, |tmp| std::fs::write(tmp, bytes).map_err(|e| Error::io("cannot write", tmp, e)))
 }

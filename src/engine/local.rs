@@ -18,6 +18,7 @@ use super::*;
 use crate::Dataset;
 use crate::analysis::DecodeParams;
 use crate::dataset::io;
+use crate::fsio;
 use crate::model::store as files;
 use crate::model::{Cancel, EpochReport, Observer};
 use crate::progress::Silent;
@@ -365,7 +366,7 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &Atomic
     inner.artifacts.fetch_dir(&dir, &[])?;
     let checkpoint = dir.join("checkpoint.json");
     let (resume, done) = if checkpoint.exists() && job.epoch > 0 {
-        let ck: crate::model::train::Checkpoint = files::read_json(&checkpoint)?;
+        let ck: crate::model::checkpoint::Checkpoint = fsio::read_json(&checkpoint)?;
         (true, ck.epochs_done)
     } else {
         (false, 0)
@@ -490,8 +491,8 @@ impl Engine for LocalEngine {
         let run::Embedded { embedding: emb, condition } = run::transform(&dir, &conditions, &Silent)?;
         let id = new_id("emb");
         let (values, cond) = self.inner.artifacts.embedding_files(&id);
-        files::write_npy_f32(&values, &emb)?;
-        files::write_npy_i64(&cond, &condition)?;
+        fsio::write_npy_f32(&values, &emb)?;
+        fsio::write_npy_i64(&cond, &condition)?;
         self.inner.artifacts.publish(&values)?;
         self.inner.artifacts.publish(&cond)?;
         self.inner.store.insert_embedding(&id, &req.model, &req.dataset)?;

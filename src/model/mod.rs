@@ -14,6 +14,7 @@
 //! assert_eq!(z.dim(), (240, 3));
 //! ```
 
+pub mod checkpoint;
 pub mod device;
 pub mod features;
 pub mod network;
@@ -22,5 +23,6 @@ pub mod precomputed;
 pub mod store;
 pub mod train;
 
+pub use checkpoint::Losses;
 pub use network::{Architecture, Model};
-pub use train::{Cancel, EpochReport, FitOptions, Fitted, Losses, NoObserver, Observer, fit};
+pub use train::{Cancel, EpochReport, FitOptions, Fitted, NoObserver, Observer, fit};

@@ -275,86 +275,53 @@ impl Model {
         train: Option<(&mut Vec<RunningStats>, &mut rand_chacha::ChaCha8Rng)>,
     ) -> T2<Tp> {
         let get = |s: Slot| &params.iter().find(|(p, _)| *p == s).expect("every slot has a tensor").1;
-        let rows = x.shape().0;
-        let mut h = if !self.arch.inner_products {
-            x
-        } else if let Some(ip) = slots.ip {
-            let (nv, vs) = (self.arch.n_vectors(), ip.cols);
-            let w = x.retaped::<Tp>().matmul(get(ip).retaped::<Tp>()); // sum_j O_j v_j, rows x m
-            let v3 = x.reshape_like(&(rows, nv, vs));
-            let w3 = w.reshape_like(&(rows, vs, 1usize));
-            v3.matmul(w3).reshape_like(&(rows, nv)).tanh()
-        } else {
-            x.abs() // scalar signals: the magnitude of every channel, as in the reference
-        };
+        let mut h = self.input_layer(x, slots.ip.map(get));
         let (mut stats, mut dropout_rng) = train.unzip();
         let mut bn_index = 0;
         for l in &slots.layers {
-            let out = l.w.cols;
-            let mut z = h.matmul(get(l.w).retaped::<Tp>());
-            if let (Some(wp), Some(p)) = (l.w_pos, pos.as_ref()) {
-                z = z + p.retaped::<Tp>().matmul(get(wp).retaped::<Tp>());
-            }
-            if let Some(b) = l.b {
-                z = z + get(b)
-                    .retaped::<Tp>()
-                    .reshape_like(&(out,))
-                    .broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
-            }
+            let mut z = linear(h, pos.as_ref(), l, get);
             if !l.hidden {
                 h = z;
                 break;
             }
             if let (Some(g), Some(be)) = (l.gamma, l.beta) {
-                let gamma = get(g).retaped::<Tp>().reshape_like(&(out,));
-                let beta = get(be).retaped::<Tp>().reshape_like(&(out,));
-                z = match stats.as_deref_mut() {
-                    Some(running) => {
-                        let n = rows as f32;
-                        let mean = z.retaped::<Tp>().mean::<(usize,), Axis<0>>();
-                        let mean_values = mean.as_vec();
-                        let centered = z - mean.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
-                        let var = centered.retaped::<Tp>().square().mean::<(usize,), Axis<0>>();
-                        let r = &mut running[bn_index];
-                        for (k, (mv, vv)) in mean_values.iter().zip(var.as_vec()).enumerate() {
-                            r.mean[k] = (1.0 - BN_MOMENTUM) * r.mean[k] + BN_MOMENTUM * mv;
-                            let unbiased = if n > 1.0 { vv * n / (n - 1.0) } else { vv };
-                            r.var[k] = (1.0 - BN_MOMENTUM) * r.var[k] + BN_MOMENTUM * unbiased;
-                        }
-                        let std = (var + BN_EPS as f32).sqrt();
-                        let scale = (gamma / std).broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
-                        centered * scale + beta.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out))
-                    }
-                    None => {
-                        let r = &self.running[bn_index];
-                        let dev = z.device().clone();
-                        let mean = dev.tensor_from_vec(r.mean.clone(), (out,));
-                        let inv: Vec<f32> = r.var.iter().map(|v| 1.0 / (v + BN_EPS as f32).sqrt()).collect();
-                        let inv = dev.tensor_from_vec(inv, (out,));
-                        let scale = (gamma * inv).broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
-                        (z - mean.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out))) * scale
-                            + beta.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out))
-                    }
+                let statistics = match stats.as_deref_mut() {
+                    Some(running) => Statistics::Batch(&mut running[bn_index]),
+                    None => Statistics::Running(&self.running[bn_index]),
                 };
+                z = batch_norm(z, get(g), get(be), statistics);
                 bn_index += 1;
             }
             z = z.relu();
             if let Some(rng) = dropout_rng.as_deref_mut().filter(|_| self.arch.dropout > 0.0) {
-                // Inverted dropout with the mask drawn here, from the step's seeded stream.
-                let keep = 1.0 - self.arch.dropout as f32;
-                let mask: Vec<f32> =
-                    (0..rows * out).map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 }).collect();
-                let mask = z.device().tensor_from_vec(mask, (rows, out));
-                z = z * mask;
+                z = dropout(z, self.arch.dropout, rng);
             }
             h = z;
         }
         if self.arch.emb_norm {
-            let out = self.arch.out;
+            let (rows, out) = (h.shape().0, self.arch.out);
             let norm = (h.retaped::<Tp>().square().sum::<(usize,), Axis<1>>() + 1e-12).sqrt();
             h = h / norm.broadcast_like::<(usize, usize), Axis<1>>(&(rows, out));
         }
         h
+    }
+
+    /// What the first layer sees: the features, the tanh of their inner products with the
+    /// learned mixings `ip` (vector signals), or their magnitudes (scalar signals), as in
+    /// the reference.
+    fn input_layer<Tp: Tape<f32, Device> + Merge<NoneTape>>(&self, x: T2<Tp>, ip: Option<&T2<NoneTape>>) -> T2<Tp> {
+        if !self.arch.inner_products {
+            return x;
+        }
+        let Some(ip) = ip else {
+            return x.abs(); // scalar signals: the magnitude of every channel, as in the reference
+        };
+        let rows = x.shape().0;
+        let (nv, vs) = (self.arch.n_vectors(), ip.shape().1);
+        let w = x.retaped::<Tp>().matmul(ip.retaped::<Tp>()); // sum_j O_j v_j, rows x m
+        let v3 = x.reshape_like(&(rows, nv, vs));
+        let w3 = w.reshape_like(&(rows, vs, 1usize));
+        v3.matmul(w3).reshape_like(&(rows, nv)).tanh()
     }
 
     fn positions_tensor(dev: &Device, pos: Option<&[f32]>, rows: usize, dim: usize) -> Option<T2<NoneTape>> {
@@ -502,6 +469,79 @@ fn contrastive_loss<Tp: Tape<f32, Device> + Merge<NoneTape>>(
         Some(m) => loss + m,
         None => loss,
     }
+}
+
+/// A dense layer: h W (+ positions W_pos) (+ bias).
+fn linear<'a, Tp: Tape<f32, Device> + Merge<NoneTape>>(
+    h: T2<Tp>,
+    pos: Option<&T2<NoneTape>>,
+    l: &LayerSlots,
+    get: impl Fn(Slot) -> &'a T2<NoneTape>,
+) -> T2<Tp> {
+    let (rows, out) = (h.shape().0, l.w.cols);
+    let mut z = h.matmul(get(l.w).retaped::<Tp>());
+    if let (Some(wp), Some(p)) = (l.w_pos, pos) {
+        z = z + p.retaped::<Tp>().matmul(get(wp).retaped::<Tp>());
+    }
+    if let Some(b) = l.b {
+        z = z + get(b).retaped::<Tp>().reshape_like(&(out,)).broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
+    }
+    z
+}
+
+/// The statistics BatchNorm normalises by.
+enum Statistics<'a> {
+    /// The batch's, in training, updating the layer's running statistics.
+    Batch(&'a mut RunningStats),
+    /// The layer's running statistics, in evaluation.
+    Running(&'a RunningStats),
+}
+
+/// BatchNorm, then the learned scale gamma and shift beta.
+fn batch_norm<Tp: Tape<f32, Device> + Merge<NoneTape>>(
+    z: T2<Tp>,
+    gamma: &T2<NoneTape>,
+    beta: &T2<NoneTape>,
+    statistics: Statistics,
+) -> T2<Tp> {
+    let (rows, out) = *z.shape();
+    let gamma = gamma.retaped::<Tp>().reshape_like(&(out,));
+    let beta = beta.retaped::<Tp>().reshape_like(&(out,));
+    match statistics {
+        Statistics::Batch(r) => {
+            let n = rows as f32;
+            let mean = z.retaped::<Tp>().mean::<(usize,), Axis<0>>();
+            let mean_values = mean.as_vec();
+            let centered = z - mean.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
+            let var = centered.retaped::<Tp>().square().mean::<(usize,), Axis<0>>();
+            for (k, (mv, vv)) in mean_values.iter().zip(var.as_vec()).enumerate() {
+                r.mean[k] = (1.0 - BN_MOMENTUM) * r.mean[k] + BN_MOMENTUM * mv;
+                let unbiased = if n > 1.0 { vv * n / (n - 1.0) } else { vv };
+                r.var[k] = (1.0 - BN_MOMENTUM) * r.var[k] + BN_MOMENTUM * unbiased;
+            }
+            let std = (var + BN_EPS as f32).sqrt();
+            let scale = (gamma / std).broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
+            centered * scale + beta.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out))
+        }
+        Statistics::Running(r) => {
+            let dev = z.device().clone();
+            let mean = dev.tensor_from_vec(r.mean.clone(), (out,));
+            let inv: Vec<f32> = r.var.iter().map(|v| 1.0 / (v + BN_EPS as f32).sqrt()).collect();
+            let inv = dev.tensor_from_vec(inv, (out,));
+            let scale = (gamma * inv).broadcast_like::<(usize, usize), Axis<0>>(&(rows, out));
+            (z - mean.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out))) * scale
+                + beta.broadcast_like::<(usize, usize), Axis<0>>(&(rows, out))
+        }
+    }
+}
+
+/// Inverted dropout with probability `p`, the mask drawn from the step's seeded stream.
+fn dropout<Tp: Tape<f32, Device> + Merge<NoneTape>>(z: T2<Tp>, p: f64, rng: &mut rand_chacha::ChaCha8Rng) -> T2<Tp> {
+    let (rows, out) = *z.shape();
+    let keep = 1.0 - p as f32;
+    let mask: Vec<f32> = (0..rows * out).map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 }).collect();
+    let mask = z.device().tensor_from_vec(mask, (rows, out));
+    z * mask
 }
 
 #[cfg(test)]

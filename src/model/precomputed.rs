@@ -118,95 +118,13 @@ impl Precomputed {
     pub fn build(data: &Dataset, layout: &FeatureLayout, f64_precision: bool) -> Precomputed {
         debug_assert!(unsupported(layout, -1.0).is_none());
         let n = data.n_points();
-        let sw = layout.signal_width();
-        let m = layout.n_dirs;
         let terms = terms_of(data, layout);
-        let n_cond = data.n_conditions();
-        let mut rates = vec![0.0; n_cond * sw * terms];
-        // Order 0: the weights of the diffused signal (or the signal itself), n x sw x terms.
-        let mut cur = vec![0.0; n * sw * terms];
-        match data.diffusion.as_ref().filter(|_| layout.diffusion) {
-            Some(d) => {
-                for c in 0..n_cond {
-                    for (ch, e) in d.parts[c].iter().enumerate() {
-                        let at = (c * sw + ch) * terms;
-                        rates[at..at + e.len()].copy_from_slice(&e.rates);
-                        if let Some((_, rate)) = &e.rest {
-                            rates[at + e.len()] = *rate;
-                        }
-                        for i in d.offsets[c]..d.offsets[c + 1] {
-                            let row = i - d.offsets[c];
-                            let s = d.sqrt_degree[i];
-                            let out = &mut cur[(i * sw + ch) * terms..(i * sw + ch + 1) * terms];
-                            for (o, w) in out.iter_mut().zip(e.weights.row(row)) {
-                                *o = w / s;
-                            }
-                            if let Some((rest, _)) = &e.rest {
-                                out[e.len()] = rest[row] / s;
-                            }
-                        }
-                    }
-                }
-            }
-            None => {
-                for i in 0..n {
-                    let v = data.vector.row(i);
-                    let mut x = vec![0.0; sw];
-                    if layout.local {
-                        data.frames.project(i, v.as_slice().expect("contiguous rows"), &mut x);
-                    } else {
-                        x.copy_from_slice(v.as_slice().expect("contiguous rows"));
-                    }
-                    for ch in 0..sw {
-                        cur[(i * sw + ch) * terms] = x[ch];
-                    }
-                }
-            }
-        }
+        let (rates, order0) = order_zero(data, layout, terms);
         let width = layout.width();
         let row = width * terms;
         let mut coef = if f64_precision { Store::F64(vec![0.0; n * row]) } else { Store::F32(vec![0.0; n * row]) };
-        // Order by order over the whole graph, each written into its columns of B as soon
-        // as it is known; only the previous order is kept in f64, and the last order is
-        // computed in chunks of points, so the peak is B plus one order.
-        let mut chans: Vec<usize> = (0..sw).collect();
-        let mut channel_of = Vec::with_capacity(width);
-        let mut col = 0;
-        if layout.include_self {
-            coef.put(&cur, 0, sw, col, width, terms);
-            channel_of.extend(&chans);
-            col += sw;
-        }
-        let edges = Edges::Graph(&data.adjacency);
-        let mut w_in = sw;
-        const CHUNK: usize = 1 << 15;
-        for k in 1..=layout.order {
-            let w_out = w_in * m;
-            // The channel each output column differentiates (see `derive`'s layout).
-            chans = (0..w_out)
-                .map(|c| if layout.vector_mode { chans[(c / (m * m)) * m + c % m] } else { chans[c / m] })
-                .collect();
-            channel_of.extend(&chans);
-            if k < layout.order {
-                let mut next = vec![0.0; n * w_out * terms];
-                derive(data, layout, &edges, &cur, w_in, terms, 0, &mut next);
-                coef.put(&next, 0, w_out, col, width, terms);
-                cur = next;
-            } else {
-                let mut next = vec![0.0; CHUNK.min(n) * w_out * terms];
-                for first in (0..n).step_by(CHUNK) {
-                    let len = CHUNK.min(n - first);
-                    let out = &mut next[..len * w_out * terms];
-                    out.iter_mut().for_each(|v| *v = 0.0);
-                    derive(data, layout, &edges, &cur, w_in, terms, first, out);
-                    coef.put(out, first, w_out, col, width, terms);
-                }
-            }
-            col += w_out;
-            w_in = w_out;
-        }
-        debug_assert_eq!(channel_of.len(), width);
-        let rows = RateRows { channels: sw, channel_of, condition: data.condition.clone() };
+        let channel_of = derive_orders(data, layout, order0, terms, &mut coef);
+        let rows = RateRows { channels: layout.signal_width(), channel_of, condition: data.condition.clone() };
         Precomputed { n, width, terms, rows, coef, rates }
     }
 
@@ -275,4 +193,108 @@ impl Precomputed {
         );
         FeatureBatch { rows: rows.len(), width, values, dt }
     }
+}
+
+/// Order 0: the rates theta (conditions x channels x terms) and the weights of the diffused
+/// signal (or the signal itself, without diffusion), n x channels x terms.
+fn order_zero(data: &Dataset, layout: &FeatureLayout, terms: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = data.n_points();
+    let sw = layout.signal_width();
+    let n_cond = data.n_conditions();
+    let mut rates = vec![0.0; n_cond * sw * terms];
+    let mut cur = vec![0.0; n * sw * terms];
+    match data.diffusion.as_ref().filter(|_| layout.diffusion) {
+        Some(d) => {
+            for c in 0..n_cond {
+                for (ch, e) in d.parts[c].iter().enumerate() {
+                    let at = (c * sw + ch) * terms;
+                    rates[at..at + e.len()].copy_from_slice(&e.rates);
+                    if let Some((_, rate)) = &e.rest {
+                        rates[at + e.len()] = *rate;
+                    }
+                    for i in d.offsets[c]..d.offsets[c + 1] {
+                        let row = i - d.offsets[c];
+                        let s = d.sqrt_degree[i];
+                        let out = &mut cur[(i * sw + ch) * terms..(i * sw + ch + 1) * terms];
+                        for (o, w) in out.iter_mut().zip(e.weights.row(row)) {
+                            *o = w / s;
+                        }
+                        if let Some((rest, _)) = &e.rest {
+                            out[e.len()] = rest[row] / s;
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            for i in 0..n {
+                let v = data.vector.row(i);
+                let mut x = vec![0.0; sw];
+                if layout.local {
+                    data.frames.project(i, v.as_slice().expect("contiguous rows"), &mut x);
+                } else {
+                    x.copy_from_slice(v.as_slice().expect("contiguous rows"));
+                }
+                for ch in 0..sw {
+                    cur[(i * sw + ch) * terms] = x[ch];
+                }
+            }
+        }
+    }
+    (rates, cur)
+}
+
+/// Fill B from order 0 (`cur`), order by order over the whole graph, each written into its
+/// columns as soon as it is known; only the previous order is kept in f64, and the last
+/// order is computed in chunks of points, so the peak is B plus one order. Returns the
+/// channel each column differentiates.
+fn derive_orders(
+    data: &Dataset,
+    layout: &FeatureLayout,
+    mut cur: Vec<f64>,
+    terms: usize,
+    coef: &mut Store,
+) -> Vec<usize> {
+    let n = data.n_points();
+    let sw = layout.signal_width();
+    let m = layout.n_dirs;
+    let width = layout.width();
+    let mut chans: Vec<usize> = (0..sw).collect();
+    let mut channel_of = Vec::with_capacity(width);
+    let mut col = 0;
+    if layout.include_self {
+        coef.put(&cur, 0, sw, col, width, terms);
+        channel_of.extend(&chans);
+        col += sw;
+    }
+    let edges = Edges::Graph(&data.adjacency);
+    let mut w_in = sw;
+    const CHUNK: usize = 1 << 15;
+    for k in 1..=layout.order {
+        let w_out = w_in * m;
+        // The channel each output column differentiates (see `derive`'s layout).
+        chans = (0..w_out)
+            .map(|c| if layout.vector_mode { chans[(c / (m * m)) * m + c % m] } else { chans[c / m] })
+            .collect();
+        channel_of.extend(&chans);
+        if k < layout.order {
+            let mut next = vec![0.0; n * w_out * terms];
+            derive(data, layout, &edges, &cur, w_in, terms, 0, &mut next);
+            coef.put(&next, 0, w_out, col, width, terms);
+            cur = next;
+        } else {
+            let mut next = vec![0.0; CHUNK.min(n) * w_out * terms];
+            for first in (0..n).step_by(CHUNK) {
+                let len = CHUNK.min(n - first);
+                let out = &mut next[..len * w_out * terms];
+                out.iter_mut().for_each(|v| *v = 0.0);
+                derive(data, layout, &edges, &cur, w_in, terms, first, out);
+                coef.put(out, first, w_out, col, width, terms);
+            }
+        }
+        col += w_out;
+        w_in = w_out;
+    }
+    debug_assert_eq!(channel_of.len(), width);
+    channel_of
 }

@@ -1,20 +1,19 @@
 //! Model files: a folder with `model.json` (architecture), `model.npz` (weights, BatchNorm
 //! statistics and the diffusion time, one named array each, readable with numpy),
-//! `params.json` and `losses.json`; plus `checkpoint.json` for resuming.
-//!
-//! Files are written to a temporary name and renamed, so an interrupted write never leaves
-//! a damaged file in place of a good one.
+//! `params.json` and `losses.json`; plus `checkpoint.json` for resuming. Every file is
+//! written atomically ([`crate::fsio`]).
 
 use std::fs::File;
 use std::path::Path;
 
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 use ndarray_npy::{NpzReader, NpzWriter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::fsio::{read_json, write_atomic, write_json};
+use crate::model::checkpoint::{Checkpoint, Losses};
 use crate::model::network::{Architecture, Model};
-use crate::model::train::{Checkpoint, Losses};
 use crate::params::Params;
 
 /// Version of the folder layout.
@@ -24,33 +23,6 @@ const FORMAT: u32 = 1;
 struct ModelJson {
     format: u32,
     architecture: Architecture,
-}
-
-/// Write `path` through a temporary file unique to this process and call, renamed over it
-/// when complete.
-pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    // Unique per process and call: on a shared folder, a worker that lost its lease may
-    // still be writing the same file as the job's new owner for a moment.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("{}-{n}.tmp", std::process::id()));
-    write(&tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io("cannot write", path, e))
-}
-
-/// Write `value` as pretty JSON, atomically.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    write_atomic(path, |tmp| {
-        let text = serde_json::to_string_pretty(value).expect("plain data serialises");
-        std::fs::write(tmp, text).map_err(|e| Error::io("cannot write", tmp, e))
-    })
-}
-
-/// Read a JSON file written by [`write_json`].
-pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::ModelFile { path: path.to_path_buf(), message: format!("not a valid file: {e}") })
 }
 
 fn npz_fail(path: &Path) -> impl Fn(ndarray_npy::WriteNpzError) -> Error + '_ {
@@ -185,24 +157,4 @@ pub(crate) fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {
         });
     }
     read_json(&path)
-}
-
-/// Write any array as .npy, atomically.
-pub fn write_npy<T: ndarray_npy::WritableElement, D: ndarray::Dimension>(
-    path: &Path,
-    a: &ndarray::Array<T, D>,
-) -> Result<()> {
-    write_atomic(path, |tmp| {
-        ndarray_npy::write_npy(tmp, a).map_err(|e| Error::io("cannot write", tmp, std::io::Error::other(e.to_string())))
-    })
-}
-
-/// Write an embedding (n x out) as .npy.
-pub fn write_npy_f32(path: &Path, a: &Array2<f32>) -> Result<()> {
-    write_npy(path, a)
-}
-
-/// Write a vector of integers as .npy (int64).
-pub fn write_npy_i64(path: &Path, v: &[usize]) -> Result<()> {
-    write_npy(path, &Array1::from_iter(v.iter().map(|&x| x as i64)))
 }

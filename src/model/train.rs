@@ -21,29 +21,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::dataset::Split;
-use crate::dataset::build::rng_for;
 use crate::error::{Error, Result};
+use crate::model::checkpoint::{Checkpoint, Losses};
 use crate::model::features::{FeatureBatch, FeatureLayout, NeighbourSampler, all_features, features};
-use crate::model::network::{Architecture, DeviceFeatures, Inputs, Model, RunningStats};
+use crate::model::network::{Architecture, DeviceFeatures, Inputs, Model};
 use crate::model::optim::{Optimizer, ReduceLrOnPlateau};
 use crate::model::precomputed::{self, Precomputed};
 use crate::model::store;
 use crate::params::{Params, ValidParams};
-
-const STREAM_TRAIN: u64 = 10;
-const STREAM_EVAL: u64 = 11;
-const STREAM_INIT: u64 = 12;
-
-/// Losses per epoch, with the reference's names.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Losses {
-    /// Mean training loss of each epoch.
-    pub train_loss: Vec<f64>,
-    /// Validation loss of each epoch.
-    pub val_loss: Vec<f64>,
-    /// Test loss of the final (best) model.
-    pub test_loss: Vec<f64>,
-}
+use crate::seed::{Stream, rng_for};
 
 /// What an observer hears after each epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -170,23 +156,6 @@ impl FeaturePath {
     }
 }
 
-/// Everything needed to continue training exactly where it stopped.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub(crate) struct Checkpoint {
-    pub params: Params,
-    pub arch: Architecture,
-    pub epochs_done: usize,
-    pub theta: Vec<f32>,
-    pub running: Vec<RunningStats>,
-    pub optimizer: Optimizer,
-    pub scheduler: ReduceLrOnPlateau,
-    pub best_val: f64,
-    pub best_epoch: usize,
-    pub best_theta: Vec<f32>,
-    pub best_running: Vec<RunningStats>,
-    pub losses: Losses,
-}
-
 /// The architecture a dataset and parameters call for.
 pub fn architecture(data: &Dataset, p: &Params) -> Result<Architecture> {
     let layout = FeatureLayout::new(data, p);
@@ -276,10 +245,12 @@ fn triplets(data: &Dataset, anchors: &[usize], rng: &mut ChaCha8Rng) -> Vec<usiz
     rows
 }
 
+/// A fit's view of the data: the dataset, the architecture, where the features come from,
+/// and the parameters that shape batches.
 struct Batches<'a> {
     data: &'a Dataset,
     arch: &'a Architecture,
-    frac_sampled_nb: f64,
+    p: &'a ValidParams,
     path: &'a FeaturePath,
     on_device: Option<&'a DeviceFeatures>,
 }
@@ -293,12 +264,13 @@ impl Batches<'_> {
         t: f64,
         sample: bool,
     ) -> (Option<FeatureBatch>, Option<Vec<f32>>, Vec<usize>) {
+        let frac_sampled_nb = self.p.frac_sampled_nb;
         let feats = if self.on_device.is_some() {
             None
         } else if let FeaturePath::Precomputed(pre, _) = self.path {
             Some(pre.features(rows, t))
-        } else if sample && self.frac_sampled_nb > 0.0 && self.frac_sampled_nb < 1.0 {
-            let mut s = NeighbourSampler { fraction: self.frac_sampled_nb, rng };
+        } else if sample && frac_sampled_nb > 0.0 && frac_sampled_nb < 1.0 {
+            let mut s = NeighbourSampler { fraction: frac_sampled_nb, rng };
             Some(features(self.data, &self.arch.layout, rows, t, Some(&mut s)))
         } else {
             Some(features::<ChaCha8Rng>(self.data, &self.arch.layout, rows, t, None))
@@ -317,15 +289,16 @@ impl Batches<'_> {
         }
     }
 
-    /// Mean loss over batches of `anchors`, in evaluation mode, with a fixed random stream.
-    fn eval_loss(&self, model: &Model, anchors: &[usize], batch_size: usize, seed: u64, part: u64) -> f64 {
+    /// Mean loss over batches of `anchors`, in evaluation mode, with a fixed random stream
+    /// (part 0 for validation, 1 for test).
+    fn eval_loss(&self, model: &Model, anchors: &[usize], part: u64) -> f64 {
         if anchors.is_empty() {
             return f64::NAN;
         }
-        let mut rng = rng_for(seed, STREAM_EVAL, part);
+        let mut rng = rng_for(self.p.seed, Stream::Eval, part);
         let t = model.diffusion_time();
         let losses: Vec<f64> = anchors
-            .chunks(batch_size)
+            .chunks(self.p.batch_size)
             .map(|chunk| {
                 let rows = triplets(self.data, chunk, &mut rng);
                 let (f, pos, mask) = self.prepare(&rows, &mut rng, t, false);
@@ -333,6 +306,41 @@ impl Batches<'_> {
             })
             .collect();
         losses.iter().sum::<f64>() / losses.len() as f64
+    }
+
+    /// One epoch of gradient steps over the shuffled training points: the mean batch loss,
+    /// or None when cancelled.
+    fn train_epoch(
+        &self,
+        model: &mut Model,
+        optimizer: &mut Optimizer,
+        train: &[usize],
+        epoch: usize,
+        observer: &mut dyn Observer,
+        cancel: &Cancel,
+    ) -> Option<f64> {
+        let p = self.p;
+        let n_batches = train.len().div_ceil(p.batch_size);
+        let mut rng = rng_for(p.seed, Stream::Train, epoch as u64);
+        let mut order = train.to_vec();
+        order.shuffle(&mut rng);
+        let mut total = 0.0;
+        let mut done = 0;
+        for (b, chunk) in order.chunks(p.batch_size).enumerate() {
+            if cancel.is_cancelled() {
+                return None;
+            }
+            let rows = triplets(self.data, chunk, &mut rng);
+            let (f, pos, mask) = self.prepare(&rows, &mut rng, model.diffusion_time(), true);
+            let dropout_seed = rng_for(p.seed, Stream::Dropout, (epoch * n_batches + b) as u64).random();
+            let step = model.train_step(self.inputs(f.as_ref(), &rows), pos.as_deref(), &mask, dropout_seed);
+            optimizer.step(&mut model.theta, &step.grad);
+            model.clamp_diffusion_time();
+            total += step.loss;
+            done += 1;
+            observer.batch(done, n_batches);
+        }
+        Some(total / done.max(1) as f64)
     }
 }
 
@@ -350,28 +358,54 @@ pub fn fit(
 ) -> Result<Fitted> {
     super::device::check()?;
     let arch = architecture(data, p)?;
-    let mut state = match (&options.checkpoint_dir, options.resume) {
+    let mut state = initial_state(&arch, p, options)?;
+    let mut model = Model {
+        arch: arch.clone(),
+        theta: std::mem::take(&mut state.theta),
+        running: std::mem::take(&mut state.running),
+    };
+    let path = FeaturePath::choose(data, &arch.layout, p, options.exact_features);
+    let on_device = device_features(&path, data, options);
+    let batches = Batches { data, arch: &arch, p, path: &path, on_device: on_device.as_ref() };
+    let train = data.indices(Split::Train);
+    let val = data.indices(Split::Val);
+    let first = state.epochs_done;
+    let mut cancelled = false;
+    for epoch in first..first + p.epochs {
+        let start = Instant::now();
+        let Some(train_loss) = batches.train_epoch(&mut model, &mut state.optimizer, &train, epoch, observer, cancel)
+        else {
+            cancelled = true;
+            break;
+        };
+        let report = end_epoch(&batches, &model, &mut state, &val, epoch, train_loss, options, start)?;
+        observer.epoch(&report);
+    }
+    Ok(finish(&batches, model, state, cancelled))
+}
+
+/// The state training starts from: the checkpoint to resume, or a freshly initialised model.
+fn initial_state(arch: &Architecture, p: &ValidParams, options: &FitOptions) -> Result<Checkpoint> {
+    match (&options.checkpoint_dir, options.resume) {
         (Some(dir), true) => {
             let ck = store::read_checkpoint(dir)?;
-            if ck.arch != arch {
+            if ck.arch != *arch {
                 return Err(Error::IncompatibleModel {
                     what: "architecture",
                     model: serde_json::to_string(&ck.arch).unwrap_or_default(),
                     data: serde_json::to_string(&arch).unwrap_or_default(),
                 });
             }
-            ck
+            Ok(ck)
         }
-        (None, true) => {
-            return Err(Error::ModelFile {
-                path: PathBuf::from("."),
-                message: "resuming needs the folder that holds checkpoint.json".into(),
-            });
-        }
+        (None, true) => Err(Error::ModelFile {
+            path: PathBuf::from("."),
+            message: "resuming needs the folder that holds checkpoint.json".into(),
+        }),
         _ => {
-            let seed = rng_for(p.seed, STREAM_INIT, 0).random();
+            let seed = rng_for(p.seed, Stream::Init, 0).random();
             let model = Model::new(arch.clone(), seed);
-            Checkpoint {
+            Ok(Checkpoint {
                 params: (**p).clone(),
                 optimizer: Optimizer::new(p.optimizer, p.lr, p.momentum, model.theta.len()),
                 scheduler: ReduceLrOnPlateau::default(),
@@ -384,107 +418,88 @@ pub fn fit(
                 running: model.running,
                 arch: arch.clone(),
                 losses: Losses::default(),
-            }
+            })
         }
-    };
-    let mut model = Model {
-        arch: arch.clone(),
-        theta: std::mem::take(&mut state.theta),
-        running: std::mem::take(&mut state.running),
-    };
-    let path = FeaturePath::choose(data, &arch.layout, p, options.exact_features);
-    let on_device = match &path {
+    }
+}
+
+/// Precomputed features moved to the device, when asked for (by default on CUDA builds).
+fn device_features(path: &FeaturePath, data: &Dataset, options: &FitOptions) -> Option<DeviceFeatures> {
+    match path {
         FeaturePath::Precomputed(pre, _) if options.on_device.unwrap_or(cfg!(feature = "cuda")) => {
             Some(DeviceFeatures::new(pre, data.n_points()))
         }
         _ => None,
-    };
-    let batches =
-        Batches { data, arch: &arch, frac_sampled_nb: p.frac_sampled_nb, path: &path, on_device: on_device.as_ref() };
-    let train = data.indices(Split::Train);
-    let val = data.indices(Split::Val);
-    let test = data.indices(Split::Test);
-    let n_batches = train.len().div_ceil(p.batch_size);
-    let first = state.epochs_done;
-    let mut cancelled = false;
-    for epoch in first..first + p.epochs {
-        let start = Instant::now();
-        let mut rng = rng_for(p.seed, STREAM_TRAIN, epoch as u64);
-        let mut order = train.clone();
-        order.shuffle(&mut rng);
-        let mut total = 0.0;
-        let mut done = 0;
-        for (b, chunk) in order.chunks(p.batch_size).enumerate() {
-            if cancel.is_cancelled() {
-                cancelled = true;
-                break;
-            }
-            let rows = triplets(data, chunk, &mut rng);
-            let (f, pos, mask) = batches.prepare(&rows, &mut rng, model.diffusion_time(), true);
-            let dropout_seed = rng_for(p.seed, STREAM_TRAIN + 1000, (epoch * n_batches + b) as u64).random();
-            let step = model.train_step(batches.inputs(f.as_ref(), &rows), pos.as_deref(), &mask, dropout_seed);
-            state.optimizer.step(&mut model.theta, &step.grad);
-            model.clamp_diffusion_time();
-            total += step.loss;
-            done += 1;
-            observer.batch(done, n_batches);
-        }
-        if cancelled {
-            break;
-        }
-        let train_loss = total / done.max(1) as f64;
-        if !train_loss.is_finite() {
-            return Err(Error::argument(
-                "lr",
-                format!(
-                    "training diverged in epoch {} (loss {train_loss}) with lr = {}; lower lr (default 0.01)",
-                    epoch + 1,
-                    p.lr
-                ),
-            ));
-        }
-        let mut val_loss = batches.eval_loss(&model, &val, p.batch_size, p.seed, 0);
-        if val_loss.is_nan() {
-            val_loss = train_loss; // no validation points: select on the training loss
-        }
-        state.optimizer.lr = state.scheduler.step(train_loss, state.optimizer.lr);
-        let best = val_loss < state.best_val;
-        if best {
-            state.best_val = val_loss;
-            state.best_epoch = epoch;
-            state.best_theta = model.theta.clone();
-            state.best_running = model.running.clone();
-        }
-        state.losses.train_loss.push(train_loss);
-        state.losses.val_loss.push(val_loss);
-        state.epochs_done = epoch + 1;
-        if let Some(dir) = &options.checkpoint_dir {
-            state.theta = model.theta.clone();
-            state.running = model.running.clone();
-            store::write_checkpoint(dir, &state)?;
-        }
-        observer.epoch(&EpochReport {
-            epoch,
-            train_loss,
-            val_loss,
-            lr: state.optimizer.lr,
-            diffusion_time: model.diffusion_time(),
-            best,
-            seconds: start.elapsed().as_secs_f64(),
-        });
     }
-    // Restore the best model (if any epoch finished) and measure its test loss.
+}
+
+/// After an epoch's steps: refuse a diverged loss, measure the validation loss, step the
+/// learning-rate scheduler, keep the best model, record the losses and write the checkpoint.
+#[allow(clippy::too_many_arguments)]
+fn end_epoch(
+    batches: &Batches,
+    model: &Model,
+    state: &mut Checkpoint,
+    val: &[usize],
+    epoch: usize,
+    train_loss: f64,
+    options: &FitOptions,
+    start: Instant,
+) -> Result<EpochReport> {
+    if !train_loss.is_finite() {
+        return Err(Error::argument(
+            "lr",
+            format!(
+                "training diverged in epoch {} (loss {train_loss}) with lr = {}; lower lr (default 0.01)",
+                epoch + 1,
+                batches.p.lr
+            ),
+        ));
+    }
+    let mut val_loss = batches.eval_loss(model, val, 0);
+    if val_loss.is_nan() {
+        val_loss = train_loss; // no validation points: select on the training loss
+    }
+    state.optimizer.lr = state.scheduler.step(train_loss, state.optimizer.lr);
+    let best = val_loss < state.best_val;
+    if best {
+        state.best_val = val_loss;
+        state.best_epoch = epoch;
+        state.best_theta = model.theta.clone();
+        state.best_running = model.running.clone();
+    }
+    state.losses.train_loss.push(train_loss);
+    state.losses.val_loss.push(val_loss);
+    state.epochs_done = epoch + 1;
+    if let Some(dir) = &options.checkpoint_dir {
+        state.theta = model.theta.clone();
+        state.running = model.running.clone();
+        store::write_checkpoint(dir, state)?;
+    }
+    Ok(EpochReport {
+        epoch,
+        train_loss,
+        val_loss,
+        lr: state.optimizer.lr,
+        diffusion_time: model.diffusion_time(),
+        best,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Restore the best model (if any epoch finished) and, unless cancelled, measure its test loss.
+fn finish(batches: &Batches, mut model: Model, mut state: Checkpoint, cancelled: bool) -> Fitted {
     if state.epochs_done > 0 && state.best_val.is_finite() {
         model.theta = state.best_theta.clone();
         model.running = state.best_running.clone();
     }
     if !cancelled {
-        let test_loss = batches.eval_loss(&model, &test, p.batch_size, p.seed, 1);
+        let test_loss = batches.eval_loss(&model, &batches.data.indices(Split::Test), 1);
         if test_loss.is_finite() {
             state.losses.test_loss = vec![test_loss];
         }
     }
-    Ok(Fitted {
+    Fitted {
         model,
         losses: state.losses,
         epochs: state.epochs_done,
@@ -492,10 +507,10 @@ pub fn fit(
         cancelled,
         feature_path: format!(
             "{}{}",
-            path.describe(),
-            if on_device.is_some() { ", contracted on the device" } else { "" }
+            batches.path.describe(),
+            if batches.on_device.is_some() { ", contracted on the device" } else { "" }
         ),
-    })
+    }
 }
 
 impl Model {
