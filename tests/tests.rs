@@ -10,6 +10,7 @@ mod model;
 mod names;
 mod notebooks;
 mod pg;
+mod pg_tls;
 mod plot;
 mod scale_out;
 mod sdk_python;

@@ -206,6 +206,16 @@ impl Target {
 
     /// A failed connection's TLS cause in words, with what to do; None when it was not TLS.
     pub fn explain(&self, e: &postgres::Error) -> Option<String> {
+        if let Some(db) =
+            e.as_db_error().filter(|db| self.mode == SslMode::Disable && db.message().ends_with("no encryption"))
+        {
+            // pg_hba.conf has a `hostssl` line for this client, and no `host` line.
+            return Some(format!(
+                "{} ({}); the server takes only encrypted connections: use sslmode=require or verify-full",
+                db.message(),
+                db.code().code()
+            ));
+        }
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
             if s.to_string().contains("server does not support TLS") {
@@ -228,14 +238,19 @@ impl Target {
 
     fn certificate_failure(&self, why: &CertificateError) -> String {
         let mode = self.mode.name();
+        let unchecked = if self.mode == SslMode::Require {
+            "leave sslrootcert out to encrypt without verifying"
+        } else {
+            "use sslmode=require to encrypt without verifying"
+        };
         match (why, self.root_cert.as_deref()) {
             (CertificateError::UnknownIssuer, None | Some("system")) => format!(
                 "the server's certificate is not signed by a CA this system trusts ({why}); name its CA \
-                 with sslrootcert=/path/to/ca.pem, or use sslmode=require to encrypt without verifying"
+                 with sslrootcert=/path/to/ca.pem, or {unchecked}"
             ),
             (CertificateError::UnknownIssuer, Some(path)) => format!(
                 "the server's certificate is not signed by the CA in sslrootcert={path} ({why}); check \
-                 sslrootcert, or use sslmode=require to encrypt without verifying"
+                 sslrootcert, or {unchecked}"
             ),
             (CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }, _) => {
                 format!(
@@ -243,10 +258,7 @@ impl Target {
                      name the certificate lists, or use sslmode=verify-ca to check the CA only"
                 )
             }
-            _ => format!(
-                "the server's certificate failed sslmode={mode}'s check ({why}); use sslmode=require to \
-                 encrypt without verifying"
-            ),
+            _ => format!("the server's certificate failed sslmode={mode}'s check ({why}); {unchecked}"),
         }
     }
 }
@@ -417,6 +429,9 @@ mod tests {
         let text = with_ca.certificate_failure(&CertificateError::NotValidForName);
         assert!(text.contains("not for the host name") && text.contains("sslmode=verify-ca"), "{text}");
         let text = with_ca.certificate_failure(&CertificateError::Expired);
-        assert!(text.contains("failed sslmode=verify-full's check"), "{text}");
+        assert!(text.contains("failed sslmode=verify-full's check") && text.contains("use sslmode=require"), "{text}");
+        let require = parse("postgres://h/db?sslmode=require&sslrootcert=/etc/ca.pem");
+        let text = require.certificate_failure(&CertificateError::UnknownIssuer);
+        assert!(text.contains("leave sslrootcert out to encrypt without verifying"), "{text}");
     }
 }
