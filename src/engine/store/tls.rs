@@ -3,13 +3,13 @@
 //! `require` and checks no certificate itself, so [`Target::parse`] takes both options out
 //! of the URL before it reaches tokio-postgres, and the certificate checks are done here:
 //!
-//! | sslmode       | encrypted                         | certificate checked             |
-//! |---------------|-----------------------------------|---------------------------------|
-//! | `disable`     | never                             | -                               |
-//! | `prefer` (default) | when the server offers TLS   | no                              |
-//! | `require`     | always                            | no (the chain, if `sslrootcert`) |
-//! | `verify-ca`   | always                            | the chain                       |
-//! | `verify-full` | always                            | the chain and the host name     |
+//! | sslmode            | encrypted                  | certificate checked                |
+//! |--------------------|----------------------------|------------------------------------|
+//! | `disable`          | never                      | -                                  |
+//! | `prefer` (default) | when the server offers TLS | no                                 |
+//! | `require`          | always                     | no (the chain, with `sslrootcert`) |
+//! | `verify-ca`        | always                     | the chain                          |
+//! | `verify-full`      | always                     | the chain and the host name        |
 //!
 //! The chain is checked against the CAs in the PEM file `sslrootcert` names, or against the
 //! system's roots (the machine's store, read by rustls-native-certs) without one or with
