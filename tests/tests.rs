@@ -12,6 +12,7 @@ mod modules;
 mod names;
 mod notebooks;
 mod pg;
+mod pg_tls;
 mod plot;
 mod run_folder;
 mod scale_out;

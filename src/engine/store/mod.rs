@@ -20,6 +20,7 @@ mod dialect;
 mod postgres;
 mod rules;
 mod sqlite;
+mod tls;
 
 use std::path::Path;
 use std::time::Duration;
@@ -109,14 +110,26 @@ pub fn open(spec: Option<&str>, data_dir: &Path) -> Result<Box<dyn Store>> {
     }
 }
 
-/// A store URL without its password, for messages.
+/// A store URL without its password, for messages: the one after the user name (all up to
+/// the last `@`, so a password holding an `@` is hidden whole) and a `password=` in the query.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let url = match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let user = url[s + 3..at].split(':').next().unwrap_or("");
             format!("{}{user}@{}", &url[..s + 3], &url[at + 1..])
         }
         _ => url.to_string(),
+    };
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let is_password = |p: &&str| {
+                let key = p.split('=').next().unwrap_or("");
+                percent_encoding::percent_decode_str(key).decode_utf8_lossy() == "password"
+            };
+            let kept: Vec<&str> = query.split('&').filter(|p| !is_password(p)).collect();
+            if kept.iter().all(|p| p.is_empty()) { base.to_string() } else { format!("{base}?{}", kept.join("&")) }
+        }
+        None => url,
     }
 }
 
@@ -127,5 +140,30 @@ fn takeover_message(previous: Option<&str>, epoch: usize) -> String {
         format!("{who} stopped during epoch {}; resumed from the checkpoint of epoch {epoch}", epoch + 1)
     } else {
         format!("{who} stopped before the first checkpoint; started again")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_every_password() {
+        for (url, shown) in [
+            ("postgres://marble:secret@db.lab:5432/marble", "postgres://marble@db.lab:5432/marble"),
+            ("postgres://marble@db.lab/marble", "postgres://marble@db.lab/marble"),
+            ("postgres://db.lab/marble", "postgres://db.lab/marble"),
+            // An `@` in the password: hidden whole.
+            ("postgres://marble:se@cret@db.lab/marble", "postgres://marble@db.lab/marble"),
+            (
+                "postgres://marble:secret@db.lab/m?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+                "postgres://marble@db.lab/m?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+            ),
+            ("postgres://db.lab/m?password=secret&sslmode=require", "postgres://db.lab/m?sslmode=require"),
+            ("postgres://db.lab/m?sslmode=require&pass%77ord=secret", "postgres://db.lab/m?sslmode=require"),
+            ("postgres://db.lab/m?password=secret", "postgres://db.lab/m"),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
     }
 }

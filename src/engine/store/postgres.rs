@@ -13,6 +13,7 @@ use postgres::{Client, GenericClient, NoTls};
 
 use super::dialect::{Arg, Backend, Conn, Dialect, Mode, Row, Value, check_schema};
 use super::redact;
+use super::tls::Target;
 use crate::error::{Error, Result};
 
 /// Schema versions, applied in order; entry v is version v + 1.
@@ -57,6 +58,10 @@ fn db(e: postgres::Error) -> Error {
 /// The store of a deployment, in PostgreSQL.
 pub struct PostgresStore {
     url: String,
+    /// The URL read: what tokio-postgres gets, and the TLS it asks for.
+    target: Target,
+    /// The TLS connector, made once (it holds the CAs read); None for `sslmode=disable`.
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     client: Mutex<Option<Client>>,
     /// Heartbeats have a connection of their own, so that busy API requests cannot starve
     /// them into losing a lease.
@@ -78,10 +83,13 @@ impl Drop for PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connect to `url` (`postgres://USER[:PASSWORD]@HOST:PORT/DB`) and bring the schema up
-    /// to date.
+    /// Connect to `url` (`postgres://USER[:PASSWORD]@HOST:PORT/DB[?sslmode=...&sslrootcert=...]`,
+    /// TLS as in `tls.rs`) and bring the schema up to date.
     pub fn open(url: &str) -> Result<PostgresStore> {
-        let store = PostgresStore { url: url.to_string(), client: Mutex::new(None), beats: Mutex::new(None) };
+        let target = Target::parse(url)?;
+        let tls = target.connector()?;
+        let store =
+            PostgresStore { url: url.to_string(), target, tls, client: Mutex::new(None), beats: Mutex::new(None) };
         store.run(Mode::Transaction, |c| {
             c.execute("SELECT pg_advisory_xact_lock($1)", &[Arg::Int(MIGRATION_LOCK)])?;
             c.batch(
@@ -102,13 +110,21 @@ impl PostgresStore {
     fn connect(&self) -> Result<Client> {
         let cannot = |e: postgres::Error| Error::Database {
             backend: "postgres",
-            message: format!("cannot connect to {}: {}", redact(&self.url), detail(&e)),
+            message: format!(
+                "cannot connect to {}: {}",
+                redact(&self.url),
+                self.target.explain(&e).unwrap_or_else(|| detail(&e))
+            ),
         };
-        let mut config: postgres::Config = self.url.parse().map_err(cannot)?;
+        let mut config = self.target.config().map_err(cannot)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
-        config.connect(NoTls).map_err(cannot)
+        match &self.tls {
+            Some(tls) => config.connect(tls.clone()),
+            None => config.connect(NoTls),
+        }
+        .map_err(cannot)
     }
 
     /// Run `f` on `connection`, connecting first when there is none, and once more on a
