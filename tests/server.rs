@@ -98,8 +98,10 @@ fn bad_requests_get_problem_json_4xx_never_5xx() {
     let dir = tempfile::tempdir().unwrap();
     let base = start(dir.path(), |o| o.max_body = 64 << 10);
     let agent = raw();
+    // A fresh connection per request: a server closes the connection after a 413 (or when
+    // idle), and a request sent into a pooled connection it is closing fails under load.
     let post = |path: &str, ct: &str, body: &str| {
-        agent
+        raw()
             .post(format!("{base}{path}"))
             .header("content-type", ct)
             .send(body.as_bytes())

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AnalyzeData, AnalyzeErrors, AnalyzeResponses, CancelJobData, CancelJobErrors, CancelJobResponses, CreateDatasetData, CreateDatasetErrors, CreateDatasetResponses, DecodeData, DecodeErrors, DecodeResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetEmbeddingData, GetEmbeddingErrors, GetEmbeddingResponses, GetJobData, GetJobErrors, GetJobResponses, GetModelData, GetModelErrors, GetModelResponses, JobEventsData, JobEventsErrors, JobEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ModelWeightsData, ModelWeightsErrors, ModelWeightsResponses, PlotData, PlotErrors, PlotResponses, StartFitData, StartFitErrors, StartFitResponses, TransformData, TransformErrors, TransformResponses } from './types.gen.js';
+import type { AnalyzeData, AnalyzeErrors, AnalyzeResponses, CancelJobData, CancelJobErrors, CancelJobResponses, CreateDatasetData, CreateDatasetErrors, CreateDatasetResponses, DecodeData, DecodeErrors, DecodeResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetEmbeddingData, GetEmbeddingErrors, GetEmbeddingResponses, GetJobData, GetJobErrors, GetJobResponses, GetModelData, GetModelErrors, GetModelResponses, JobEventsData, JobEventsErrors, JobEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ModelWeightsData, ModelWeightsErrors, ModelWeightsResponses, PlotData, PlotErrors, PlotResponses, ResumeJobData, ResumeJobErrors, ResumeJobResponses, StartFitData, StartFitErrors, StartFitResponses, TransformData, TransformErrors, TransformResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -96,6 +96,12 @@ export const cancelJob = <ThrowOnError extends boolean = true>(options: Options<
  * changes, ending with its terminal state.
  */
 export const jobEvents = <ThrowOnError extends boolean = true>(options: Options<JobEventsData, ThrowOnError, unknown>) => (options.client ?? client).sse.get<JobEventsResponses, JobEventsErrors, ThrowOnError>({ url: '/jobs/{id}/events', ...options });
+
+/**
+ * Resume a failed or cancelled job from its last checkpoint (e.g. a fit stopped by a full
+ * disk, once space is freed): 202, queued again.
+ */
+export const resumeJob = <ThrowOnError extends boolean = true>(options: Options<ResumeJobData, ThrowOnError>) => (options.client ?? client).post<ResumeJobResponses, ResumeJobErrors, ThrowOnError>({ url: '/jobs/{id}/resume', ...options });
 
 /**
  * A trained model: parameters, loss curves, diffusion time.

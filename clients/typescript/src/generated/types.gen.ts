@@ -1258,6 +1258,57 @@ export type JobEventsResponses = {
     200: unknown;
 };
 
+export type ResumeJobData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/jobs/{id}/resume';
+};
+
+export type ResumeJobErrors = {
+    /**
+     * The server sets MARBLE_TOKEN and the request has no matching `Authorization: Bearer` token
+     */
+    401: Problem;
+    /**
+     * No such object
+     */
+    404: Problem;
+    /**
+     * The request took longer than the server's timeout
+     */
+    408: Problem;
+    /**
+     * Conflicts with the object's state (e.g. the model's job has not finished)
+     */
+    409: Problem;
+    /**
+     * The job queue is full; retry after the seconds in `Retry-After`
+     */
+    429: Problem;
+    /**
+     * The server failed (see detail)
+     */
+    500: Problem;
+    /**
+     * The data folder's disk is below the server's free-space floor (--min-free-mib): nothing is written until space is freed; deleting works, and GET /readyz says when writes resume
+     */
+    507: Problem;
+};
+
+export type ResumeJobError = ResumeJobErrors[keyof ResumeJobErrors];
+
+export type ResumeJobResponses = {
+    /**
+     * Accepted: the job is queued again
+     */
+    202: JobInfo;
+};
+
+export type ResumeJobResponse = ResumeJobResponses[keyof ResumeJobResponses];
+
 export type GetModelData = {
     body?: never;
     path: {
