@@ -35,7 +35,7 @@ pub struct Artifacts {
 const RESERVE_FILE: &str = ".marble-reserve";
 
 /// Free space of the data folder, as the readiness route reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Room {
     /// Free space, MiB.
     pub free_mib: u64,
