@@ -66,6 +66,7 @@ pub mod progress;
 pub mod reaching;
 pub mod run;
 pub mod seed;
+#[cfg(feature = "server")]
 pub mod server;
 
 pub use dataset::{Condition, Conditions, Dataset};

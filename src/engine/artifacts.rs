@@ -17,10 +17,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use object_store::ObjectStore;
-use object_store::path::Path as Key;
-
 use crate::error::{Error, Result};
+
+#[cfg(not(feature = "s3"))]
+mod no_s3;
+#[cfg(feature = "s3")]
+mod s3;
+
+#[cfg(not(feature = "s3"))]
+use no_s3::Remote;
+#[cfg(feature = "s3")]
+use s3::Remote;
 
 /// The artifact folder, and the object store it mirrors when there is one.
 #[derive(Clone)]
@@ -50,38 +57,11 @@ impl Room {
     }
 }
 
-struct Remote {
-    url: String,
-    store: Box<dyn ObjectStore>,
-    prefix: Key,
-    /// object_store is async; every caller here is a blocking thread.
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Remote {
-    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.runtime.as_ref().expect("dropped only with the remote").block_on(f)
-    }
-}
-
-impl Drop for Remote {
-    fn drop(&mut self) {
-        // The engine may be dropped on an async thread, where a runtime cannot be.
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
 impl std::fmt::Debug for Artifacts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let remote = self.remote.as_ref().map(|r| r.url.as_str());
+        let remote = self.remote.as_ref().map(|r| r.url());
         f.debug_struct("Artifacts").field("root", &self.root).field("remote", &remote).finish()
     }
-}
-
-fn remote_error(action: &'static str, what: impl std::fmt::Display, e: impl std::fmt::Display) -> Error {
-    Error::Io { action, path: PathBuf::from(what.to_string()), source: std::io::Error::other(e.to_string()) }
 }
 
 impl Artifacts {
@@ -95,26 +75,7 @@ impl Artifacts {
         }
         let remote = match url.map(str::trim).filter(|u| !u.is_empty()) {
             None => None,
-            Some(url) => {
-                let rest = url
-                    .strip_prefix("s3://")
-                    .ok_or_else(|| Error::argument("artifacts", format!("`{url}` is not an s3://BUCKET/PREFIX URL")))?;
-                let prefix = rest.split_once('/').map_or("", |(_, p)| p.trim_matches('/'));
-                let store = object_store::aws::AmazonS3Builder::from_env()
-                    .with_url(url)
-                    .build()
-                    .map_err(|e| Error::argument("artifacts", format!("cannot use `{url}`: {e}")))?;
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| Error::io("cannot start the runtime for", url, e))?;
-                Some(Arc::new(Remote {
-                    url: url.to_string(),
-                    store: Box::new(store),
-                    prefix: Key::from(prefix),
-                    runtime: Some(runtime),
-                }))
-            }
+            Some(url) => Some(Arc::new(Remote::open(url)?)),
         };
         Ok(Artifacts { root: root.to_path_buf(), remote, min_free: 0 })
     }
@@ -196,22 +157,20 @@ impl Artifacts {
         (d.join(format!("{id}.npy")), d.join(format!("{id}.condition.npy")))
     }
 
-    fn key(&self, remote: &Remote, path: &Path) -> Result<Key> {
+    /// The path of `path` below the artifact folder, one part per component: its key in
+    /// the object store, below the store's prefix.
+    fn rel(&self, path: &Path) -> Result<Vec<String>> {
         let rel = path
             .strip_prefix(&self.root)
             .map_err(|_| Error::argument("artifacts", format!("{} is outside the artifact folder", path.display())))?;
-        let mut parts: Vec<String> = remote.prefix.parts().map(|p| p.as_ref().to_string()).collect();
-        parts.extend(rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()));
-        Ok(Key::from_iter(parts))
+        Ok(rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
     }
 
     /// Send a file written locally to the object store (nothing without one).
     pub fn publish(&self, path: &Path) -> Result<()> {
         let Some(remote) = &self.remote else { return Ok(()) };
-        let key = self.key(remote, path)?;
         let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-        remote.block_on(remote.store.put(&key, bytes.into())).map_err(|e| remote_error("cannot upload to", &key, e))?;
-        Ok(())
+        remote.put(&self.rel(path)?, bytes)
     }
 
     /// Send every file of a folder (but unfinished temporary ones).
@@ -235,15 +194,7 @@ impl Artifacts {
     /// a missing object leaves the local file as it is).
     pub fn fetch(&self, path: &Path) -> Result<()> {
         let Some(remote) = &self.remote else { return Ok(()) };
-        let key = self.key(remote, path)?;
-        let got = remote.block_on(async {
-            match remote.store.get(&key).await {
-                Ok(r) => r.bytes().await.map(Some),
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(e),
-            }
-        });
-        match got.map_err(|e| remote_error("cannot download", &key, e))? {
+        match remote.get(&self.rel(path)?)? {
             None => Ok(()),
             Some(bytes) => write_atomic(path, &bytes),
         }
@@ -252,22 +203,8 @@ impl Artifacts {
     /// Bring every file under a folder from the object store, but those named in `skip`.
     pub fn fetch_dir(&self, dir: &Path, skip: &[&str]) -> Result<()> {
         let Some(remote) = &self.remote else { return Ok(()) };
-        let prefix = self.key(remote, dir)?;
-        let listed = remote.block_on(async {
-            use futures_util::TryStreamExt;
-            remote.store.list(Some(&prefix)).try_collect::<Vec<_>>().await
-        });
-        let objects = listed.map_err(|e| remote_error("cannot list", &prefix, e))?;
-        for meta in objects {
-            if meta.location.filename().is_some_and(|f| skip.contains(&f)) {
-                continue;
-            }
-            let rel: Vec<String> =
-                meta.location.prefix_match(&prefix).into_iter().flatten().map(|p| p.as_ref().to_string()).collect();
-            let path = rel.iter().fold(dir.to_path_buf(), |p, part| p.join(part));
-            let bytes = remote
-                .block_on(async { remote.store.get(&meta.location).await?.bytes().await })
-                .map_err(|e| remote_error("cannot download", &meta.location, e))?;
+        for (below, bytes) in remote.get_all(&self.rel(dir)?, skip)? {
+            let path = below.iter().fold(dir.to_path_buf(), |p, part| p.join(part));
             write_atomic(&path, &bytes)?;
         }
         Ok(())
@@ -279,11 +216,7 @@ impl Artifacts {
             std::fs::remove_file(path).map_err(|e| Error::io("cannot remove", path, e))?;
         }
         if let Some(remote) = &self.remote {
-            let key = self.key(remote, path)?;
-            match remote.block_on(remote.store.delete(&key)) {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(remote_error("cannot delete", &key, e)),
-            }
+            remote.delete(&self.rel(path)?)?;
         }
         Ok(())
     }

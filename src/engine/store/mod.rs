@@ -17,9 +17,11 @@
 //! old state or the new one.
 
 mod dialect;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod rules;
 mod sqlite;
+#[cfg(feature = "postgres")]
 mod tls;
 
 use std::path::Path;
@@ -29,6 +31,7 @@ use super::{DatasetInfo, JobInfo, JobState};
 use crate::error::{Error, Result};
 use crate::params::Params;
 
+#[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::SqliteStore;
 
@@ -100,9 +103,18 @@ pub trait Store: Send + Sync {
 pub fn open(spec: Option<&str>, data_dir: &Path) -> Result<Box<dyn Store>> {
     match spec.map(str::trim).filter(|s| !s.is_empty()) {
         None | Some("sqlite") => Ok(Box::new(SqliteStore::open(data_dir)?)),
+        #[cfg(feature = "postgres")]
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Ok(Box::new(PostgresStore::open(url)?))
         }
+        #[cfg(not(feature = "postgres"))]
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Err(Error::argument(
+            "store",
+            format!(
+                "`{}` needs the PostgreSQL client, which this build of marble leaves out; build it with the `postgres` feature",
+                redact(url)
+            ),
+        )),
         Some(other) => Err(Error::argument(
             "store",
             format!("`{other}` is not a store; give a postgres://USER@HOST:PORT/DB URL, or leave it out for SQLite"),
