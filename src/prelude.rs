@@ -55,15 +55,17 @@ macro_rules! conditions {
 /// `Result<Box<dyn Engine>>`.
 #[macro_export]
 macro_rules! engine {
-    () => {
+    () => {{
+        $crate::kernel::notice();
         $crate::engine::LocalEngine::open($crate::engine::LocalOptions::new(
             ::std::env::var_os("MARBLE_DATA_DIR").unwrap_or_else(|| "marble-data".into()),
         ))
         .map(|e| Box::new(e) as Box<dyn $crate::engine::Engine>)
-    };
-    ($url:expr) => {
+    }};
+    ($url:expr) => {{
+        $crate::kernel::notice();
         ::std::result::Result::Ok::<Box<dyn $crate::engine::Engine>, $crate::Error>(Box::new(
             $crate::engine::HttpEngine::new($url),
         ))
-    };
+    }};
 }

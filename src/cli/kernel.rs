@@ -1,13 +1,19 @@
-//! `marble kernel install`: the Jupyter kernel "MARBLE (Rust)".
+//! `marble kernel install`: the Jupyter kernel "MARBLE (Rust)", and the commands its spec
+//! runs (`kernel start`, and `kernel build` in the background).
 
 use std::path::PathBuf;
+use std::time::Instant;
 
-use anyhow::Result;
-use marble::kernel::{KERNEL_NAME, Location, install};
+use anyhow::{Context, Result};
+use marble::kernel::{KERNEL_NAME, Location, cache, install, read_setup};
+
+use super::Bars;
 
 #[derive(clap::Subcommand)]
 pub enum KernelCommand {
-    /// Install the kernel spec (needs `cargo install evcxr_jupyter --locked` and Jupyter).
+    /// Install the kernel spec (needs `cargo install evcxr_jupyter --locked` and Jupyter) and
+    /// compile what the kernel loads, so that it starts in seconds. Run it again after the
+    /// sources change: it compiles what changed.
     Install {
         /// Into the user's Jupyter folder (the default).
         #[arg(long, conflicts_with = "prefix")]
@@ -18,14 +24,67 @@ pub enum KernelCommand {
         /// The marble source folder the kernel loads (default: this build's).
         #[arg(long)]
         crate_dir: Option<PathBuf>,
+        /// Where the kernel keeps its builds (default: $MARBLE_KERNEL_CACHE, else
+        /// ~/.cache/marble/kernel).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Only write the spec; compile nothing now (e.g. when CI restores the cache).
+        #[arg(long)]
+        no_build: bool,
+    },
+    /// Run the kernel for Jupyter (what kernel.json runs).
+    #[command(hide = true)]
+    Start {
+        /// The installed spec folder.
+        #[arg(long)]
+        spec_dir: PathBuf,
+        /// Jupyter's connection file.
+        connection_file: PathBuf,
+    },
+    /// Compile the build of the current sources for an installed spec, without output (what
+    /// a kernel starts in the background when the sources changed).
+    #[command(hide = true)]
+    Build {
+        /// The installed spec folder.
+        #[arg(long)]
+        spec_dir: PathBuf,
     },
 }
 
 pub fn run(what: KernelCommand) -> Result<()> {
-    let KernelCommand::Install { user: _, prefix, crate_dir } = what;
-    let location = prefix.map_or(Location::User, Location::Prefix);
-    let done = install(&location, crate_dir.as_deref())?;
-    say!("installed the kernel \"MARBLE (Rust)\" ({KERNEL_NAME}) in {}", done.spec_dir.display());
-    say!("it runs {}; the first cell compiles the crate (a few minutes, cached afterwards)", done.evcxr.display());
-    Ok(())
+    match what {
+        KernelCommand::Install { user: _, prefix, crate_dir, cache, no_build } => {
+            let location = prefix.map_or(Location::User, Location::Prefix);
+            let marble = std::env::current_exe().context("cannot find this program")?;
+            let done = install(&location, &marble, crate_dir.as_deref(), cache.as_deref())?;
+            say!("installed the kernel \"MARBLE (Rust)\" ({KERNEL_NAME}) in {}", done.spec_dir.display());
+            if no_build {
+                say!("nothing compiled (--no-build): a kernel with no ready build compiles before it answers");
+                return Ok(());
+            }
+            say!("compiling marble for the kernel into {} (evcxr, opt-level {})", done.setup.cache_dir.display(), cache::OPT_LEVEL);
+            let start = Instant::now();
+            let built = cache::prebuild(&done.setup, &Bars::new())?;
+            let size = built.size as f64 / f64::from(1 << 30);
+            if built.was_ready {
+                say!("already built for these sources: {size:.2} GiB in {}", built.build.dir.display());
+            } else {
+                say!(
+                    "compiled in {:.0} s: {size:.2} GiB in {}; kernels now start warm",
+                    start.elapsed().as_secs_f64(),
+                    built.build.dir.display()
+                );
+            }
+            Ok(())
+        }
+        KernelCommand::Start { spec_dir, connection_file } => {
+            let marble = std::env::current_exe().context("cannot find this program")?;
+            match marble::kernel::start(&spec_dir, &connection_file, &marble)? {}
+        }
+        KernelCommand::Build { spec_dir } => {
+            let setup = read_setup(&spec_dir)?;
+            cache::prebuild(&setup, &marble::progress::Silent)?;
+            Ok(())
+        }
+    }
 }

@@ -1,21 +1,36 @@
 //! The bundled Jupyter kernel: `marble kernel install` writes a kernel spec, "MARBLE (Rust)",
 //! that runs evcxr with this crate and [`crate::prelude`] loaded from the first cell.
 //!
-//! evcxr reads `init.evcxr` and `prelude.rs` from `$EVCXR_CONFIG_DIR`; the spec points that
-//! variable at a folder beside `kernel.json` holding both, so no `:dep` line is needed.
+//! The spec runs `marble kernel start`, which picks a build in the kernel's cache ([`cache`])
+//! and a slot in it, then becomes evcxr there (`EVCXR_TMPDIR`, `EVCXR_CONFIG_DIR`), so that
+//! a kernel reuses what earlier kernels compiled and answers Jupyter within seconds.
+//! `marble kernel install` compiles that build first, with a progress bar.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+pub mod cache;
 mod display;
 
-/// This crate's source folder (where the kernel's `:dep` points by default, and where
-/// notebooks find `../shared/data`).
-pub const CRATE_DIR: &str = env!("CARGO_MANIFEST_DIR");
+/// Set, in the kernel's builds, to the live source folder (the kernel compiles a copy).
+pub const SOURCE_DIR_ENV: &str = "MARBLE_KERNEL_SOURCE_DIR";
+
+/// This crate's source folder (where notebooks find `../shared/data`): the folder it was
+/// built from, or, in the kernel, the folder the kernel's copy was made from.
+pub const CRATE_DIR: &str = match option_env!("MARBLE_KERNEL_SOURCE_DIR") {
+    Some(dir) => dir,
+    None => env!("CARGO_MANIFEST_DIR"),
+};
 
 /// Name of the kernel spec folder (and `--kernel` for `jupyter execute`).
 pub const KERNEL_NAME: &str = "marble-rust";
+
+/// The kernel's display name in Jupyter.
+pub const DISPLAY_NAME: &str = "MARBLE (Rust)";
+
+/// The file beside `kernel.json` that holds the kernel's [`cache::Setup`].
+pub const SETUP_FILE: &str = "marble-kernel.json";
 
 /// Where the spec goes.
 #[derive(Clone, Debug)]
@@ -32,8 +47,8 @@ pub enum Location {
 pub struct Installed {
     /// The kernel spec folder.
     pub spec_dir: PathBuf,
-    /// The evcxr binary the spec runs.
-    pub evcxr: PathBuf,
+    /// What the kernel runs.
+    pub setup: cache::Setup,
 }
 
 fn find_evcxr() -> Result<PathBuf> {
@@ -52,9 +67,16 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))
 }
 
-/// Install the kernel spec at `location`, loading the crate at `crate_dir` (this source
-/// tree by default).
-pub fn install(location: &Location, crate_dir: Option<&Path>) -> Result<Installed> {
+/// Install the kernel spec at `location`: the kernel runs `marble` (the binary at
+/// `launcher`, `marble kernel start`), loading the crate at `crate_dir` (this source tree by
+/// default) from builds in `cache_dir` ([`cache::default_cache_dir`] by default). Nothing is
+/// compiled here: see [`cache::prebuild`].
+pub fn install(
+    location: &Location,
+    launcher: &Path,
+    crate_dir: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> Result<Installed> {
     let evcxr = find_evcxr()?;
     let base = match location {
         Location::Prefix(p) => p.join("share/jupyter"),
@@ -68,30 +90,96 @@ pub fn install(location: &Location, crate_dir: Option<&Path>) -> Result<Installe
         },
     };
     let spec_dir = base.join("kernels").join(KERNEL_NAME);
-    let config = spec_dir.join("evcxr");
-    std::fs::create_dir_all(&config).map_err(|e| Error::io("cannot create", &config, e))?;
-    let crate_dir = match crate_dir {
-        Some(d) => d.to_path_buf(),
-        None => PathBuf::from(CRATE_DIR),
-    };
+    std::fs::create_dir_all(&spec_dir).map_err(|e| Error::io("cannot create", &spec_dir, e))?;
+    let crate_dir = crate_dir.map_or_else(|| PathBuf::from(CRATE_DIR), Path::to_path_buf);
     let crate_dir = crate_dir.canonicalize().map_err(|e| Error::io("cannot find the crate at", &crate_dir, e))?;
+    let cache_dir = match cache_dir {
+        Some(d) => d.to_path_buf(),
+        None => cache::default_cache_dir()?,
+    };
+    std::fs::create_dir_all(&cache_dir).map_err(|e| Error::io("cannot create", &cache_dir, e))?;
+    let cache_dir = cache_dir.canonicalize().map_err(|e| Error::io("cannot find", &cache_dir, e))?;
+    let setup = cache::Setup { crate_dir, cache_dir, evcxr, features: Vec::new() };
     let spec = serde_json::json!({
-        "argv": [evcxr, "--control_file", "{connection_file}"],
-        "display_name": "MARBLE (Rust)",
+        "argv": [launcher, "kernel", "start", "--spec-dir", spec_dir, "{connection_file}"],
+        "display_name": DISPLAY_NAME,
         "language": "rust",
         "interrupt_mode": "message",
-        "env": { "EVCXR_CONFIG_DIR": config },
     });
     write(&spec_dir.join("kernel.json"), &serde_json::to_string_pretty(&spec).expect("plain data"))?;
-    // `:opt 1` for the crate and its dependencies: training at `:opt 0` is tens of times slower,
-    // while opt-level 1 keeps cell compiles quick. The cache keeps the builds between sessions.
-    let init = format!(
-        ":cache 4000\n:opt 1\n:dep marble = {{ path = {:?} }}\n:dep ndarray = \"0.17\"\n",
-        crate_dir.display().to_string()
-    );
-    write(&config.join("init.evcxr"), &init)?;
-    write(&config.join("prelude.rs"), "use marble::prelude::*;\n")?;
-    Ok(Installed { spec_dir, evcxr })
+    write(&spec_dir.join(SETUP_FILE), &serde_json::to_string_pretty(&setup).expect("plain data"))?;
+    // An older install kept evcxr's configuration here; the builds hold it now.
+    let _ = std::fs::remove_dir_all(spec_dir.join("evcxr"));
+    Ok(Installed { spec_dir, setup })
+}
+
+/// The setup an installed kernel spec holds.
+pub fn read_setup(spec_dir: &Path) -> Result<cache::Setup> {
+    let path = spec_dir.join(SETUP_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::io("cannot read the kernel's setup (run `marble kernel install` again)", &path, e)
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::argument("kernel", format!("{} is not a kernel setup ({e}); run `marble kernel install` again", path.display())))
+}
+
+/// Start the kernel for Jupyter: choose a build and a slot, and become evcxr in it (on Unix
+/// the process is replaced, holding the slot's lock). `marble` is the binary to run a
+/// background build with, when the sources changed since the newest build.
+pub fn start(spec_dir: &Path, connection_file: &Path, marble: &Path) -> Result<std::convert::Infallible> {
+    let setup = read_setup(spec_dir)?;
+    let choice = cache::choose(&setup)?;
+    if let Some(pending) = &choice.pending {
+        cache::build_in_background(marble, spec_dir, pending);
+    }
+    let keep: Vec<&cache::Build> = std::iter::once(&choice.build).chain(choice.pending.as_ref()).collect();
+    cache::collect_garbage(&setup, &keep);
+    let slot = cache::take_slot(&choice.build)?;
+    if choice.config == cache::Config::First {
+        eprintln!(
+            "marble: no build of {} is ready, so this kernel compiles it before it answers \
+             (run `marble kernel install` to do that beforehand, with a progress bar)",
+            setup.crate_dir.display()
+        );
+    }
+    let mut cmd = std::process::Command::new(&setup.evcxr);
+    cmd.arg("--control_file")
+        .arg(connection_file)
+        .env("EVCXR_TMPDIR", &slot.dir)
+        .env("EVCXR_CONFIG_DIR", choice.build.config_dir(choice.config));
+    match &choice.notice {
+        Some(n) => cmd.env(cache::NOTICE_ENV, n),
+        None => cmd.env_remove(cache::NOTICE_ENV),
+    };
+    become_evcxr(cmd, slot, &setup.evcxr)
+}
+
+#[cfg(unix)]
+fn become_evcxr(mut cmd: std::process::Command, slot: cache::Slot, evcxr: &Path) -> Result<std::convert::Infallible> {
+    use std::os::unix::process::CommandExt;
+    // The slot's lock must outlive this program: keep its descriptor open across exec.
+    rustix::io::fcntl_setfd(&slot.lock, rustix::io::FdFlags::empty())
+        .map_err(|e| Error::io("cannot hold the lock of", &slot.dir, e.into()))?;
+    let e = cmd.exec();
+    Err(Error::io("cannot run", evcxr, e))
+}
+
+#[cfg(not(unix))]
+fn become_evcxr(mut cmd: std::process::Command, slot: cache::Slot, evcxr: &Path) -> Result<std::convert::Infallible> {
+    let status = cmd.status().map_err(|e| Error::io("cannot run", evcxr, e))?;
+    drop(slot);
+    std::process::exit(status.code().unwrap_or(1))
+}
+
+/// Said once per kernel, by the first `engine!()`, when the kernel runs an older build than
+/// the sources (see [`cache::choose`]).
+pub fn notice() {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        if let Some(n) = std::env::var_os(cache::NOTICE_ENV) {
+            eprintln!("{}", n.to_string_lossy());
+        }
+    });
 }
 
 /// Print `content` as a rich display block of `mime` type for evcxr.
