@@ -31,6 +31,11 @@ pub enum KernelCommand {
         /// Only write the spec; compile nothing now (e.g. when CI restores the cache).
         #[arg(long)]
         no_build: bool,
+        /// Cargo features of marble the kernel loads, comma-separated. `server` (the default)
+        /// lets a notebook start a server in-process, as notebooks/04_over_http does;
+        /// `--features=` loads only the engine, the figures and HttpEngine.
+        #[arg(long, value_delimiter = ',', default_value = "server")]
+        features: Vec<String>,
     },
     /// Run the kernel for Jupyter (what kernel.json runs).
     #[command(hide = true)]
@@ -53,10 +58,11 @@ pub enum KernelCommand {
 
 pub fn run(what: KernelCommand) -> Result<()> {
     match what {
-        KernelCommand::Install { user: _, prefix, crate_dir, cache, no_build } => {
+        KernelCommand::Install { user: _, prefix, crate_dir, cache, no_build, features } => {
             let location = prefix.map_or(Location::User, Location::Prefix);
             let marble = std::env::current_exe().context("cannot find this program")?;
-            let done = install(&location, &marble, crate_dir.as_deref(), cache.as_deref())?;
+            let features: Vec<String> = features.into_iter().filter(|f| !f.trim().is_empty()).collect();
+            let done = install(&location, &marble, crate_dir.as_deref(), cache.as_deref(), &features)?;
             say!("installed the kernel \"MARBLE (Rust)\" ({KERNEL_NAME}) in {}", done.spec_dir.display());
             if no_build {
                 say!("nothing compiled (--no-build): a kernel with no ready build compiles before it answers");

@@ -67,16 +67,26 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))
 }
 
+/// Marble's Cargo features a kernel may load (the others are for the command line).
+pub const KERNEL_FEATURES: [&str; 3] = ["server", "postgres", "s3"];
+
 /// Install the kernel spec at `location`: the kernel runs `marble` (the binary at
 /// `launcher`, `marble kernel start`), loading the crate at `crate_dir` (this source tree by
-/// default) from builds in `cache_dir` ([`cache::default_cache_dir`] by default). Nothing is
-/// compiled here: see [`cache::prebuild`].
+/// default) with `features` from builds in `cache_dir` ([`cache::default_cache_dir`] by
+/// default). Nothing is compiled here: see [`cache::prebuild`].
 pub fn install(
     location: &Location,
     launcher: &Path,
     crate_dir: Option<&Path>,
     cache_dir: Option<&Path>,
+    features: &[String],
 ) -> Result<Installed> {
+    if let Some(f) = features.iter().find(|f| !KERNEL_FEATURES.contains(&f.as_str())) {
+        return Err(Error::argument(
+            "features",
+            format!("`{f}` is not a feature of marble; choose from {}", KERNEL_FEATURES.join(", ")),
+        ));
+    }
     let evcxr = find_evcxr()?;
     let base = match location {
         Location::Prefix(p) => p.join("share/jupyter"),
@@ -99,7 +109,7 @@ pub fn install(
     };
     std::fs::create_dir_all(&cache_dir).map_err(|e| Error::io("cannot create", &cache_dir, e))?;
     let cache_dir = cache_dir.canonicalize().map_err(|e| Error::io("cannot find", &cache_dir, e))?;
-    let setup = cache::Setup { crate_dir, cache_dir, evcxr, features: Vec::new() };
+    let setup = cache::Setup { crate_dir, cache_dir, evcxr, features: features.to_vec() };
     let spec = serde_json::json!({
         "argv": [launcher, "kernel", "start", "--spec-dir", spec_dir, "{connection_file}"],
         "display_name": DISPLAY_NAME,
