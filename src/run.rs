@@ -133,6 +133,22 @@ impl From<&Decoding> for DecodingScores {
     }
 }
 
+/// How the points of a figure are coloured: by `colour` (a value per point and its name)
+/// when given, else by their condition (`labels`) with its value (all conditions' values and
+/// their name) or its name.
+fn point_colouring<'a>(
+    labels: &'a [usize],
+    colour: Option<(&'a [f64], &'a str)>,
+    values: Option<(&'a [f64], &'a str)>,
+    names: &'a [String],
+) -> Colouring<'a> {
+    match (colour, values) {
+        (Some((colour, name)), _) => Colouring::values(colour, name),
+        (None, Some((values, name))) => Colouring::Valued { labels, values, name },
+        (None, None) => Colouring::Categorical { labels, names },
+    }
+}
+
 /// Names shown for `n` unnamed conditions: "condition 0", ...
 pub fn condition_names(n: usize) -> Vec<String> {
     crate::dataset::input::display_names(std::iter::repeat_n(None, n))
@@ -321,19 +337,6 @@ impl Run {
         let what = plot::value_name(&names);
         let colour_by = self.colour_by(p)?;
         let colour_name = p.colour_by_label().unwrap_or_default();
-        // The points of the figures: by `colour_by`, else by their condition's value or name.
-        fn colouring<'a>(
-            labels: &'a [usize],
-            colour: Option<(&'a [f64], &'a str)>,
-            values: Option<(&'a [f64], &'a str)>,
-            names: &'a [String],
-        ) -> Colouring<'a> {
-            match (colour, values) {
-                (Some((colour, name)), _) => Colouring::values(colour, name),
-                (None, Some((values, name))) => Colouring::Valued { labels, values, name },
-                (None, None) => Colouring::Categorical { labels, names },
-            }
-        }
         let valued = values.as_deref().map(|v| (v, what.as_str()));
         let mut files = Vec::new();
         let mut put = |name: &str| -> PathBuf {
@@ -361,7 +364,7 @@ impl Run {
         let view_colour: Option<Vec<f64>> = colour_by.as_ref().map(|c| a.view.index.iter().map(|&i| c[i]).collect());
         plot::embedding(
             a.view.points.view(),
-            colouring(&view_conditions, view_colour.as_deref().map(|c| (c, colour_name)), valued, &names),
+            point_colouring(&view_conditions, view_colour.as_deref().map(|c| (c, colour_name)), valued, &names),
             &format!("Embedding ({})", a.view.method),
         )?
         .save(&put("embedding.svg"))?;
@@ -369,14 +372,13 @@ impl Run {
             .save(&put("distances.svg"))?;
         plot::cluster_histograms_by_value(a.histograms.view(), &names, values.as_deref(), "Clusters per condition")?
             .save(&put("clusters.svg"))?;
-        plot::condition_map(
-            a.condition_map.view(),
-            &names,
-            values.as_deref(),
-            &a.condition_map_explained,
-            "Condition map",
-        )?
-        .save(&put("condition_map.svg"))?;
+        // An analysis read from an older file may lack what the map's axes explain.
+        let explained = match a.condition_map_explained.len() {
+            2 => a.condition_map_explained.clone(),
+            _ => crate::analysis::mds(a.distances.matrix.view(), 2)?.explained,
+        };
+        plot::condition_map(a.condition_map.view(), &names, values.as_deref(), &explained, "Condition map")?
+            .save(&put("condition_map.svg"))?;
         if let Some(losses) = self.losses.as_ref().filter(|l| !l.train_loss.is_empty()) {
             plot::loss_curves(losses, "Training")?.save(&put("losses.svg"))?;
         }
@@ -388,7 +390,7 @@ impl Run {
             plot::vector_field(
                 x.view(),
                 v.view(),
-                colouring(&self.condition, colour, valued, &names),
+                point_colouring(&self.condition, colour, valued, &names),
                 "Input vector fields",
             )?
             .save(&put("vector_field.svg"))?;
@@ -406,7 +408,7 @@ impl Run {
             timings,
             condition_names: names.clone(),
             condition_values,
-            condition_map_explained: a.condition_map_explained.clone(),
+            condition_map_explained: explained,
             colour_by: p.colour_by_label().map(str::to_owned),
         };
         write_json(&dir.join("analysis.json"), &record)?;
