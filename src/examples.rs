@@ -114,7 +114,7 @@ pub fn parabola_fields(fields: &[Field], n: usize, alpha: f64, seed: u64) -> Con
                     v[[i, k]] = d[k] * scale;
                 }
             }
-            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name }
+            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name, value: c.value }
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")
@@ -199,12 +199,13 @@ impl VanDerPol {
             .collect()
     }
 
-    /// The sweep as conditions named "mu = ...": anchors x[t], vectors by forward
-    /// differences x[t+1] - x[t].
+    /// The sweep as conditions named "mu = ..." with mu as their value (so figures colour
+    /// them on a scale of mu): anchors x[t], vectors by forward differences x[t+1] - x[t].
     pub fn conditions(&self, seed: u64) -> Conditions {
         let names: Vec<String> = self.mus.iter().map(|&mu| format!("mu = {}", decimal(mu))).collect();
         Conditions::from_trajectories(&self.trajectories(seed))
             .and_then(|c| c.with_names(&names))
+            .and_then(|c| c.with_values(&self.mus))
             .expect("generated data is valid")
     }
 }
@@ -264,7 +265,7 @@ pub fn surface_fields(surface: Surface, n: usize, seed: u64) -> Conditions {
                     v[[i, k]] = jac[k][0] * c.vector[[i, 0]] + jac[k][1] * c.vector[[i, 1]];
                 }
             }
-            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name }
+            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name, value: c.value }
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")
@@ -307,7 +308,10 @@ pub fn reaching_like(conditions: usize, n: usize, seed: u64) -> Conditions {
 pub const NAMES: [(&str, &str); 12] = [
     ("planar-fields", "4 conditions on [-1,1]^2: uniform flow left, uniform flow right, vortex, saddle"),
     ("parabola-fields", "the same 4 fields on the parabola z = -(0.05x)^2 - (0.05y)^2 in R^3 (reference)"),
-    ("vanderpol", "van der Pol sweep, mu in {-1,-0.5,0,0.5,1}, RK4 trajectories, finite-difference velocities"),
+    (
+        "vanderpol",
+        "van der Pol sweep, mu in {-1,-0.5,0,0.5,1} (each condition's value), RK4 trajectories, finite differences",
+    ),
     (
         "vanderpol-long",
         "the same sweep as 20 trajectories of 60 steps per mu (orbits at mu = 0 are separate components)",
@@ -383,6 +387,7 @@ mod tests {
         assert_eq!(vortex.vector.row(0).to_vec(), vec![-r[1], r[0]]);
         let vdp = VanDerPol::default().conditions(0);
         assert_eq!(vdp.len(), 5);
+        assert_eq!(vdp.values(), VanDerPol::default().mus.into_iter().map(Some).collect::<Vec<_>>());
         assert!(vdp.n_points() > 1000);
         // Forward differences: vector = next anchor - anchor within a trajectory.
         let c = &vdp.as_slice()[3];

@@ -16,8 +16,8 @@
 //! | `transport_plans.npy` | C x C x K x K optimal plans (only with `distance = "clusters"`) | [`Run::write_analysis`] |
 //! | `view_2d.npy`, `view_2d_index.npy` | 2-D view of the points and the rows it shows | [`Run::write_analysis`] |
 //! | `condition_map.npy` | C x 2 classical MDS of the distances | [`Run::write_analysis`] |
-//! | `analysis.json` | the analysis parameters and how each result was computed | [`Run::write_analysis`] |
-//! | `*.svg` | `embedding`, `distances`, `losses`, `clusters`, `vector_field` figures | [`Run::write_analysis`] |
+//! | `analysis.json` | the analysis parameters, how each result was computed, the conditions' names and values, and the variance the condition map's axes explain | [`Run::write_analysis`] |
+//! | `*.svg` | `embedding`, `distances`, `losses`, `clusters`, `vector_field`, `condition_map` figures | [`Run::write_analysis`] |
 //! | `decoding.json`, `decoding_predictions.npy` | cross-validated R^2 of behaviour, and the latents' out-of-fold predictions | [`Run::write_decoding`] |
 //!
 //! [`fit_run`] writes a whole folder (dataset, training, model, embedding, analysis) and
@@ -84,6 +84,17 @@ pub struct AnalysisRecord {
     /// The name of each condition, in the order of the rows of `distances.npy`.
     #[serde(default)]
     pub condition_names: Vec<String>,
+    /// The value of each condition (e.g. mu), in the same order; `null` for a condition
+    /// without one.
+    #[serde(default)]
+    pub condition_values: Vec<Option<f64>>,
+    /// Fraction of the distances' variance along each axis of `condition_map.npy`.
+    #[serde(default)]
+    pub condition_map_explained: Vec<f64>,
+    /// What the embedding and vector-field figures were coloured by instead of the
+    /// conditions (`colour_by_name` of the parameters), when they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour_by: Option<String>,
 }
 
 /// How `decoding.json` describes a decoding (fields in alphabetical order, as written since
@@ -119,6 +130,22 @@ pub struct DecodingScores {
 impl From<&Decoding> for DecodingScores {
     fn from(d: &Decoding) -> DecodingScores {
         DecodingScores { alphas: d.alphas.clone(), dims: d.predictors, r2: d.r2.clone(), r2_mean: d.r2_mean }
+    }
+}
+
+/// How the points of a figure are coloured: by `colour` (a value per point and its name)
+/// when given, else by their condition (`labels`) with its value (all conditions' values and
+/// their name) or its name.
+fn point_colouring<'a>(
+    labels: &'a [usize],
+    colour: Option<(&'a [f64], &'a str)>,
+    values: Option<(&'a [f64], &'a str)>,
+    names: &'a [String],
+) -> Colouring<'a> {
+    match (colour, values) {
+        (Some((colour, name)), _) => Colouring::values(colour, name),
+        (None, Some((values, name))) => Colouring::Valued { labels, values, name },
+        (None, None) => Colouring::Categorical { labels, names },
     }
 }
 
@@ -260,6 +287,9 @@ impl Run {
 
     /// Analyse the embedding with `p` and write the results and figures into the folder.
     pub fn analyze(&self, p: &AnalysisParams) -> Result<(Analysis, AnalysisRecord)> {
+        // A `colour_by` that does not fit is refused before the work, not after.
+        p.check()?;
+        self.colour_by(p)?;
         let a = crate::analysis::analyze(self.embedding.view(), &self.condition, self.n_conditions(), p)?;
         let record = self.write_analysis(&a, p)?;
         Ok((a, record))
@@ -274,12 +304,40 @@ impl Run {
         }
     }
 
+    /// The value of each condition, from the dataset summary (`None` where a condition has
+    /// none, or for all without a summary).
+    pub fn condition_values(&self) -> Vec<Option<f64>> {
+        let n = self.n_conditions();
+        match &self.summary {
+            Some(s) if s.conditions.len() == n => s.condition_values(),
+            _ => vec![None; n],
+        }
+    }
+
+    /// `p.colour_by` as one value per row of the embedding (aligned as [`Run::align`]
+    /// aligns behaviour), when given.
+    pub fn colour_by(&self, p: &AnalysisParams) -> Result<Option<Vec<f64>>> {
+        let Some(values) = &p.colour_by else { return Ok(None) };
+        let column = Array2::from_shape_vec((values.len(), 1), values.clone()).expect("one column");
+        Ok(Some(self.align(column, "colour_by")?.column(0).to_vec()))
+    }
+
     /// Write the results of an analysis and its figures into the folder; returns what
     /// `analysis.json` says (the file names written and the time of each step).
+    ///
+    /// Figures colour the conditions by their values when every condition has one (on a
+    /// colour bar named as [`plot::value_name`] names it), else by name; the embedding and
+    /// vector field are coloured by `p.colour_by` instead when it is given.
     pub fn write_analysis(&self, a: &Analysis, p: &AnalysisParams) -> Result<AnalysisRecord> {
         let start = Instant::now();
         let dir = &self.dir;
         let names = self.condition_names();
+        let condition_values = self.condition_values();
+        let values: Option<Vec<f64>> = condition_values.iter().copied().collect();
+        let what = plot::value_name(&names);
+        let colour_by = self.colour_by(p)?;
+        let colour_name = p.colour_by_label().unwrap_or_default();
+        let valued = values.as_deref().map(|v| (v, what.as_str()));
         let mut files = Vec::new();
         let mut put = |name: &str| -> PathBuf {
             files.push(name.to_string());
@@ -303,15 +361,24 @@ impl Run {
         write_npy(&put("condition_map.npy"), &a.condition_map)?;
 
         let view_conditions: Vec<usize> = a.view.index.iter().map(|&i| self.condition[i]).collect();
+        let view_colour: Option<Vec<f64>> = colour_by.as_ref().map(|c| a.view.index.iter().map(|&i| c[i]).collect());
         plot::embedding(
             a.view.points.view(),
-            Colouring::Categorical { labels: &view_conditions, names: &names },
+            point_colouring(&view_conditions, view_colour.as_deref().map(|c| (c, colour_name)), valued, &names),
             &format!("Embedding ({})", a.view.method),
         )?
         .save(&put("embedding.svg"))?;
         plot::distance_matrix(a.distances.matrix.view(), &names, "Distances between conditions")?
             .save(&put("distances.svg"))?;
-        plot::cluster_histograms(a.histograms.view(), &names, "Clusters per condition")?.save(&put("clusters.svg"))?;
+        plot::cluster_histograms_by_value(a.histograms.view(), &names, values.as_deref(), "Clusters per condition")?
+            .save(&put("clusters.svg"))?;
+        // An analysis read from an older file may lack what the map's axes explain.
+        let explained = match a.condition_map_explained.len() {
+            2 => a.condition_map_explained.clone(),
+            _ => crate::analysis::mds(a.distances.matrix.view(), 2)?.explained,
+        };
+        plot::condition_map(a.condition_map.view(), &names, values.as_deref(), &explained, "Condition map")?
+            .save(&put("condition_map.svg"))?;
         if let Some(losses) = self.losses.as_ref().filter(|l| !l.train_loss.is_empty()) {
             plot::loss_curves(losses, "Training")?.save(&put("losses.svg"))?;
         }
@@ -319,10 +386,11 @@ impl Run {
             && x.ncols() >= 2
             && x.ncols() == v.ncols()
         {
+            let colour = colour_by.as_deref().map(|c| (c, colour_name));
             plot::vector_field(
                 x.view(),
                 v.view(),
-                Colouring::Categorical { labels: &self.condition, names: &names },
+                point_colouring(&self.condition, colour, valued, &names),
                 "Input vector fields",
             )?
             .save(&put("vector_field.svg"))?;
@@ -331,14 +399,17 @@ impl Run {
         let mut timings = a.timings.clone();
         timings.push(StepTime { step: "files and figures".into(), seconds: start.elapsed().as_secs_f64() });
         let record = AnalysisRecord {
-            params: p.clone(),
+            params: p.without_colour_by(),
             distance_method: a.distances.method.clone(),
             points_used: a.distances.points_used.clone(),
             inertia: a.clusters.inertia,
             view_method: a.view.method.clone(),
             files,
             timings,
-            condition_names: names,
+            condition_names: names.clone(),
+            condition_values,
+            condition_map_explained: explained,
+            colour_by: p.colour_by_label().map(str::to_owned),
         };
         write_json(&dir.join("analysis.json"), &record)?;
         Ok(record)

@@ -290,6 +290,30 @@ fn mds_recovers_a_point_set_up_to_rotation() {
 }
 
 #[test]
+fn mds_explains_a_line_with_its_first_axis() {
+    // Five conditions on a line, 0, 1, 3, 4, 7: one axis holds everything.
+    let t = [0.0f64, 1.0, 3.0, 4.0, 7.0];
+    let line = Array2::from_shape_fn((5, 5), |(i, j)| (t[i] - t[j]).abs());
+    let m = mds(line.view(), 2).unwrap();
+    assert!((m.explained[0] - 1.0).abs() < 1e-9 && m.explained[1].abs() < 1e-9, "{:?}", m.explained);
+    assert!((dist(m.points.row(0), m.points.row(4)) - 7.0).abs() < 1e-9);
+    assert_eq!(m.points, classical_mds(line.view(), 2).unwrap());
+    // A square's corners: two equal axes, half each.
+    let corners = [[0.0f64, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
+    let square =
+        Array2::from_shape_fn((4, 4), |(i, j)| (corners[i][0] - corners[j][0]).hypot(corners[i][1] - corners[j][1]));
+    let m = mds(square.view(), 2).unwrap();
+    assert!(m.explained.iter().all(|e| (e - 0.5).abs() < 1e-9), "{:?}", m.explained);
+    // A regular simplex of 4 points (all distances 1) spreads over 3 axes: a third each, so
+    // the map shows two thirds of it.
+    let simplex = Array2::from_shape_fn((4, 4), |(i, j)| if i == j { 0.0 } else { 1.0 });
+    let m = mds(simplex.view(), 2).unwrap();
+    assert!(m.explained.iter().all(|e| (e - 1.0 / 3.0).abs() < 1e-9), "{:?}", m.explained);
+    // All at one place: nothing to explain.
+    assert_eq!(mds(Array2::zeros((3, 3)).view(), 2).unwrap().explained, vec![0.0, 0.0]);
+}
+
+#[test]
 fn umap_curve_parameters_match_the_known_fit() {
     // UMAP's a, b for min_dist 0.1, spread 1 are 1.577 and 0.895.
     let (a, b) = fit_ab(0.1, 1.0);
@@ -379,6 +403,7 @@ fn analyze_puts_conditions_in_order_of_their_shift() {
     // The MDS map of the conditions is a line with the right spacing.
     let m = &a.condition_map;
     assert!((dist(m.row(0), m.row(3)) - 3.0).abs() < 1e-6);
+    assert!(a.condition_map_explained[0] > 0.99, "{:?}", a.condition_map_explained);
     assert_eq!(a.histograms.sum(), 320.0);
     assert_eq!(a.view.points.dim(), (320, 2));
     let clusters =

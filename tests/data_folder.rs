@@ -156,6 +156,7 @@ fn noisy(n: usize) -> NewDataset {
     let conditions = (0..2)
         .map(|_| ConditionData {
             name: None,
+            value: None,
             anchor: (0..n).map(|_| vec![rng.random::<f64>(), rng.random::<f64>()]).collect(),
             vector: (0..n).map(|_| vec![rng.random::<f64>(), rng.random::<f64>()]).collect(),
             label: None,

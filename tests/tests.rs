@@ -5,6 +5,7 @@ mod api_fuzz;
 mod awkward_data;
 mod cli;
 mod data_folder;
+mod figures;
 mod geometry;
 mod inputs;
 mod model;
@@ -20,6 +21,7 @@ mod sdk_python;
 mod sdk_typescript;
 mod server;
 mod store;
+mod values;
 
 /// An external tool a test needs, named by the environment variable `var`. Without it the
 /// test says so (with `hint`) and is skipped, unless `require` is set (as in CI), when

@@ -82,7 +82,27 @@ impl Pca {
 /// Classical (Torgerson) multidimensional scaling: coordinates in `dim` dimensions whose
 /// Euclidean distances best match `distances` (a symmetric C x C matrix with zero diagonal).
 /// Negative eigenvalues of the doubly centred matrix (non-Euclidean parts) are dropped.
+/// [`mds`] also says how much of the distances each axis explains.
 pub fn classical_mds(distances: ArrayView2<f64>, dim: usize) -> Result<Array2<f64>> {
+    Ok(mds(distances, dim)?.points)
+}
+
+/// A classical MDS map and what its axes explain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mds {
+    /// Coordinates (C x dim), centred on the origin.
+    pub points: Array2<f64>,
+    /// Fraction of the variance along each axis (dim): its eigenvalue of the doubly
+    /// centred matrix B = -J D^2 J / 2 over the sum of B's positive eigenvalues (0 for a
+    /// negative one, and all 0 when every distance is 0). Near 1 for the first axis when
+    /// the conditions lie on a line; the axes together explain at most 1.
+    pub explained: Vec<f64>,
+}
+
+/// Classical MDS as [`classical_mds`], with the fraction of variance each axis explains.
+/// Cost: one dense C x C symmetric eigendecomposition, O(C^3).
+/// Reference: the condition embedding of `postprocessing` (`embed` with `MDS`).
+pub fn mds(distances: ArrayView2<f64>, dim: usize) -> Result<Mds> {
     let c = distances.nrows();
     if distances.ncols() != c || c == 0 {
         return Err(Error::argument(
@@ -114,15 +134,24 @@ pub fn classical_mds(distances: ArrayView2<f64>, dim: usize) -> Result<Array2<f6
     let row = sq.mean_axis(Axis(1)).expect("c >= 1");
     let all = row.mean().expect("c >= 1");
     let b = DMatrix::from_fn(c, c, |i, j| -0.5 * (sq[[i, j]] - row[i] - row[j] + all));
-    let (values, vectors) = leading_eigen(b, dim.min(c));
-    let mut out = Array2::zeros((c, dim));
-    for (k, (l, v)) in values.iter().zip(&vectors).enumerate() {
+    let (mut values, vectors) = leading_eigen(b, c);
+    // Eigenvalues within rounding of 0 (a line's second axis) are 0.
+    let floor = 1e-10 * values[0].abs().max(f64::MIN_POSITIVE);
+    values.iter_mut().filter(|l| l.abs() <= floor).for_each(|l| *l = 0.0);
+    let total: f64 = values.iter().map(|l| l.max(0.0)).sum();
+    let mut points = Array2::zeros((c, dim));
+    let mut explained = vec![0.0; dim];
+    for (k, (l, v)) in values.iter().zip(&vectors).take(dim).enumerate() {
         let s = l.max(0.0).sqrt();
         for i in 0..c {
-            out[[i, k]] = s * v[i];
+            points[[i, k]] = s * v[i];
+        }
+        // Rounding leaves tiny eigenvalues of an all-zero matrix; they explain nothing.
+        if total > 1e-12 * scale * scale {
+            explained[k] = l.max(0.0) / total;
         }
     }
-    Ok(out)
+    Ok(Mds { points, explained })
 }
 
 /// Settings for [`umap`].

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use decode::{DecodeParams, Decoding, pca_baseline, ridge_cv};
 pub use distances::{DistanceKind, Distances, cluster_distances, point_cloud_distances};
-pub use embed::{Embedding2d, Pca, UmapParams, classical_mds, umap};
+pub use embed::{Embedding2d, Mds, Pca, UmapParams, classical_mds, mds, umap};
 pub use kmeans::{Clusters, KMeansParams, kmeans};
 pub use transport::{Transport, emd};
 
@@ -87,6 +87,16 @@ pub struct AnalysisParams {
     pub max_embed_points: usize,
     /// Seed of every random choice in the analysis.
     pub seed: u64,
+    /// Colour the embedding and vector-field figures by this variable (e.g. hand velocity,
+    /// time in trial) instead of by condition: one value per point, or one per input row
+    /// (all conditions' rows stacked, in order), as `behaviour` in a decoding. Finite. Used
+    /// for the figures only: `analysis.json` keeps its name, not its values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour_by: Option<Vec<f64>>,
+    /// What `colour_by` is, written beside the figures' colour bar (default "colour_by").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 200)]
+    pub colour_by_name: Option<String>,
 }
 
 impl Default for AnalysisParams {
@@ -102,6 +112,8 @@ impl Default for AnalysisParams {
             min_dist: u.min_dist,
             max_embed_points: u.max_points,
             seed: 0,
+            colour_by: None,
+            colour_by_name: None,
         }
     }
 }
@@ -134,6 +146,17 @@ impl AnalysisParams {
         if self.max_embed_points < 3 {
             return fail("max_embed_points", "must be at least 3 (default 20000)".into());
         }
+        if let Some((i, v)) = self.colour_by.iter().flatten().enumerate().find(|(_, v)| !v.is_finite()) {
+            return fail("colour_by", format!("value {i} is {v}; colour by finite values only"));
+        }
+        if let Some(name) = &self.colour_by_name {
+            if self.colour_by.is_none() {
+                return fail("colour_by_name", "names `colour_by`, which is absent; give both or neither".into());
+            }
+            if name.trim().is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+                return fail("colour_by_name", "must be one line of 1 to 200 characters".into());
+            }
+        }
         Ok(())
     }
 
@@ -145,6 +168,18 @@ impl AnalysisParams {
             seed: self.seed,
             ..KMeansParams::default()
         }
+    }
+
+    /// What the figures are coloured by, when not by condition: `colour_by_name`, or
+    /// "colour_by" when `colour_by` has no name.
+    pub fn colour_by_label(&self) -> Option<&str> {
+        self.colour_by.as_ref().map(|_| self.colour_by_name.as_deref().unwrap_or("colour_by"))
+    }
+
+    /// These parameters without `colour_by` and its name, as `analysis.json` records them
+    /// (beside the name, in its own field).
+    pub fn without_colour_by(&self) -> AnalysisParams {
+        AnalysisParams { colour_by: None, colour_by_name: None, ..self.clone() }
     }
 
     /// The UMAP settings these parameters imply.
@@ -170,6 +205,9 @@ pub struct Analysis {
     pub distances: Distances,
     /// The conditions placed in 2-D by classical MDS of the distances (C x 2).
     pub condition_map: Array2<f64>,
+    /// Fraction of the distances' variance along each axis of `condition_map` (see [`Mds`]).
+    #[serde(default)]
+    pub condition_map_explained: Vec<f64>,
     /// 2-D view of the points.
     pub view: Embedding2d,
     /// Wall-clock time of each step (clusters, distances, condition map, view).
@@ -226,9 +264,9 @@ pub fn analyze(z: ArrayView2<f64>, condition: &[usize], n_conditions: usize, p: 
         DistanceKind::Clusters => cluster_distances(histograms.view(), clusters.centroids.view())?,
     };
     lap("distances");
-    let condition_map = classical_mds(distances.matrix.view(), 2)?;
+    let Mds { points: condition_map, explained: condition_map_explained } = mds(distances.matrix.view(), 2)?;
     lap("condition map");
     let view = view_2d(z, p.embed, &p.umap())?;
     lap("view");
-    Ok(Analysis { clusters, histograms, distances, condition_map, view, timings })
+    Ok(Analysis { clusters, histograms, distances, condition_map, condition_map_explained, view, timings })
 }

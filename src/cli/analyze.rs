@@ -28,6 +28,12 @@ pub struct Args {
     /// Cross-validation folds.
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// Colour the embedding and vector-field figures by this variable instead of by
+    /// condition (.npy or .csv with a header, one column): one value per point, or one per
+    /// input row of all conditions stacked, as --behaviour. The colour bar is named after
+    /// the CSV column or the file's stem.
+    #[arg(long)]
+    colour_by: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -36,13 +42,34 @@ pub fn run(args: Args) -> Result<()> {
     }
     let choice = args.analysis.choice()?;
     let run = Run::read(&args.run)?;
-    let p = choice.params(run.n_points());
+    let mut p = choice.params(run.n_points());
+    if let Some(path) = &args.colour_by {
+        let (values, name) = colour_by(path)?;
+        p.colour_by = Some(values);
+        p.colour_by_name = Some(name);
+    }
     let (a, record) = run.analyze(&p)?;
     print(&run.dir, &p, &a, &record)?;
     match &args.behaviour {
         Some(path) => decode(&run, path, args.groups.as_deref(), args.folds),
         None => Ok(()),
     }
+}
+
+/// The values and name of `--colour-by FILE`: one column, named by its CSV header or the
+/// file's stem.
+fn colour_by(path: &Path) -> Result<(Vec<f64>, String)> {
+    let (table, header) = io::read_named_table(path)?;
+    if table.ncols() != 1 {
+        bail!(
+            "--colour-by {}: has {} columns; give one column (one value per point or per input row)",
+            path.display(),
+            table.ncols()
+        );
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = header.into_iter().next().filter(|h| !h.trim().is_empty()).unwrap_or(stem);
+    Ok((table.column(0).to_vec(), name))
 }
 
 /// Print the distances between conditions and what was written.
@@ -55,6 +82,12 @@ pub(super) fn print(dir: &Path, p: &AnalysisParams, a: &Analysis, record: &Analy
     let width = record.condition_names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     for (row, name) in a.distances.matrix.rows().into_iter().zip(&record.condition_names) {
         say!("  {name:>width$} {}", row.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" "));
+    }
+    if let [first, second] = record.condition_map_explained[..] {
+        say!("condition map: its axes explain {:.0}% and {:.0}% of the variance", 100.0 * first, 100.0 * second);
+    }
+    if let Some(name) = &record.colour_by {
+        say!("embedding and vector field coloured by {name}");
     }
     say!("wrote {} files in {}: {}", record.files.len(), dir.display(), record.files.join(", "));
     say!("{}", marble::dataset::StepTime::line(&record.timings));

@@ -54,16 +54,25 @@ pub struct DataArgs {
     /// in JSON, the file stem of a CSV) in figures, tables and analysis.json.
     #[arg(long, value_delimiter = ',')]
     names: Vec<String>,
+    /// Values of the conditions, in order, comma-separated (`--values -1,-0.5,0,0.5,1`): the
+    /// number each was recorded under (mu, a gain, a reach angle). They replace values from
+    /// the input (`value_<c>` in .npz, `value` in JSON), are kept in summary.json and
+    /// analysis.json, and colour the conditions on a continuous scale in the figures.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    values: Vec<f64>,
 }
 
 impl DataArgs {
-    /// The conditions of the input, renamed by --names.
+    /// The conditions of the input, renamed by --names and valued by --values.
     fn conditions(&self) -> Result<Conditions> {
-        let conds = self.read()?;
-        if self.names.is_empty() {
-            return Ok(conds);
+        let mut conds = self.read()?;
+        if !self.names.is_empty() {
+            conds = conds.with_names(&self.names)?;
         }
-        Ok(conds.with_names(&self.names)?)
+        if !self.values.is_empty() {
+            conds = conds.with_values(&self.values)?;
+        }
+        Ok(conds)
     }
 
     fn read(&self) -> Result<Conditions> {

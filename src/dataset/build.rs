@@ -59,6 +59,9 @@ pub struct ConditionSummary {
     /// The condition's name, when it was given one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The number the condition was recorded under (e.g. mu), when it was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
     /// Points in the input.
     pub points_in: usize,
     /// Points kept by farthest-point sampling.
@@ -150,6 +153,11 @@ impl Summary {
     pub fn condition_names(&self) -> Vec<String> {
         crate::dataset::input::display_names(self.conditions.iter().map(|c| c.name.clone()))
     }
+
+    /// The value of each condition, `None` where it has none.
+    pub fn condition_values(&self) -> Vec<Option<f64>> {
+        self.conditions.iter().map(|c| c.value).collect()
+    }
 }
 
 impl std::fmt::Display for Summary {
@@ -175,7 +183,12 @@ impl std::fmt::Display for Summary {
         };
         let named = self.conditions.iter().any(|c| c.name.is_some());
         let name_head = if named { "  name" } else { "" };
-        writeln!(f, "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}{name_head}")?;
+        let valued = self.conditions.iter().any(|c| c.value.is_some());
+        let value_head = if valued { "      value" } else { "" };
+        writeln!(
+            f,
+            "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}{value_head}{name_head}"
+        )?;
         for (c, s) in self.conditions.iter().enumerate() {
             let check = match self.diffusion {
                 Some(DiffusionMethod::Krylov) => format!("{:.1e}", s.diffusion_error),
@@ -183,9 +196,14 @@ impl std::fmt::Display for Summary {
                 None => String::new(),
             };
             let name = s.name.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
+            let value = match (valued, s.value) {
+                (false, _) => String::new(),
+                (true, Some(v)) => format!("  {v:>9.4}"),
+                (true, None) => format!("  {:>9}", "-"),
+            };
             writeln!(
                 f,
-                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}{name}",
+                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}{value}{name}",
                 s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.components, s.diffusion_terms
             )?;
         }
@@ -831,6 +849,7 @@ fn summarise(
             let spectral = diffused.spectra.as_ref().map(|sp| &sp[c]);
             ConditionSummary {
                 name: conds[c].name.clone(),
+                value: conds[c].value,
                 points_in: conds[c].len(),
                 points_sampled: offsets[c + 1] - offsets[c],
                 edges: (adjacency.indptr[rows.end] - adjacency.indptr[rows.start]) / 2,

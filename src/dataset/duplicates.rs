@@ -107,6 +107,7 @@ pub fn merge(cond: &Condition, groups: &Groups) -> Condition {
         label: cond.label.as_ref().map(|l| l.select(Axis(0), &groups.first)),
         mask: cond.mask.as_ref().map(|m| m.select(Axis(0), &groups.first)),
         name: cond.name.clone(),
+        value: cond.value,
     }
 }
 

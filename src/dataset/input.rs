@@ -22,17 +22,27 @@ pub struct Condition {
     /// Optional name shown for the condition in figures, tables and results
     /// (e.g. "mu = 0.5"); unnamed conditions are shown as "condition c".
     pub name: Option<String>,
+    /// Optional number the condition was recorded under (e.g. mu = 0.5, a gain, a reach
+    /// angle). When every condition has one, figures colour the conditions on a continuous
+    /// scale by it, with a colour bar; finite.
+    pub value: Option<f64>,
 }
 
 impl Condition {
     /// A condition from anchors and vectors, without labels or mask.
     pub fn new(anchor: Array2<f64>, vector: Array2<f64>) -> Self {
-        Condition { anchor, vector, label: None, mask: None, name: None }
+        Condition { anchor, vector, label: None, mask: None, name: None, value: None }
     }
 
     /// Name the condition.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Give the condition the number it was recorded under (e.g. mu).
+    pub fn with_value(mut self, value: f64) -> Self {
+        self.value = Some(value);
         self
     }
 
@@ -94,7 +104,7 @@ impl Condition {
             label.slice_mut(s![row..row + t]).assign(&Array1::from_iter((0..t).map(|v| v as f64)));
             row += t;
         }
-        Ok(Condition { anchor, vector, label: Some(label), mask: None, name: None })
+        Ok(Condition { anchor, vector, label: Some(label), mask: None, name: None, value: None })
     }
 
     /// Number of points.
@@ -209,6 +219,14 @@ impl Conditions {
                     found: cond.vector.ncols(),
                 });
             }
+            if let Some(v) = cond.value
+                && !v.is_finite()
+            {
+                return Err(Error::argument(
+                    format!("condition {c}: value"),
+                    format!("is {v}; a condition's value must be a finite number (or leave it out)"),
+                ));
+            }
             check_finite(c, "anchor", cond.anchor.view())?;
             check_finite(c, "vector", cond.vector.view())?;
             if let Some(l) = &cond.label
@@ -235,6 +253,27 @@ impl Conditions {
         }
         let conditions = self.conditions.into_iter().zip(names).map(|(c, n)| c.with_name(n.trim())).collect();
         Conditions::new(conditions)
+    }
+
+    /// Give the conditions values, one per condition, in order (e.g. from `--values`).
+    pub fn with_values(self, values: &[f64]) -> Result<Self> {
+        if values.len() != self.conditions.len() {
+            return Err(Error::argument(
+                "values",
+                format!(
+                    "{} values for {} conditions; give exactly one value per condition",
+                    values.len(),
+                    self.conditions.len()
+                ),
+            ));
+        }
+        let conditions = self.conditions.into_iter().zip(values).map(|(c, &v)| c.with_value(v)).collect();
+        Conditions::new(conditions)
+    }
+
+    /// The value of each condition, `None` where it has none.
+    pub fn values(&self) -> Vec<Option<f64>> {
+        self.conditions.iter().map(|c| c.value).collect()
     }
 
     /// The name shown for each condition: its own, or "condition c".
@@ -336,5 +375,17 @@ mod tests {
         assert_eq!(c0.label.as_ref().unwrap(), &array![0.0, 1.0, 0.0]);
         let short = Conditions::from_trajectories(&[vec![array![[1.0, 2.0]]]]).unwrap_err();
         assert!(short.to_string().contains("at least 2"), "{short}");
+    }
+
+    #[test]
+    fn values_are_one_finite_number_per_condition() {
+        let two = || Conditions::new(vec![cond(5, 2, 2), cond(5, 2, 2)]).unwrap();
+        assert_eq!(two().with_values(&[0.5, -1.0]).unwrap().values(), vec![Some(0.5), Some(-1.0)]);
+        assert_eq!(two().values(), vec![None, None]);
+        let e = two().with_values(&[0.5]).unwrap_err();
+        assert!(e.to_string().contains("values") && e.to_string().contains("1 values for 2 conditions"), "{e}");
+        let e = two().with_values(&[0.5, f64::NAN]).unwrap_err();
+        assert_eq!(e.code(), "invalid_argument");
+        assert!(e.to_string().contains("condition 1: value") && e.to_string().contains("NaN"), "{e}");
     }
 }

@@ -1,14 +1,15 @@
 //! Reading conditions from files and writing them back.
 //!
 //! Formats:
-//! - `.npz`: arrays `anchor_0`, `vector_0`, optional `label_0`, `mask_0` and `name_0` (a
-//!   string), then `anchor_1`, ...; or trajectories `trajectory_0_0`, `trajectory_0_1`, ...
-//!   (T x D each, first index the condition). Any numeric dtype is accepted and read as f64.
+//! - `.npz`: arrays `anchor_0`, `vector_0`, optional `label_0`, `mask_0`, `name_0` (a
+//!   string) and `value_0` (one number: the condition's value, e.g. mu), then `anchor_1`,
+//!   ...; or trajectories `trajectory_0_0`, `trajectory_0_1`, ... (T x D each, first index
+//!   the condition). Any numeric dtype is accepted and read as f64.
 //! - a pair of `.npy` files: anchors (n x D) and vectors (n x S), one condition.
 //! - `.csv`: one file per condition, named after the file's stem. With a header, columns named `anchor*` / `x*` are
 //!   anchors, `vector*` / `v*` vectors, and `label`, `mask` what they say. Without one, the
 //!   first D columns are anchors and the rest vectors (D given, or half the columns).
-//! - `.json`: `{"conditions": [{"name": "..", "anchor": [[..]], "vector": [[..]],
+//! - `.json`: `{"conditions": [{"name": "..", "value": 0.5, "anchor": [[..]], "vector": [[..]],
 //!   "label": [..], "mask": [..]}, {"trajectories": [[[..]], ..]}, ..]}` (or the bare list).
 //!
 //! Also here: [`read_table`], a numeric table (behaviour, trial ids) from `.npy` or `.csv`,
@@ -156,6 +157,25 @@ impl NpzArrays {
         self.get(name)?.map(|a| as_matrix(a, &self.origin(name))).transpose()
     }
 
+    /// A one-number array (shape `()`, `(1,)` or `(1, 1)`).
+    fn scalar(&self, name: &str) -> Result<Option<f64>> {
+        let Some(a) = self.get(name)? else { return Ok(None) };
+        match a.iter().collect::<Vec<_>>()[..] {
+            [&v] => Ok(Some(v)),
+            _ => Err(Error::format(
+                self.origin(name),
+                format!("has shape {:?}; a condition's value is one number (e.g. np.float64(0.5))", a.shape()),
+            )),
+        }
+    }
+
+    /// The name and value of condition `c`.
+    fn name_and_value(&self, c: usize, cond: &mut Condition) -> Result<()> {
+        cond.name = self.text(&format!("name_{c}"))?;
+        cond.value = self.scalar(&format!("value_{c}"))?;
+        Ok(())
+    }
+
     fn text(&self, name: &str) -> Result<Option<String>> {
         let Some(bytes) = self.entries.get(name) else { return Ok(None) };
         npy_text::read_text(bytes).map(Some).map_err(|m| Error::format(self.origin(name), m))
@@ -187,7 +207,7 @@ fn conditions_from_npz(npz: NpzArrays) -> Result<Conditions> {
             }
             let views: Vec<_> = trajs.iter().map(|t| t.view()).collect();
             let mut cond = Condition::from_trajectories_of(c, &views)?;
-            cond.name = npz.text(&format!("name_{c}"))?;
+            npz.name_and_value(c, &mut cond)?;
             conds.push(cond);
             continue;
         };
@@ -208,7 +228,7 @@ fn conditions_from_npz(npz: NpzArrays) -> Result<Conditions> {
             let o = npz.origin(&m_name);
             cond.mask = Some(as_mask(as_vector(m, &o)?, &o)?);
         }
-        cond.name = npz.text(&format!("name_{c}"))?;
+        npz.name_and_value(c, &mut cond)?;
         conds.push(cond);
     }
     if conds.is_empty() {
@@ -240,20 +260,32 @@ pub fn read_npy_pair(anchor: &Path, vector: &Path) -> Result<Conditions> {
 /// A numeric table, one row per line: `.csv` with a header row, or `.npy` of any dtype
 /// [`read_npz`] takes (1-D read as one column). Every value must be finite.
 pub fn read_table(path: &Path) -> Result<Array2<f64>> {
-    let table = if extension(path) == "csv" { read_csv_table(path)? } else { read_npy_matrix(path)? };
+    Ok(read_named_table(path)?.0)
+}
+
+/// [`read_table`] with the column names of a `.csv` header (none for `.npy`).
+pub fn read_named_table(path: &Path) -> Result<(Array2<f64>, Vec<String>)> {
+    let (table, header) =
+        if extension(path) == "csv" { read_csv_table(path)? } else { (read_npy_matrix(path)?, vec![]) };
     if let Some(((i, j), v)) = table.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::format(
             path.display().to_string(),
             format!("row {i}, column {j} is {v}; remove or interpolate non-finite values"),
         ));
     }
-    Ok(table)
+    Ok((table, header))
 }
 
-/// The rows of a `.csv` table after its header row.
-fn read_csv_table(path: &Path) -> Result<Array2<f64>> {
+/// The rows of a `.csv` table after its header row, and the header's names.
+fn read_csv_table(path: &Path) -> Result<(Array2<f64>, Vec<String>)> {
     let origin = path.display().to_string();
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(open(path)?));
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::format(&origin, format!("line 1: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let (mut values, mut width) = (Vec::new(), 0);
     for (i, rec) in reader.records().enumerate() {
         let line = i + 2;
@@ -275,7 +307,7 @@ fn read_csv_table(path: &Path) -> Result<Array2<f64>> {
         }
     }
     let rows = if width == 0 { 0 } else { values.len() / width };
-    Ok(Array2::from_shape_vec((rows, width), values).expect("rows of equal length"))
+    Ok((Array2::from_shape_vec((rows, width), values).expect("rows of equal length"), header))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -484,12 +516,13 @@ pub fn conditions_from_json(root: &Value, origin: &str) -> Result<Conditions> {
     for (c, item) in list.iter().enumerate() {
         let here = format!("{origin}: condition {c}");
         let obj = item.as_object().ok_or_else(|| Error::format(&here, "must be an object"))?;
-        if let Some(k) =
-            obj.keys().find(|k| !["name", "anchor", "vector", "label", "mask", "trajectories"].contains(&k.as_str()))
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["name", "value", "anchor", "vector", "label", "mask", "trajectories"].contains(&k.as_str()))
         {
             return Err(Error::format(
                 &here,
-                format!("unknown key `{k}`; use name, anchor, vector, label, mask or trajectories"),
+                format!("unknown key `{k}`; use name, value, anchor, vector, label, mask or trajectories"),
             ));
         }
         let mut cond = if let Some(trajs) = obj.get("trajectories") {
@@ -527,6 +560,14 @@ pub fn conditions_from_json(root: &Value, origin: &str) -> Result<Conditions> {
                 return Err(Error::format(format!("{here}, name"), format!("is {other}; a name is a string")));
             }
         }
+        match obj.get("value") {
+            None | Some(Value::Null) => {}
+            Some(v) => {
+                cond.value = Some(v.as_f64().ok_or_else(|| {
+                    Error::format(format!("{here}, value"), format!("is {v}; a condition's value is one number"))
+                })?);
+            }
+        }
         conds.push(cond);
     }
     Conditions::new(conds)
@@ -539,7 +580,7 @@ pub fn read_json(path: &Path) -> Result<Conditions> {
 }
 
 /// Write conditions to an `.npz` archive that [`read_npz`] reads back (names included, as
-/// numpy strings).
+/// numpy strings, and values as 0-d float64 arrays).
 pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
     use ndarray_npy::WriteNpyExt;
     use std::io::Write;
@@ -572,6 +613,9 @@ pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
         }
         if let Some(n) = &cond.name {
             put(format!("name_{c}"), npy_text::write_text(n))?;
+        }
+        if let Some(v) = cond.value {
+            put(format!("value_{c}"), npy(&ndarray::arr0(v)).map_err(fail)?)?;
         }
     }
     // Flushed here, not on drop, where a failed write would go unnoticed.

@@ -176,7 +176,7 @@ impl Engine for HttpEngine {
     }
 
     fn plot(&self, model: &str, kind: PlotKind) -> Result<String> {
-        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let name = kind.name();
         let mut resp =
             self.check(self.auth(self.agent.get(self.url(&format!("models/{model}/plots/{name}")))).call())?;
         resp.body_mut().with_config().limit(1 << 30).read_to_string().map_err(|e| transport(&self.base, e))

@@ -518,8 +518,11 @@ impl Engine for LocalEngine {
         self.inner.artifacts.publish_dir(&run.dir)?;
         Ok(AnalysisInfo {
             condition_names: record.condition_names,
+            condition_values: record.condition_values,
+            condition_map_explained: record.condition_map_explained,
+            colour_by: record.colour_by,
             model: model.into(),
-            params: p.clone(),
+            params: record.params,
             distances: rows(&a.distances.matrix),
             distance_kind: a.distances.kind,
             distance_method: a.distances.method.clone(),

@@ -37,6 +37,11 @@ pub struct ConditionData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    /// Optional number the condition was recorded under (e.g. mu = 0.5, a gain, a reach
+    /// angle). Kept in the summary; when every condition has one, figures colour the
+    /// conditions on a continuous scale by it, with a colour bar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
     /// Anchors, n rows of D numbers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(min_items = 1, required)]
@@ -83,6 +88,7 @@ impl NewDataset {
                 .iter()
                 .map(|c| ConditionData {
                     name: c.name.clone(),
+                    value: c.value,
                     anchor: rows(&c.anchor),
                     vector: rows(&c.vector),
                     label: c.label.as_ref().map(|l| l.to_vec()),
@@ -254,6 +260,10 @@ pub struct AnalysisInfo {
     pub histograms: Vec<Vec<f64>>,
     /// The conditions in 2-D by classical MDS of the distances (C x 2).
     pub condition_map: Vec<Vec<f64>>,
+    /// Fraction of the distances' variance along each of the two axes of `condition_map`
+    /// (positive eigenvalues of the doubly centred squared distances).
+    #[serde(default)]
+    pub condition_map_explained: Vec<f64>,
     /// 2-D view of the points (m x 2).
     pub view: Vec<Vec<f64>>,
     /// Rows shown in `view`.
@@ -264,6 +274,14 @@ pub struct AnalysisInfo {
     /// dataset's names; "condition c" for an unnamed one).
     #[serde(default)]
     pub condition_names: Vec<String>,
+    /// The value of each condition (e.g. mu), in the same order; null for a condition
+    /// without one.
+    #[serde(default)]
+    pub condition_values: Vec<Option<f64>>,
+    /// What the embedding and vector-field figures were coloured by instead of the
+    /// conditions (the request's `colour_by_name`), when the request gave `colour_by`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour_by: Option<String>,
 }
 
 /// Decode behaviour from a model's latents.
@@ -311,6 +329,8 @@ pub enum PlotKind {
     Clusters,
     /// The input vector fields.
     VectorField,
+    /// The conditions placed by classical MDS of their distances, coloured by value or name.
+    ConditionMap,
 }
 
 impl PlotKind {
@@ -322,7 +342,23 @@ impl PlotKind {
             PlotKind::Losses => "losses.svg",
             PlotKind::Clusters => "clusters.svg",
             PlotKind::VectorField => "vector_field.svg",
+            PlotKind::ConditionMap => "condition_map.svg",
         }
+    }
+
+    /// Every kind, in the order above.
+    pub const ALL: [PlotKind; 6] = [
+        PlotKind::Embedding,
+        PlotKind::Distances,
+        PlotKind::Losses,
+        PlotKind::Clusters,
+        PlotKind::VectorField,
+        PlotKind::ConditionMap,
+    ];
+
+    /// The kind's name in routes: "embedding", "condition_map", ...
+    pub fn name(self) -> &'static str {
+        self.file().trim_end_matches(".svg")
     }
 }
 
@@ -356,7 +392,8 @@ pub trait Engine: Send + Sync {
     fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo>;
     /// A kept embedding.
     fn embedding(&self, id: &str) -> Result<EmbeddingInfo>;
-    /// Analyse a model's training embedding (and refresh its figures).
+    /// Analyse a model's training embedding (and refresh its figures; `params.colour_by`
+    /// colours the embedding and vector-field figures by a per-point variable).
     fn analyze(&self, model: &str, params: &AnalysisParams) -> Result<AnalysisInfo>;
     /// Decode behaviour from a model's latents, against the PCA baseline.
     fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo>;

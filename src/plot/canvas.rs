@@ -19,7 +19,7 @@ use plotters::prelude::{
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Svg;
-use super::colour::{Key, Scale, sequential};
+use super::colour::{Key, MAX_NAME, Scale, legend_name, sequential, shorten};
 use crate::error::{Error, Result};
 
 /// Canvas width in pixels (a single-column paper figure at 2x).
@@ -33,9 +33,9 @@ const TITLE_PX: f64 = 18.0;
 const NOTE_PX: f64 = 14.0;
 const LABEL_PX: f64 = 16.0;
 pub(super) const TICK_PX: f64 = 14.0;
-/// Names longer than this many characters are shortened in legends and on categorical axes.
-const MAX_NAME: usize = 24;
-const MAX_TICK_NAME: usize = 14;
+/// Names longer than this many characters are shortened on categorical axes and beside
+/// points (legends and ordered bars keep [`MAX_NAME`]).
+pub(super) const MAX_TICK_NAME: usize = 14;
 /// Bands of the colour bar.
 const BANDS: usize = 64;
 /// Width of the colour bar and its gap to the plot.
@@ -63,14 +63,11 @@ pub(super) fn inked(px: f64, ink: &impl Color) -> TextStyle<'static> {
     FontDesc::new(FontFamily::SansSerif, px * 1.24, FontStyle::Normal).color(ink)
 }
 
-/// Estimated width in pixels of `text` at `px` (sans-serif averages about 0.56 em a character).
-fn text_width(text: &str, px: f64) -> i32 {
-    (0.56 * px * text.chars().count() as f64).ceil() as i32
-}
-
-/// `name`, cut to `max` characters with an ellipsis.
-fn shorten(name: &str, max: usize) -> String {
-    if name.chars().count() <= max { name.to_owned() } else { name.chars().take(max - 1).chain(['…']).collect() }
+/// Width in pixels of `text` at `px`, at most: sans-serif averages about 0.56 em a
+/// character and rarely passes 0.6 em over a word, so layouts made with this keep words
+/// inside the canvas.
+pub(super) fn text_width(text: &str, px: f64) -> i32 {
+    (0.6 * px * text.chars().count() as f64).ceil() as i32
 }
 
 /// A number to three significant digits in at most about six characters, without trailing
@@ -187,7 +184,10 @@ pub(super) fn chart<'a, 'b>(root: &'a Area<'b>, mut layout: Layout<'_>) -> Drawn
     let top = heading(root, layout.title, layout.note.as_deref())?;
     let (x_names, y_names) = (layout.x.names(), layout.y.names());
     let widest = |names: &[String]| names.iter().map(|n| text_width(n, TICK_PX)).max().unwrap_or(0);
-    let y_area = layout.y.title_room() + if y_names.is_empty() { 56 } else { widest(&y_names) + 14 };
+    // Numeric ticks are rounder than the range's ends, so no wider than they are written.
+    let y_ticks = [layout.y.range.start, layout.y.range.end].map(|v| short_number(v)).to_vec();
+    let y_area = layout.y.title_room()
+        + if y_names.is_empty() { (widest(&y_ticks) + 14).max(56) } else { widest(&y_names) + 14 };
     let right = key_width(layout.key);
     let plot_width = WIDTH as i32 - 2 * MARGIN as i32 - y_area - right;
     // A square plot is at most as wide as it would be tall under unrotated names.
@@ -222,6 +222,12 @@ pub(super) fn chart<'a, 'b>(root: &'a Area<'b>, mut layout: Layout<'_>) -> Drawn
         .x_label_area_size(x_area as u32)
         .y_label_area_size(y_area as u32)
         .build_cartesian_2d(layout.x.range.clone(), layout.y.range.clone())?;
+    // Ticks are computed in floating point: one at 5.6e-17 of a range of 2 is 0.
+    let tick = |range: &Range<f64>| {
+        let span = range.end - range.start;
+        move |v: &f64| short_number(if v.abs() < 1e-9 * span { 0.0 } else { *v })
+    };
+    let (x_tick, y_tick) = (tick(&layout.x.range), tick(&layout.y.range));
     let mut mesh = chart.configure_mesh();
     mesh.axis_style(TRANSPARENT)
         .bold_line_style(BLACK.mix(0.12))
@@ -230,8 +236,8 @@ pub(super) fn chart<'a, 'b>(root: &'a Area<'b>, mut layout: Layout<'_>) -> Drawn
         .axis_desc_style(font(LABEL_PX))
         .x_labels(7)
         .y_labels(7)
-        .x_label_formatter(&|v| short_number(*v))
-        .y_label_formatter(&|v| short_number(*v));
+        .x_label_formatter(&x_tick)
+        .y_label_formatter(&y_tick);
     if !layout.x.label.is_empty() {
         mesh.x_desc(layout.x.label);
     }
@@ -306,12 +312,22 @@ fn equalise(x: &mut Range<f64>, y: &mut Range<f64>, width: i32, height: i32) {
 fn key_width(key: &Key) -> i32 {
     match key {
         Key::Legend(entries) => 12 + legend_size(entries).0,
-        Key::Bar(scale) => {
-            let ticks = text_width(&short_number(scale.lo), TICK_PX).max(text_width(&short_number(scale.hi), TICK_PX));
-            BAR_GAP + BAR_WIDTH + 6 + ticks + 10 + LABEL_PX as i32
+        Key::Bar(scale) => BAR_GAP + BAR_WIDTH + 6 + bar_ticks_width(scale) + 10 + LABEL_PX as i32,
+        Key::Ordinal(names) => {
+            BAR_GAP + BAR_WIDTH + 6 + ordinal_names(names).iter().map(|n| text_width(n, TICK_PX)).max().unwrap_or(0)
         }
         Key::None => 0,
     }
+}
+
+/// The names written beside an ordered bar: as a legend writes them, each prefixed with
+/// its group number when that is what tells them apart.
+fn ordinal_names(names: &[String]) -> Vec<String> {
+    let shown: Vec<String> = names.iter().map(|n| legend_name(n)).collect();
+    if shown.iter().collect::<std::collections::HashSet<_>>().len() == shown.len() {
+        return shown;
+    }
+    names.iter().enumerate().map(|(g, n)| format!("{g}: {}", shorten(n, MAX_NAME - 4))).collect()
 }
 
 /// Draws `key` right of the plot: a legend (one swatch per name) or a colour bar.
@@ -320,13 +336,14 @@ pub(super) fn draw_key(root: &Area<'_>, chart: &Chart<'_, '_>, key: &Key) -> Dra
     match key {
         Key::Legend(entries) => legend(root, (xs.end + 12, ys.start), entries),
         Key::Bar(scale) => colour_bar(root, chart, scale),
+        Key::Ordinal(names) => ordinal_bar(root, chart, names),
         Key::None => Ok(()),
     }
 }
 
 /// Width and height of the legend of `entries`.
 fn legend_size(entries: &[(String, RGBColor)]) -> (i32, i32) {
-    let widest = entries.iter().map(|(name, _)| text_width(&shorten(name, MAX_NAME), TICK_PX)).max().unwrap_or(0);
+    let widest = entries.iter().map(|(name, _)| text_width(&legend_name(name), TICK_PX)).max().unwrap_or(0);
     (2 * LEGEND_PADDING + LEGEND_SWATCH + widest, 2 * LEGEND_PADDING + LEGEND_LINE * entries.len() as i32)
 }
 
@@ -341,7 +358,7 @@ pub(super) fn legend(root: &Area<'_>, corner: (i32, i32), entries: &[(String, RG
     for (k, (name, colour)) in entries.iter().enumerate() {
         let y = corner.1 + LEGEND_PADDING + LEGEND_LINE * k as i32 + LEGEND_LINE / 2;
         root.draw(&Circle::new((corner.0 + LEGEND_PADDING + 6, y), 6, colour.filled()))?;
-        root.draw(&Text::new(shorten(name, MAX_NAME), (corner.0 + LEGEND_PADDING + LEGEND_SWATCH, y), style.clone()))?;
+        root.draw(&Text::new(legend_name(name), (corner.0 + LEGEND_PADDING + LEGEND_SWATCH, y), style.clone()))?;
     }
     Ok(())
 }
@@ -352,8 +369,38 @@ pub(super) fn legend_inside(root: &Area<'_>, chart: &Chart<'_, '_>, entries: &[(
     legend(root, (xs.end - 10 - legend_size(entries).0, ys.start + 10), entries)
 }
 
+/// The values written beside a colour bar: its ends, then round values between them (steps
+/// of 1, 2 or 5 times a power of ten, about four steps over the range).
+fn bar_ticks(scale: &Scale) -> Vec<f64> {
+    let (lo, hi) = (scale.lo, scale.hi);
+    let mut ticks = vec![lo, hi];
+    let span = hi - lo;
+    if !(span > 0.0 && span.is_finite()) {
+        ticks.truncate(1);
+        return ticks;
+    }
+    let rough = span / 4.0;
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= rough).unwrap_or(10.0 * power);
+    let mut k = (lo / step).ceil();
+    while k * step < hi - 1e-9 * span {
+        let t = k * step;
+        if t > lo + 1e-9 * span {
+            ticks.push(if t.abs() < 1e-9 * span { 0.0 } else { t });
+        }
+        k += 1.0;
+    }
+    ticks
+}
+
+/// The widest value written beside the colour bar of `scale`, in pixels.
+fn bar_ticks_width(scale: &Scale) -> i32 {
+    bar_ticks(scale).into_iter().map(|t| text_width(&short_number(t), TICK_PX)).max().unwrap_or(0)
+}
+
 /// A vertical colour bar beside the plot, as tall as it: `BANDS` four-vertex polygons, an
-/// outline, the extreme values at its ends and the scale's name along it.
+/// outline, the extreme values at its ends and round values between them where they fit,
+/// and the scale's name along it (cut to fit the bar's height).
 fn colour_bar(root: &Area<'_>, chart: &Chart<'_, '_>, scale: &Scale) -> Drawn {
     let (xs, ys) = chart.plotting_area().get_pixel_range();
     let (left, right) = (xs.end + BAR_GAP, xs.end + BAR_GAP + BAR_WIDTH);
@@ -366,12 +413,48 @@ fn colour_bar(root: &Area<'_>, chart: &Chart<'_, '_>, scale: &Scale) -> Drawn {
     }
     root.draw(&Rectangle::new([(left, top), (right, bottom)], BLACK.mix(0.6).stroke_width(1)))?;
     let tick = font(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
-    let (hi, lo) = (short_number(scale.hi), short_number(scale.lo));
-    let ticks = text_width(&hi, TICK_PX).max(text_width(&lo, TICK_PX));
-    root.draw(&Text::new(hi, (right + 6, top), tick.clone()))?;
-    root.draw(&Text::new(lo, (right + 6, bottom), tick))?;
+    let mut written: Vec<i32> = Vec::new();
+    for t in bar_ticks(scale) {
+        let y = bottom - ((bottom - top) as f64 * scale.fraction(t)).round() as i32;
+        if written.iter().all(|w| (w - y).abs() as f64 >= 1.2 * TICK_PX) {
+            root.draw(&Text::new(short_number(t), (right + 6, y), tick.clone()))?;
+            written.push(y);
+        }
+    }
+    let longest = (f64::from(bottom - top) / (0.6 * LABEL_PX)).floor().max(2.0) as usize;
     let name = font(LABEL_PX).transform(FontTransform::Rotate270).pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw(&Text::new(scale.name.clone(), (right + 10 + ticks, (top + bottom) / 2), name))
+    let at = (right + 10 + bar_ticks_width(scale), (top + bottom) / 2);
+    root.draw(&Text::new(shorten(&scale.name, longest), at, name))
+}
+
+/// An ordered colour bar beside the plot, as tall as it: one four-vertex polygon per group
+/// (the first at the bottom) in the colours of [`super::colour::group_colours`], an outline,
+/// and the groups' names beside their bands, every m-th when they would overlap (the last
+/// group always named).
+fn ordinal_bar(root: &Area<'_>, chart: &Chart<'_, '_>, names: &[String]) -> Drawn {
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let (left, right) = (xs.end + BAR_GAP, xs.end + BAR_GAP + BAR_WIDTH);
+    let (top, bottom) = (ys.start, ys.end - 1);
+    let g = names.len();
+    let edge = |k: usize| bottom - ((bottom - top) as f64 * k as f64 / g as f64).round() as i32;
+    let last = g.saturating_sub(1).max(1) as f64;
+    for k in 0..g {
+        let (low, high) = (edge(k), edge(k + 1));
+        let colour = sequential(k as f64 / last);
+        root.draw(&Polygon::new(vec![(left, low), (right, low), (right, high), (left, high)], colour.filled()))?;
+    }
+    root.draw(&Rectangle::new([(left, top), (right, bottom)], BLACK.mix(0.6).stroke_width(1)))?;
+    let every = (((1.2 * TICK_PX) + 2.0) * g as f64 / f64::from((bottom - top).max(1))).ceil().max(1.0) as usize;
+    let mut shown: Vec<usize> = (0..g).step_by(every).collect();
+    if let Some(end) = shown.last_mut() {
+        *end = g - 1;
+    }
+    let style = font(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    let names = ordinal_names(names);
+    for k in shown {
+        root.draw(&Text::new(names[k].clone(), (right + 6, (edge(k) + edge(k + 1)) / 2), style.clone()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -392,6 +475,15 @@ mod tests {
     fn long_names_are_cut() {
         assert_eq!(shorten("sink", 4), "sink");
         assert_eq!(shorten("source", 4), "sou…");
+    }
+
+    #[test]
+    fn colour_bars_write_round_values_between_their_ends() {
+        let ticks = |lo: f64, hi: f64| bar_ticks(&Scale { lo, hi, name: String::new() });
+        assert_eq!(ticks(-1.0, 1.0), vec![-1.0, 1.0, -0.5, 0.0, 0.5]);
+        assert_eq!(ticks(0.0, 37.0), vec![0.0, 37.0, 10.0, 20.0, 30.0]);
+        assert_eq!(ticks(2.0, 2.0), vec![2.0]);
+        assert_eq!(ticks(-0.3, 0.7), vec![-0.3, 0.7, 0.0, 0.5]);
     }
 
     #[test]

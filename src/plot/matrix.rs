@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::Svg;
 use super::canvas::{Aspect, Axis, Layout, TICK_PX, chart, draw_key, inked, render, short_number};
 use super::check;
-use super::colour::{Key, Scale, category, is_dark};
+use super::colour::{Colouring, Key, Scale, is_dark, value_name};
 use crate::error::{Error, Result};
 
 /// Largest matrix whose values are written in the cells.
@@ -67,19 +67,45 @@ pub fn distance_matrix(distances: ArrayView2<f64>, names: &[String], title: &str
 /// Grouped bars of how each condition's points fall into clusters: `histograms` is C x K
 /// (C conditions named by `names`, K clusters; counts or proportions, all >= 0). Each row
 /// is shown as proportions of its total (a zero row as zeros): above cluster k, one bar per
-/// condition, coloured by condition, with a legend of names.
+/// condition, coloured by condition as [`Colouring::Categorical`] colours groups (a legend
+/// of names up to ten conditions, an ordered colour bar of names beyond).
 ///
 /// Marks: exactly C·K `<rect>`s filled with a colour other than white, one per (condition,
 /// cluster) cell, zero-height bars included. (The background and legend box are white
 /// `<rect>`s; the frame and legend border are unfilled; legend swatches are `<circle>`s,
-/// one per name.)
+/// one per name; an ordered bar's bands are C four-vertex `<polygon>`s.)
 ///
 /// Errors ([`Error::InvalidArgument`]): an empty matrix, a name count other than C, and
 /// non-finite or negative entries.
 pub fn cluster_histograms(histograms: ArrayView2<f64>, names: &[String], title: &str) -> Result<Svg> {
+    cluster_histograms_by_value(histograms, names, None, title)
+}
+
+/// [`cluster_histograms`] with the conditions coloured by `values` when given (one per
+/// condition, on viridis, with a colour bar named as [`super::condition_map`] names it),
+/// as every figure of conditions with values is.
+///
+/// Marks: as [`cluster_histograms`]; a colour bar (64 four-vertex `<polygon>`s) replaces
+/// the legend when there are values.
+///
+/// Errors: as [`cluster_histograms`], and a value count other than C or a non-finite value.
+pub fn cluster_histograms_by_value(
+    histograms: ArrayView2<f64>,
+    names: &[String],
+    values: Option<&[f64]>,
+    title: &str,
+) -> Result<Svg> {
     check::non_empty("histograms", histograms)?;
     let (c, k) = histograms.dim();
     check::one_name_per_row(names, c)?;
+    if let Some(v) = values
+        && v.len() != c
+    {
+        return Err(Error::argument(
+            "values",
+            format!("has {} values but there are {c} conditions; give one value per condition", v.len()),
+        ));
+    }
     check::finite("histograms", histograms)?;
     if let Some(((i, j), v)) = histograms.indexed_iter().find(|(_, v)| **v < 0.0) {
         return Err(Error::argument(
@@ -90,7 +116,13 @@ pub fn cluster_histograms(histograms: ArrayView2<f64>, names: &[String], title: 
     let proportions = proportions(histograms);
     let top = proportions.iter().copied().fold(0.0, f64::max);
     let clusters: Vec<String> = (0..k).map(|j| j.to_string()).collect();
-    let key = Key::Legend(names.iter().enumerate().map(|(i, name)| (name.clone(), category(i))).collect());
+    let identity: Vec<usize> = (0..c).collect();
+    let what = value_name(names);
+    let colouring = match values {
+        Some(values) => Colouring::Valued { labels: &identity, values, name: &what },
+        None => Colouring::Categorical { labels: &identity, names },
+    };
+    let (colours, key) = colouring.resolve(c)?;
 
     render(|root| {
         let layout = Layout {
@@ -105,7 +137,7 @@ pub fn cluster_histograms(histograms: ArrayView2<f64>, names: &[String], title: 
         let width = 0.8 / c as f64;
         chart.draw_series(proportions.indexed_iter().map(|((i, j), &p)| {
             let left = j as f64 + 0.1 + i as f64 * width;
-            Rectangle::new([(left, 0.0), (left + width, p)], category(i).filled())
+            Rectangle::new([(left, 0.0), (left + width, p)], colours[i].filled())
         }))?;
         draw_key(root, &chart, &key)
     })

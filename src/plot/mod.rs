@@ -8,17 +8,25 @@
 //! - [`embedding`]: scatter plot of a 2-D embedding.
 //! - [`distance_matrix`]: heatmap of distances between conditions.
 //! - [`loss_curves`]: training and validation loss per epoch.
-//! - [`cluster_histograms`]: how each condition's points fall into clusters.
+//! - [`cluster_histograms`]: how each condition's points fall into clusters
+//!   ([`cluster_histograms_by_value`] with a value per condition).
+//! - [`condition_map`]: the conditions placed by classical MDS of their distances.
 //!
-//! Points are coloured by a [`Colouring`]: groups on the Tableau 10 palette with a legend,
-//! values on viridis with a colour bar, or one colour.
+//! Points are coloured by a [`Colouring`]: groups on the Tableau 10 palette with a legend
+//! (up to ten groups whose names a legend tells apart), more groups on viridis in order with
+//! an ordered colour bar naming them, groups by a value each (e.g. mu) or a value per point
+//! (e.g. hand velocity) on viridis with a colour bar, or one colour. A colour never stands
+//! for two groups, and every word stays inside the canvas at any number of groups: a
+//! legend holds at most ten entries, an ordered bar writes every m-th name when all would
+//! not fit, and a heat map's axes do the same.
 //!
 //! ## Counting marks
 //! Every mark of the data can be counted in the document, which is how the tests check the
 //! figures. The element kinds are used as follows:
 //! - `<circle>`: points, the test-loss marker, and legend swatches (one per legend entry).
 //! - `<polyline>`: arrow shafts and loss curves only (no axis lines or tick marks are drawn).
-//! - `<polygon>`: arrow heads (three vertices) and colour-bar bands (four vertices).
+//! - `<polygon>`: arrow heads (three vertices) and colour-bar bands (four vertices: 64 for a
+//!   bar of values, one per group for an ordered bar of names).
 //! - `<rect>`: heatmap cells and histogram bars are the ones filled with a colour other than
 //!   white; the background and legend box are white, the frame and outlines unfilled.
 //! - `<line>`: grid lines; `<text>`: every word.
@@ -38,12 +46,14 @@ mod canvas;
 mod check;
 mod colour;
 mod losses;
+mod map;
 mod matrix;
 mod points;
 mod svg;
 
-pub use colour::Colouring;
+pub use colour::{Colouring, MAX_CATEGORIES, value_name};
 pub use losses::loss_curves;
-pub use matrix::{cluster_histograms, distance_matrix};
+pub use map::condition_map;
+pub use matrix::{cluster_histograms, cluster_histograms_by_value, distance_matrix};
 pub use points::{MAX_ARROWS, embedding, vector_field};
 pub use svg::Svg;

@@ -27,7 +27,8 @@ pub const MAX_ARROWS: usize = 3000;
 ///
 /// Marks: each arrow drawn is one `<polyline>` (the shaft, two vertices) and one
 /// three-vertex `<polygon>` (the head), so both counts equal min(n, [`MAX_ARROWS`]). A
-/// categorical legend adds one `<circle>` per name; a colour bar adds four-vertex polygons.
+/// categorical legend adds one `<circle>` per name; a colour bar adds four-vertex polygons
+/// (64 for values, one per group for an ordered bar of more than ten groups).
 ///
 /// Errors ([`Error::InvalidArgument`]): empty or one-column anchors, vectors of another
 /// shape, non-finite entries, and colourings that do not match the n points.
@@ -101,7 +102,8 @@ pub fn vector_field(
 /// that dense regions read darker.
 ///
 /// Marks: `<circle>` count = n, plus one per name for a categorical legend. A colour bar
-/// (continuous colouring) is drawn with polygons, not circles.
+/// (values, or an ordered bar of more than ten groups) is drawn with four-vertex polygons
+/// (64, or one per group), not circles.
 ///
 /// Errors ([`Error::InvalidArgument`]): empty input, a column count other than 2, non-finite
 /// entries, and colourings that do not match the n points (including labels without a name).

@@ -29,7 +29,9 @@ pub(super) async fn model_weights(State(s): State<AppState>, Path(id): Path<Stri
 }
 
 /// Analyse the model's training embedding: distances between conditions, clusters, 2-D
-/// views (and refresh its figures).
+/// views (and refresh its figures). With `colour_by` (one value per point or per input
+/// row, named by `colour_by_name`), the embedding and vector-field figures are coloured by
+/// that variable instead of by condition, until the next analysis.
 #[utoipa::path(post, path = "/models/{id}/analyses", tag = "models", params(("id" = String, Path)),
     request_body = AnalysisParams,
     responses((status = 200, description = "OK", body = AnalysisInfo)))]
@@ -56,7 +58,8 @@ pub(super) async fn decode(
     Ok(Json(blocking(move || e.decode(&id, &req)).await?))
 }
 
-/// A figure of the model as SVG.
+/// A figure of the model as SVG: `embedding`, `distances`, `losses`, `clusters`,
+/// `vector_field` or `condition_map` (the conditions placed by MDS of their distances).
 #[utoipa::path(get, path = "/models/{id}/plots/{kind}", tag = "models",
     params(("id" = String, Path), ("kind" = PlotKind, Path)),
     responses((status = 200, description = "OK", body = String, content_type = "image/svg+xml")))]
@@ -68,7 +71,7 @@ pub(super) async fn plot(
         ApiError::from(Error::Unknown {
             kind: "plot",
             name: kind,
-            choices: "embedding, distances, losses, clusters, vector_field".into(),
+            choices: PlotKind::ALL.map(PlotKind::name).join(", "),
         })
     })?;
     let e = s.engine.clone();

@@ -40,8 +40,16 @@ class AnalysisInfo:
             view (list[list[float]]): 2-D view of the points (m x 2).
             view_index (list[int]): Rows shown in `view`.
             view_method (str): How `view` was made.
+            colour_by (None | str | Unset): What the embedding and vector-field figures were coloured by instead of the
+                conditions (the request's `colour_by_name`), when the request gave `colour_by`.
+            condition_map_explained (list[float] | Unset): Fraction of the distances' variance along each of the two axes of
+                `condition_map`
+                (positive eigenvalues of the doubly centred squared distances).
             condition_names (list[str] | Unset): The name of each condition, in the order of the rows of `distances` (the
                 dataset's names; "condition c" for an unnamed one).
+            condition_values (list[float | None] | Unset): The value of each condition (e.g. mu), in the same order; null
+                for a condition
+                without one.
      """
 
     centroids: list[list[float]]
@@ -56,7 +64,10 @@ class AnalysisInfo:
     view: list[list[float]]
     view_index: list[int]
     view_method: str
+    colour_by: None | str | Unset = UNSET
+    condition_map_explained: list[float] | Unset = UNSET
     condition_names: list[str] | Unset = UNSET
+    condition_values: list[float | None] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -128,9 +139,31 @@ class AnalysisInfo:
 
         view_method = self.view_method
 
+        colour_by: None | str | Unset
+        if isinstance(self.colour_by, Unset):
+            colour_by = UNSET
+        else:
+            colour_by = self.colour_by
+
+        condition_map_explained: list[float] | Unset = UNSET
+        if not isinstance(self.condition_map_explained, Unset):
+            condition_map_explained = self.condition_map_explained
+
+
+
         condition_names: list[str] | Unset = UNSET
         if not isinstance(self.condition_names, Unset):
             condition_names = self.condition_names
+
+
+
+        condition_values: list[float | None] | Unset = UNSET
+        if not isinstance(self.condition_values, Unset):
+            condition_values = []
+            for condition_values_item_data in self.condition_values:
+                condition_values_item: float | None
+                condition_values_item = condition_values_item_data
+                condition_values.append(condition_values_item)
 
 
 
@@ -151,8 +184,14 @@ class AnalysisInfo:
             "view_index": view_index,
             "view_method": view_method,
         })
+        if colour_by is not UNSET:
+            field_dict["colour_by"] = colour_by
+        if condition_map_explained is not UNSET:
+            field_dict["condition_map_explained"] = condition_map_explained
         if condition_names is not UNSET:
             field_dict["condition_names"] = condition_names
+        if condition_values is not UNSET:
+            field_dict["condition_values"] = condition_values
 
         return field_dict
 
@@ -224,7 +263,35 @@ class AnalysisInfo:
 
         view_method = d.pop("view_method")
 
+        def _parse_colour_by(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        colour_by = _parse_colour_by(d.pop("colour_by", UNSET))
+
+
+        condition_map_explained = cast(list[float], d.pop("condition_map_explained", UNSET))
+
+
         condition_names = cast(list[str], d.pop("condition_names", UNSET))
+
+
+        _condition_values = d.pop("condition_values", UNSET)
+        condition_values: list[float | None] | Unset = UNSET
+        if _condition_values is not UNSET:
+            condition_values = []
+            for condition_values_item_data in _condition_values:
+                def _parse_condition_values_item(data: object) -> float | None:
+                    if data is None:
+                        return data
+                    return cast(float | None, data)
+
+                condition_values_item = _parse_condition_values_item(condition_values_item_data)
+
+                condition_values.append(condition_values_item)
 
 
         analysis_info = cls(
@@ -240,7 +307,10 @@ class AnalysisInfo:
             view=view,
             view_index=view_index,
             view_method=view_method,
+            colour_by=colour_by,
+            condition_map_explained=condition_map_explained,
             condition_names=condition_names,
+            condition_values=condition_values,
         )
 
 

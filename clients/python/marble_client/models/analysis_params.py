@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 from ..models.distance_kind import DistanceKind
 from ..models.embed_method import EmbedMethod
 from ..types import UNSET, Unset
+from typing import cast
 
 
 
@@ -26,6 +27,13 @@ class AnalysisParams:
     """ Settings of the analysis stage. Unknown keys are errors.
 
         Attributes:
+            colour_by (list[float] | None | Unset): Colour the embedding and vector-field figures by this variable (e.g.
+                hand velocity,
+                time in trial) instead of by condition: one value per point, or one per input row
+                (all conditions' rows stacked, in order), as `behaviour` in a decoding. Finite. Used
+                for the figures only: `analysis.json` keeps its name, not its values.
+            colour_by_name (None | str | Unset): What `colour_by` is, written beside the figures' colour bar (default
+                "colour_by").
             distance (DistanceKind | Unset): Which distributions are compared.
             embed (EmbedMethod | Unset): How the 2-D view of the embedding is made.
             max_embed_points (int | Unset): UMAP embeds at most this many points (a seeded subsample above). Default: 20000.
@@ -41,6 +49,8 @@ class AnalysisParams:
             seed (int | Unset): Seed of every random choice in the analysis. Default: 0.
      """
 
+    colour_by: list[float] | None | Unset = UNSET
+    colour_by_name: None | str | Unset = UNSET
     distance: DistanceKind | Unset = UNSET
     embed: EmbedMethod | Unset = UNSET
     max_embed_points: int | Unset = 20000
@@ -56,6 +66,22 @@ class AnalysisParams:
 
 
     def to_dict(self) -> dict[str, Any]:
+        colour_by: list[float] | None | Unset
+        if isinstance(self.colour_by, Unset):
+            colour_by = UNSET
+        elif isinstance(self.colour_by, list):
+            colour_by = self.colour_by
+
+
+        else:
+            colour_by = self.colour_by
+
+        colour_by_name: None | str | Unset
+        if isinstance(self.colour_by_name, Unset):
+            colour_by_name = UNSET
+        else:
+            colour_by_name = self.colour_by_name
+
         distance: str | Unset = UNSET
         if not isinstance(self.distance, Unset):
             distance = self.distance.value
@@ -85,6 +111,10 @@ class AnalysisParams:
 
         field_dict.update({
         })
+        if colour_by is not UNSET:
+            field_dict["colour_by"] = colour_by
+        if colour_by_name is not UNSET:
+            field_dict["colour_by_name"] = colour_by_name
         if distance is not UNSET:
             field_dict["distance"] = distance
         if embed is not UNSET:
@@ -111,6 +141,34 @@ class AnalysisParams:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        def _parse_colour_by(data: object) -> list[float] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                colour_by_type_0 = cast(list[float], data)
+
+                return colour_by_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[float] | None | Unset, data)
+
+        colour_by = _parse_colour_by(d.pop("colour_by", UNSET))
+
+
+        def _parse_colour_by_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        colour_by_name = _parse_colour_by_name(d.pop("colour_by_name", UNSET))
+
+
         _distance = d.pop("distance", UNSET)
         distance: DistanceKind | Unset
         if isinstance(_distance,  Unset):
@@ -146,6 +204,8 @@ class AnalysisParams:
         seed = d.pop("seed", UNSET)
 
         analysis_params = cls(
+            colour_by=colour_by,
+            colour_by_name=colour_by_name,
             distance=distance,
             embed=embed,
             max_embed_points=max_embed_points,

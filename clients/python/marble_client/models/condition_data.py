@@ -31,6 +31,9 @@ class ConditionData:
             label (list[float] | None | Unset): Optional label per point.
             mask (list[bool] | None | Unset): Optional mask per point.
             name (None | str | Unset): Optional name, shown for the condition in figures and results (e.g. "mu = 0.5").
+            value (float | None | Unset): Optional number the condition was recorded under (e.g. mu = 0.5, a gain, a reach
+                angle). Kept in the summary; when every condition has one, figures colour the
+                conditions on a continuous scale by it, with a colour bar.
      """
 
     anchor: list[list[float]]
@@ -38,6 +41,7 @@ class ConditionData:
     label: list[float] | None | Unset = UNSET
     mask: list[bool] | None | Unset = UNSET
     name: None | str | Unset = UNSET
+    value: float | None | Unset = UNSET
 
 
 
@@ -88,6 +92,12 @@ class ConditionData:
         else:
             name = self.name
 
+        value: float | None | Unset
+        if isinstance(self.value, Unset):
+            value = UNSET
+        else:
+            value = self.value
+
 
         field_dict: dict[str, Any] = {}
 
@@ -101,6 +111,8 @@ class ConditionData:
             field_dict["mask"] = mask
         if name is not UNSET:
             field_dict["name"] = name
+        if value is not UNSET:
+            field_dict["value"] = value
 
         return field_dict
 
@@ -171,12 +183,23 @@ class ConditionData:
         name = _parse_name(d.pop("name", UNSET))
 
 
+        def _parse_value(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        value = _parse_value(d.pop("value", UNSET))
+
+
         condition_data = cls(
             anchor=anchor,
             vector=vector,
             label=label,
             mask=mask,
             name=name,
+            value=value,
         )
 
         return condition_data

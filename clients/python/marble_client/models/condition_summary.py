@@ -41,6 +41,7 @@ class ConditionSummary:
             eigenvalue_range (list[float] | None | Unset): Smallest and largest kept eigenvalue (`spectral` only).
             name (None | str | Unset): The condition's name, when it was given one.
             repeated_rows (int | Unset): Input rows merged into an earlier identical anchor (`duplicates = "merge"`).
+            value (float | None | Unset): The number the condition was recorded under (e.g. mu), when it was given one.
      """
 
     components: int
@@ -57,6 +58,7 @@ class ConditionSummary:
     eigenvalue_range: list[float] | None | Unset = UNSET
     name: None | str | Unset = UNSET
     repeated_rows: int | Unset = UNSET
+    value: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -116,6 +118,12 @@ class ConditionSummary:
 
         repeated_rows = self.repeated_rows
 
+        value: float | None | Unset
+        if isinstance(self.value, Unset):
+            value = UNSET
+        else:
+            value = self.value
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -141,6 +149,8 @@ class ConditionSummary:
             field_dict["name"] = name
         if repeated_rows is not UNSET:
             field_dict["repeated_rows"] = repeated_rows
+        if value is not UNSET:
+            field_dict["value"] = value
 
         return field_dict
 
@@ -225,6 +235,16 @@ class ConditionSummary:
 
         repeated_rows = d.pop("repeated_rows", UNSET)
 
+        def _parse_value(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        value = _parse_value(d.pop("value", UNSET))
+
+
         condition_summary = cls(
             components=components,
             degree_max=degree_max,
@@ -240,6 +260,7 @@ class ConditionSummary:
             eigenvalue_range=eigenvalue_range,
             name=name,
             repeated_rows=repeated_rows,
+            value=value,
         )
 
 

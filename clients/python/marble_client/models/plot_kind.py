@@ -2,6 +2,7 @@ from enum import StrEnum
 
 class PlotKind(StrEnum):
     CLUSTERS = "clusters"
+    CONDITION_MAP = "condition_map"
     DISTANCES = "distances"
     EMBEDDING = "embedding"
     LOSSES = "losses"

@@ -110,7 +110,9 @@ export const getModel = <ThrowOnError extends boolean = true>(options: Options<G
 
 /**
  * Analyse the model's training embedding: distances between conditions, clusters, 2-D
- * views (and refresh its figures).
+ * views (and refresh its figures). With `colour_by` (one value per point or per input
+ * row, named by `colour_by_name`), the embedding and vector-field figures are coloured by
+ * that variable instead of by condition, until the next analysis.
  */
 export const analyze = <ThrowOnError extends boolean = true>(options: Options<AnalyzeData, ThrowOnError>) => (options.client ?? client).post<AnalyzeResponses, AnalyzeErrors, ThrowOnError>({
     url: '/models/{id}/analyses',
@@ -135,7 +137,8 @@ export const decode = <ThrowOnError extends boolean = true>(options: Options<Dec
 });
 
 /**
- * A figure of the model as SVG.
+ * A figure of the model as SVG: `embedding`, `distances`, `losses`, `clusters`,
+ * `vector_field` or `condition_map` (the conditions placed by MDS of their distances).
  */
 export const plot = <ThrowOnError extends boolean = true>(options: Options<PlotData, ThrowOnError>) => (options.client ?? client).get<PlotResponses, PlotErrors, ThrowOnError>({ url: '/models/{id}/plots/{kind}', ...options });
 

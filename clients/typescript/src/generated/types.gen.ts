@@ -17,14 +17,29 @@ export type AnalysisInfo = {
      */
     clusters: Array<number>;
     /**
+     * What the embedding and vector-field figures were coloured by instead of the
+     * conditions (the request's `colour_by_name`), when the request gave `colour_by`.
+     */
+    colour_by?: string | null;
+    /**
      * The conditions in 2-D by classical MDS of the distances (C x 2).
      */
     condition_map: Array<Array<number>>;
+    /**
+     * Fraction of the distances' variance along each of the two axes of `condition_map`
+     * (positive eigenvalues of the doubly centred squared distances).
+     */
+    condition_map_explained?: Array<number>;
     /**
      * The name of each condition, in the order of the rows of `distances` (the
      * dataset's names; "condition c" for an unnamed one).
      */
     condition_names?: Array<string>;
+    /**
+     * The value of each condition (e.g. mu), in the same order; null for a condition
+     * without one.
+     */
+    condition_values?: Array<number | null>;
     /**
      * What the distances compare.
      */
@@ -67,6 +82,17 @@ export type AnalysisInfo = {
  * Settings of the analysis stage. Unknown keys are errors.
  */
 export type AnalysisParams = {
+    /**
+     * Colour the embedding and vector-field figures by this variable (e.g. hand velocity,
+     * time in trial) instead of by condition: one value per point, or one per input row
+     * (all conditions' rows stacked, in order), as `behaviour` in a decoding. Finite. Used
+     * for the figures only: `analysis.json` keeps its name, not its values.
+     */
+    colour_by?: Array<number> | null;
+    /**
+     * What `colour_by` is, written beside the figures' colour bar (default "colour_by").
+     */
+    colour_by_name?: string | null;
     /**
      * Which distributions the distances compare.
      */
@@ -136,6 +162,12 @@ export type ConditionData = {
      */
     name?: string | null;
     /**
+     * Optional number the condition was recorded under (e.g. mu = 0.5, a gain, a reach
+     * angle). Kept in the summary; when every condition has one, figures colour the
+     * conditions on a continuous scale by it, with a colour bar.
+     */
+    value?: number | null;
+    /**
      * Vectors, n rows of S numbers.
      */
     vector: Array<Array<number>>;
@@ -202,6 +234,10 @@ export type ConditionSummary = {
      * Input rows merged into an earlier identical anchor (`duplicates = "merge"`).
      */
     repeated_rows?: number;
+    /**
+     * The number the condition was recorded under (e.g. mu), when it was given one.
+     */
+    value?: number | null;
 };
 
 /**
@@ -627,7 +663,7 @@ export type Params = {
 /**
  * The figures a model has.
  */
-export type PlotKind = 'embedding' | 'distances' | 'losses' | 'clusters' | 'vector_field';
+export type PlotKind = 'embedding' | 'distances' | 'losses' | 'clusters' | 'vector_field' | 'condition_map';
 
 /**
  * A problem+json error body (RFC 9457) with the engine's stable code.

@@ -143,7 +143,9 @@ def sync_detailed(
 
 ) -> Response[AnalysisInfo | Problem]:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
-    views (and refresh its figures).
+    views (and refresh its figures). With `colour_by` (one value per point or per input
+    row, named by `colour_by_name`), the embedding and vector-field figures are coloured by
+    that variable instead of by condition, until the next analysis.
 
     Args:
         id (str):
@@ -178,7 +180,9 @@ def sync(
 
 ) -> AnalysisInfo | Problem | None:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
-    views (and refresh its figures).
+    views (and refresh its figures). With `colour_by` (one value per point or per input
+    row, named by `colour_by_name`), the embedding and vector-field figures are coloured by
+    that variable instead of by condition, until the next analysis.
 
     Args:
         id (str):
@@ -208,7 +212,9 @@ async def asyncio_detailed(
 
 ) -> Response[AnalysisInfo | Problem]:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
-    views (and refresh its figures).
+    views (and refresh its figures). With `colour_by` (one value per point or per input
+    row, named by `colour_by_name`), the embedding and vector-field figures are coloured by
+    that variable instead of by condition, until the next analysis.
 
     Args:
         id (str):
@@ -243,7 +249,9 @@ async def asyncio(
 
 ) -> AnalysisInfo | Problem | None:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
-    views (and refresh its figures).
+    views (and refresh its figures). With `colour_by` (one value per point or per input
+    row, named by `colour_by_name`), the embedding and vector-field figures are coloured by
+    that variable instead of by condition, until the next analysis.
 
     Args:
         id (str):

@@ -104,7 +104,8 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
 
 ) -> Response[Problem | str]:
-    """ A figure of the model as SVG.
+    """ A figure of the model as SVG: `embedding`, `distances`, `losses`, `clusters`,
+    `vector_field` or `condition_map` (the conditions placed by MDS of their distances).
 
     Args:
         id (str):
@@ -138,7 +139,8 @@ def sync(
     client: AuthenticatedClient | Client,
 
 ) -> Problem | str | None:
-    """ A figure of the model as SVG.
+    """ A figure of the model as SVG: `embedding`, `distances`, `losses`, `clusters`,
+    `vector_field` or `condition_map` (the conditions placed by MDS of their distances).
 
     Args:
         id (str):
@@ -167,7 +169,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 
 ) -> Response[Problem | str]:
-    """ A figure of the model as SVG.
+    """ A figure of the model as SVG: `embedding`, `distances`, `losses`, `clusters`,
+    `vector_field` or `condition_map` (the conditions placed by MDS of their distances).
 
     Args:
         id (str):
@@ -201,7 +204,8 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 
 ) -> Problem | str | None:
-    """ A figure of the model as SVG.
+    """ A figure of the model as SVG: `embedding`, `distances`, `losses`, `clusters`,
+    `vector_field` or `condition_map` (the conditions placed by MDS of their distances).
 
     Args:
         id (str):
