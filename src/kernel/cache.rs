@@ -239,13 +239,16 @@ impl Build {
         Ok(())
     }
 
-    /// evcxr's `init.evcxr`: the crate and ndarray at `OPT_LEVEL`, with evcxr's cache of
-    /// registry crates (which seeds a second slot quickly).
+    /// evcxr's `init.evcxr`: the crate and ndarray at `OPT_LEVEL`. Not evcxr's `:cache`: it
+    /// hands cargo compiler output made in another folder, whose dependency lists name that
+    /// folder's build-script outputs, so once that folder is gone cargo rebuilds those crates
+    /// and all that depends on them at every cell. A new build starts from a copy of the last
+    /// one instead (see [`take_slot`]).
     fn init(&self, setup: &Setup, config: Config) -> String {
         let features = setup.features.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ");
         let offline = u8::from(config == Config::Warm);
         format!(
-            ":cache 4000\n:opt {OPT_LEVEL}\n:offline {offline}\n\
+            ":opt {OPT_LEVEL}\n:offline {offline}\n\
              :dep marble = {{ path = {:?}, default-features = false, features = [{features}] }}\n\
              :dep ndarray = \"0.17\"\n",
             self.crate_dir().to_string_lossy()
@@ -336,9 +339,11 @@ pub struct Slot {
     pub lock: File,
 }
 
-/// Hold the first free slot of `build`. A slot never used starts from a copy of slot 0's
-/// compiled crates, so a second kernel at once is warm too.
-pub fn take_slot(build: &Build) -> Result<Slot> {
+/// Hold the first free slot of `build`. A slot never used starts from a copy of compiled
+/// crates: slot 0's, so that a second kernel at once is warm too, or for slot 0 of a new
+/// build those of the newest ready build, so that a change of the sources recompiles marble
+/// alone.
+pub fn take_slot(setup: &Setup, build: &Build) -> Result<Slot> {
     for i in 0..SLOTS {
         let dir = build.slot_dir(i);
         std::fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
@@ -347,16 +352,24 @@ pub fn take_slot(build: &Build) -> Result<Slot> {
         if lock.try_lock().is_err() {
             continue;
         }
-        if i > 0 && !dir.join("target").exists() && build.slot_dir(0).join("target").is_dir() {
-            seed(&build.slot_dir(0), &dir);
+        if !dir.join("target").exists() {
+            if i > 0 && build.slot_dir(0).join("target").is_dir() {
+                seed(&build.slot_dir(0), &dir);
+            } else if i == 0
+                && let Some((older, _)) = ready_builds(setup).into_iter().find(|(b, _)| b.dir != build.dir)
+            {
+                seed(&older.slot_dir(0), &dir);
+                forget_marble(&dir.join("target"));
+            }
         }
         return Ok(Slot { dir, lock });
     }
     Err(Error::argument("kernel", format!("all {SLOTS} kernel slots of {} are in use", build.dir.display())))
 }
 
-/// Copy slot 0's target folder (and lock file of the notebook crate) into a new slot, as is,
-/// so that cargo finds everything fresh. Best effort: a failed copy only means a cold slot.
+/// Copy a slot's target folder (and the notebook crate's lock file) into a new slot, as is:
+/// cargo records the files below its target folder relative to it, so it finds everything
+/// fresh there. Best effort: a failed copy only means a cold slot.
 fn seed(from: &Path, to: &Path) {
     let tmp = to.join("target.seeding");
     let _ = std::fs::remove_dir_all(&tmp);
@@ -372,6 +385,26 @@ fn seed(from: &Path, to: &Path) {
         let _ = std::fs::copy(from.join("Cargo.lock"), to.join("Cargo.lock"));
     } else {
         let _ = std::fs::remove_dir_all(&tmp);
+    }
+}
+
+/// Remove another build's marble from a copied target folder: its path differs, so it is
+/// never used here, and copies of copies would pile up one marble per change of the sources.
+fn forget_marble(target: &Path) {
+    let mut stack = vec![target.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if name.starts_with("marble-") || name.starts_with("libmarble-") {
+                let _ = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            } else if is_dir && matches!(name.as_str(), "target" | "debug" | "deps" | ".fingerprint" | "incremental" | "build")
+                || is_dir && dir == *target
+            {
+                stack.push(path);
+            }
+        }
     }
 }
 
@@ -492,7 +525,7 @@ pub fn prebuild(setup: &Setup, progress: &dyn Progress) -> Result<Built> {
         return Ok(Built { build, seconds: 0.0, was_ready: true, size });
     }
     let start = Instant::now();
-    let slot = take_slot(&build)?;
+    let slot = take_slot(setup, &build)?;
     let rustc = rustc_version()?;
     let triple = host_triple(&rustc).unwrap_or_default().to_string();
     let total = count_packages(setup, &build, &triple);
@@ -742,12 +775,12 @@ mod tests {
         });
         std::fs::create_dir_all(b.slot_dir(0).join("target/debug")).unwrap();
         std::fs::write(b.slot_dir(0).join("target/debug/libx.so"), "x").unwrap();
-        let one = take_slot(&b).unwrap();
-        let two = take_slot(&b).unwrap();
+        let one = take_slot(&s, &b).unwrap();
+        let two = take_slot(&s, &b).unwrap();
         assert_eq!((one.dir.clone(), two.dir.clone()), (b.slot_dir(0), b.slot_dir(1)));
         assert_eq!(std::fs::read_to_string(two.dir.join("target/debug/libx.so")).unwrap(), "x", "seeded from slot 0");
         drop(one);
-        assert_eq!(take_slot(&b).unwrap().dir, b.slot_dir(0), "a freed slot is taken again");
+        assert_eq!(take_slot(&s, &b).unwrap().dir, b.slot_dir(0), "a freed slot is taken again");
         // A newer ready build does not remove one a kernel still runs on.
         let newer = Build::new(&s, "0000000000000002");
         std::fs::create_dir_all(&newer.dir).unwrap();
@@ -758,6 +791,28 @@ mod tests {
         drop(two);
         collect_garbage(&s, &[]);
         assert!(!b.dir.exists() && newer.dir.exists());
+    }
+
+    #[test]
+    fn a_new_build_starts_from_the_last_ready_one_without_its_marble() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = setup(dir.path());
+        let old = Build::new(&s, "00000000000000aa");
+        std::fs::create_dir_all(&old.dir).unwrap();
+        mark_ready(&old.ready_path().to_string_lossy());
+        let deps = old.slot_dir(0).join("target/x86/debug/deps");
+        std::fs::create_dir_all(&deps).unwrap();
+        std::fs::create_dir_all(old.slot_dir(0).join("target/x86/debug/.fingerprint/marble-01")).unwrap();
+        std::fs::create_dir_all(old.slot_dir(0).join("target/x86/debug/.fingerprint/serde-02")).unwrap();
+        for f in ["libserde-02.rlib", "libmarble-01.so", "libmarble-01.rlib"] {
+            std::fs::write(deps.join(f), f).unwrap();
+        }
+        let new = Build::new(&s, "00000000000000bb");
+        let slot = take_slot(&s, &new).unwrap();
+        let t = slot.dir.join("target/x86/debug");
+        assert!(t.join("deps/libserde-02.rlib").is_file() && t.join(".fingerprint/serde-02").is_dir());
+        assert!(!t.join("deps/libmarble-01.so").exists() && !t.join(".fingerprint/marble-01").exists());
+        assert!(deps.join("libmarble-01.so").is_file(), "the old build keeps its own");
     }
 
     #[test]

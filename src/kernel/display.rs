@@ -93,7 +93,8 @@ impl EmbeddingInfo {
 }
 
 impl AnalysisInfo {
-    /// Show the distance matrix as a heat map in Jupyter (evcxr).
+    /// Show the distance matrix as a heat map, and the condition map (coloured by the
+    /// conditions' values where every condition has one), in Jupyter (evcxr).
     pub fn evcxr_display(&self) {
         let c = self.distances.len();
         let m = ndarray::Array2::from_shape_fn((c, c), |(i, j)| self.distances[i][j]);
@@ -110,6 +111,20 @@ impl AnalysisInfo {
         display("text/plain", &format!("distances ({}):\n{}", self.distance_method, text.join("\n")));
         if let Some(s) = svg {
             display("image/svg+xml", s.as_str());
+        }
+        if self.condition_map.len() == c && self.condition_map.iter().all(|p| p.len() == 2) {
+            let points = ndarray::Array2::from_shape_fn((c, 2), |(i, j)| self.condition_map[i][j]);
+            let values: Option<Vec<f64>> = self.condition_values.iter().copied().collect();
+            let map = crate::plot::condition_map(
+                points.view(),
+                &names,
+                values.as_deref().filter(|v| v.len() == c),
+                &self.condition_map_explained,
+                "Condition map",
+            );
+            if let Ok(s) = map {
+                display("image/svg+xml", s.as_str());
+            }
         }
     }
 }

@@ -144,7 +144,7 @@ pub fn start(spec_dir: &Path, connection_file: &Path, marble: &Path) -> Result<s
     }
     let keep: Vec<&cache::Build> = std::iter::once(&choice.build).chain(choice.pending.as_ref()).collect();
     cache::collect_garbage(&setup, &keep);
-    let slot = cache::take_slot(&choice.build)?;
+    let slot = cache::take_slot(&setup, &choice.build)?;
     if choice.config == cache::Config::First {
         eprintln!(
             "marble: no build of {} is ready, so this kernel compiles it before it answers \
