@@ -163,6 +163,15 @@ fn notebooks_run_headless_with_the_bundled_kernel() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The install compiled (or found compiled) the kernel's build, and says how big it is.
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("GiB in"), "{said}");
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(prefix.join("share/jupyter/kernels/marble-rust/kernel.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(spec["display_name"], "MARBLE (Rust)");
+    assert_eq!((&spec["argv"][1], &spec["argv"][2]), (&serde_json::json!("kernel"), &serde_json::json!("start")));
     let mut texts = Vec::new();
     for name in NOTEBOOKS {
         let nb = work.path().join(format!("{name}.ipynb"));

@@ -116,9 +116,13 @@ fn source_files(crate_dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The key of the build for the sources as they are now: a hash of every source file, the
-/// features, the profile, the compiler and the evcxr binary.
+/// folder they are in (the build records it for `CRATE_DIR`, so another checkout of the same
+/// sources gets a build of its own), the features, the profile, the compiler and the evcxr
+/// binary.
 pub fn key(setup: &Setup) -> Result<String> {
     let mut h = std::hash::DefaultHasher::new();
+    h.write(setup.crate_dir.as_os_str().as_encoded_bytes());
+    h.write_u8(0);
     h.write(rustc_version()?.as_bytes());
     h.write(env!("CARGO_PKG_VERSION").as_bytes());
     h.write_u8(OPT_LEVEL);
