@@ -247,24 +247,77 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
+    // A stand-in for evcxr that records how the launcher ran it.
     let fake = bin.join("evcxr_jupyter");
-    std::fs::write(&fake, "#!/bin/sh\n").unwrap();
+    let record = dir.path().join("ran.txt");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"$@\" \"$EVCXR_TMPDIR\" \"$EVCXR_CONFIG_DIR\" > {:?}\n", record.display().to_string()),
+    )
+    .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let prefix = dir.path().join("env");
-    let stdout =
-        run_ok(marble().args(["kernel", "install", "--prefix"]).arg(&prefix).env("PATH", &bin).env("HOME", dir.path()));
-    assert!(stdout.contains("MARBLE (Rust)"), "{stdout}");
+    let cache = dir.path().join("cache");
+    let stdout = run_ok(
+        marble()
+            .args(["kernel", "install", "--no-build", "--prefix"])
+            .arg(&prefix)
+            .arg("--cache")
+            .arg(&cache)
+            .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()))
+            .env("HOME", dir.path()),
+    );
+    assert!(stdout.contains("MARBLE (Rust)") && stdout.contains("--no-build"), "{stdout}");
     let spec_dir = prefix.join("share/jupyter/kernels/marble-rust");
     let spec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(spec_dir.join("kernel.json")).unwrap()).unwrap();
     assert_eq!(spec["display_name"], "MARBLE (Rust)");
-    assert_eq!(spec["argv"][0], fake.to_str().unwrap());
-    assert_eq!(spec["argv"][2], "{connection_file}");
-    let config = std::path::PathBuf::from(spec["env"]["EVCXR_CONFIG_DIR"].as_str().unwrap());
+    let argv: Vec<&str> = spec["argv"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(argv[0], env!("CARGO_BIN_EXE_marble"));
+    assert_eq!(argv[1..4], ["kernel", "start", "--spec-dir"]);
+    assert_eq!(argv[5], "{connection_file}");
+    let setup: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec_dir.join("marble-kernel.json")).unwrap()).unwrap();
+    // The sources the binary was built from (this checkout, when nothing else shares its
+    // target folder).
+    let here = std::path::PathBuf::from(setup["crate_dir"].as_str().unwrap());
+    assert!(std::fs::read_to_string(here.join("Cargo.toml")).unwrap().contains("name = \"marble\""));
+    assert_eq!(setup["evcxr"], fake.to_str().unwrap());
+    assert_eq!(setup["features"], serde_json::json!(["server"]));
+    // What Jupyter runs: with no build ready, evcxr starts on a snapshot of the sources, in a
+    // slot of the cache, with a configuration that loads the crate and marks the build ready.
+    let conn = dir.path().join("connection.json");
+    let out = std::process::Command::new(argv[0]).args(&argv[1..5]).arg(&conn).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ran = std::fs::read_to_string(&record).unwrap();
+    let words: Vec<&str> = ran.split_whitespace().collect();
+    assert_eq!(words[..2], ["--control_file", conn.to_str().unwrap()]);
+    let (slot, config) = (std::path::Path::new(words[2]), std::path::Path::new(words[3]));
+    assert!(slot.starts_with(cache.canonicalize().unwrap()) && slot.ends_with("slot-0"), "{ran}");
+    let build = slot.parent().unwrap();
     let init = std::fs::read_to_string(config.join("init.evcxr")).unwrap();
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
-    assert!(init.contains(&format!(":dep marble = {{ path = {:?} }}", here.display().to_string())), "{init}");
-    assert_eq!(std::fs::read_to_string(config.join("prelude.rs")).unwrap(), "use marble::prelude::*;\n");
+    let snapshot = build.join("crate");
+    assert!(
+        init.contains(&format!(
+            ":dep marble = {{ path = {:?}, default-features = false, features = [\"server\"] }}",
+            snapshot.display().to_string()
+        )),
+        "{init}"
+    );
+    assert!(!init.contains(":cache"), "evcxr's cache is off: {init}");
+    assert_eq!(std::fs::read(snapshot.join("src/lib.rs")).unwrap(), std::fs::read(here.join("src/lib.rs")).unwrap());
+    let prelude = std::fs::read_to_string(config.join("prelude.rs")).unwrap();
+    assert!(prelude.starts_with("use marble::prelude::*;\n") && prelude.contains("mark_ready"), "{prelude}");
+    // A feature marble does not have is refused with the ones it has.
+    let out = marble()
+        .args(["kernel", "install", "--no-build", "--features", "gpu", "--prefix"])
+        .arg(&prefix)
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server, postgres, s3"), "{}", String::from_utf8_lossy(&out.stderr));
     // Without evcxr the message says how to get it.
     let out = marble()
         .args(["kernel", "install", "--prefix"])
