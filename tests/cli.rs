@@ -252,7 +252,10 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     let record = dir.path().join("ran.txt");
     std::fs::write(
         &fake,
-        format!("#!/bin/sh\necho \"$@\" \"$EVCXR_TMPDIR\" \"$EVCXR_CONFIG_DIR\" > {:?}\n", record.display().to_string()),
+        format!(
+            "#!/bin/sh\necho \"$@\" \"$EVCXR_TMPDIR\" \"$EVCXR_CONFIG_DIR\" > {:?}\n",
+            record.display().to_string()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -317,7 +320,11 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("server, postgres, s3"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("server, postgres, s3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Without evcxr the message says how to get it.
     let out = marble()
         .args(["kernel", "install", "--prefix"])

@@ -123,7 +123,10 @@ fn assert_in_range(texts: &[String], which: &str) {
     let [within, across] = check(&texts[2], "bifurcation")[..] else { panic!("two figures") };
     assert!(within < across, "{which}: {}", texts[2]);
     assert!(texts[2].contains("mu = -0.5"), "{which}: 03 names its conditions by mu");
-    assert!(texts[2].contains("Condition map") && texts[2].contains("axes explain"), "{which}: 03 shows the condition map");
+    assert!(
+        texts[2].contains("Condition map") && texts[2].contains("axes explain"),
+        "{which}: 03 shows the condition map"
+    );
     // 04: 4 x 100 points embedded over HTTP.
     assert_eq!(check(&texts[3], "rows"), vec![400.0], "{which}");
     // 05: decoding when the data are present.

@@ -68,7 +68,11 @@ pub fn run(what: KernelCommand) -> Result<()> {
                 say!("nothing compiled (--no-build): a kernel with no ready build compiles before it answers");
                 return Ok(());
             }
-            say!("compiling marble for the kernel into {} (evcxr, opt-level {})", done.setup.cache_dir.display(), cache::OPT_LEVEL);
+            say!(
+                "compiling marble for the kernel into {} (evcxr, opt-level {})",
+                done.setup.cache_dir.display(),
+                cache::OPT_LEVEL
+            );
             let start = Instant::now();
             let built = cache::prebuild(&done.setup, &Bars::new())?;
             let size = built.size as f64 / f64::from(1 << 30);

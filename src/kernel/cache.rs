@@ -132,7 +132,9 @@ pub fn key(setup: &Setup) -> Result<String> {
     }
     let evcxr = std::fs::metadata(&setup.evcxr).map_err(io("cannot find", &setup.evcxr))?;
     h.write_u64(evcxr.len());
-    h.write_u64(evcxr.modified().ok().and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs()));
+    h.write_u64(
+        evcxr.modified().ok().and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs()),
+    );
     for rel in source_files(&setup.crate_dir)? {
         let path = setup.crate_dir.join(&rel);
         h.write(rel.to_string_lossy().as_bytes());
@@ -352,7 +354,8 @@ pub fn take_slot(setup: &Setup, build: &Build) -> Result<Slot> {
         let dir = build.slot_dir(i);
         std::fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
         let path = dir.join("lock");
-        let lock = File::options().create(true).truncate(false).write(true).open(&path).map_err(io("cannot open", &path))?;
+        let lock =
+            File::options().create(true).truncate(false).write(true).open(&path).map_err(io("cannot open", &path))?;
         if lock.try_lock().is_err() {
             continue;
         }
@@ -403,7 +406,8 @@ fn forget_marble(target: &Path) {
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
             if name.starts_with("marble-") || name.starts_with("libmarble-") {
                 let _ = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-            } else if is_dir && matches!(name.as_str(), "target" | "debug" | "deps" | ".fingerprint" | "incremental" | "build")
+            } else if is_dir
+                && matches!(name.as_str(), "target" | "debug" | "deps" | ".fingerprint" | "incremental" | "build")
                 || is_dir && dir == *target
             {
                 stack.push(path);
@@ -489,7 +493,8 @@ pub fn collect_garbage(setup: &Setup, keep: &[&Build]) {
         // Held locks are kept open until the removal is done.
         let mut held = Vec::new();
         let mut busy = false;
-        let locks = std::iter::once(build.dir.join("build.lock")).chain((0..SLOTS).map(|i| build.slot_dir(i).join("lock")));
+        let locks =
+            std::iter::once(build.dir.join("build.lock")).chain((0..SLOTS).map(|i| build.slot_dir(i).join("lock")));
         for path in locks.filter(|p| p.exists()) {
             match File::options().write(true).open(&path) {
                 Ok(f) if f.try_lock().is_ok() => held.push(f),
@@ -522,7 +527,12 @@ pub fn prebuild(setup: &Setup, progress: &dyn Progress) -> Result<Built> {
     let build = Build::new(setup, &key(setup)?);
     build.prepare(setup)?;
     let lock_path = build.dir.join("build.lock");
-    let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(io("cannot open", &lock_path))?;
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io("cannot open", &lock_path))?;
     lock.lock().map_err(io("cannot lock", &lock_path))?;
     if build.ready().is_some() {
         let size = build.size();
@@ -667,7 +677,11 @@ pub fn build_in_background(marble: &Path, spec_dir: &Path, build: &Build) {
         return;
     }
     let mut cmd = Command::new(marble);
-    cmd.args(["kernel", "build", "--spec-dir"]).arg(spec_dir).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.args(["kernel", "build", "--spec-dir"])
+        .arg(spec_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     // A process group of its own: Jupyter stops a kernel by signalling its group.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
@@ -823,7 +837,9 @@ mod tests {
     fn counting_compiled_crates_reads_fingerprint_names() {
         let dir = tempfile::tempdir().unwrap();
         let t = dir.path().join("target");
-        for d in ["debug/.fingerprint/serde-0123", "debug/.fingerprint/serde-4567", "x86/debug/.fingerprint/rand_core-89ab"] {
+        for d in
+            ["debug/.fingerprint/serde-0123", "debug/.fingerprint/serde-4567", "x86/debug/.fingerprint/rand_core-89ab"]
+        {
             std::fs::create_dir_all(t.join(d)).unwrap();
         }
         std::fs::create_dir_all(t.join("x86/debug/.fingerprint/ctx-cdef")).unwrap();

@@ -126,11 +126,14 @@ pub fn install(
 /// The setup an installed kernel spec holds.
 pub fn read_setup(spec_dir: &Path) -> Result<cache::Setup> {
     let path = spec_dir.join(SETUP_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::io("cannot read the kernel's setup (run `marble kernel install` again)", &path, e)
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::argument("kernel", format!("{} is not a kernel setup ({e}); run `marble kernel install` again", path.display())))
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::io("cannot read the kernel's setup (run `marble kernel install` again)", &path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::argument(
+            "kernel",
+            format!("{} is not a kernel setup ({e}); run `marble kernel install` again", path.display()),
+        )
+    })
 }
 
 /// Start the kernel for Jupyter: choose a build and a slot, and become evcxr in it (on Unix

@@ -10,7 +10,9 @@ impl Remote {
     pub fn open(url: &str) -> Result<Remote> {
         Err(Error::argument(
             "artifacts",
-            format!("`{url}` needs the object store, which this build of marble leaves out; build it with the `s3` feature"),
+            format!(
+                "`{url}` needs the object store, which this build of marble leaves out; build it with the `s3` feature"
+            ),
         ))
     }
 
