@@ -2,7 +2,6 @@
 //! runs (`kernel start`, and `kernel build` in the background).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
 use marble::kernel::{KERNEL_NAME, Location, cache, install, read_setup};
@@ -73,7 +72,6 @@ pub fn run(what: KernelCommand) -> Result<()> {
                 done.setup.cache_dir.display(),
                 cache::OPT_LEVEL
             );
-            let start = Instant::now();
             let built = cache::prebuild(&done.setup, &Bars::new())?;
             let size = built.size as f64 / f64::from(1 << 30);
             if built.was_ready {
@@ -81,7 +79,7 @@ pub fn run(what: KernelCommand) -> Result<()> {
             } else {
                 say!(
                     "compiled in {:.0} s: {size:.2} GiB in {}; kernels now start warm",
-                    start.elapsed().as_secs_f64(),
+                    built.seconds,
                     built.build.dir.display()
                 );
             }

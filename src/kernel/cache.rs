@@ -174,11 +174,6 @@ impl Build {
         Build { dir: setup.cache_dir.join("builds").join(key) }
     }
 
-    /// The key this build is for.
-    pub fn key(&self) -> String {
-        self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    }
-
     fn crate_dir(&self) -> PathBuf {
         self.dir.join("crate")
     }

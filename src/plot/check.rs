@@ -37,3 +37,14 @@ pub(super) fn one_name_per_row(names: &[String], rows: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// When there are values, there is one per condition, `conditions` in all.
+pub(super) fn one_value_per_condition(values: Option<&[f64]>, conditions: usize) -> Result<()> {
+    match values {
+        Some(v) if v.len() != conditions => Err(Error::argument(
+            "values",
+            format!("has {} values but there are {conditions} conditions; give one value per condition", v.len()),
+        )),
+        _ => Ok(()),
+    }
+}

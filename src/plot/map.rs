@@ -55,14 +55,7 @@ pub fn condition_map(
     }
     check::finite("points", points)?;
     check::one_name_per_row(names, c)?;
-    if let Some(v) = values
-        && v.len() != c
-    {
-        return Err(Error::argument(
-            "values",
-            format!("has {} values but there are {c} conditions; give one value per condition", v.len()),
-        ));
-    }
+    check::one_value_per_condition(values, c)?;
     let fractions = match explained {
         [a, b] if [a, b].iter().all(|f| (0.0..=1.0 + 1e-9).contains(*f)) => [*a, *b],
         _ => {

@@ -98,14 +98,7 @@ pub fn cluster_histograms_by_value(
     check::non_empty("histograms", histograms)?;
     let (c, k) = histograms.dim();
     check::one_name_per_row(names, c)?;
-    if let Some(v) = values
-        && v.len() != c
-    {
-        return Err(Error::argument(
-            "values",
-            format!("has {} values but there are {c} conditions; give one value per condition", v.len()),
-        ));
-    }
+    check::one_value_per_condition(values, c)?;
     check::finite("histograms", histograms)?;
     if let Some(((i, j), v)) = histograms.indexed_iter().find(|(_, v)| **v < 0.0) {
         return Err(Error::argument(
