@@ -6,14 +6,14 @@
 //! over the remaining folds. Every fit works from per-fold sums (sum x, x x^T, x y^T, ...), so
 //! the cost is one pass over the data plus small d x d solves.
 
-use nalgebra::{DMatrix, DVector};
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::embed::Pca;
 use super::kmeans::check_points;
 use crate::error::{Error, Result};
+use crate::geometry::linalg::solve_symmetric;
 use crate::seed::{Stream, rng_for};
 
 /// Settings for [`ridge_cv`].
@@ -109,22 +109,22 @@ pub fn assign_folds(n: usize, groups: Option<&[usize]>, folds: usize, seed: u64)
 #[derive(Clone)]
 struct Stats {
     n: f64,
-    sx: DVector<f64>,
-    sxx: DMatrix<f64>,
-    sy: DVector<f64>,
-    sxy: DMatrix<f64>,
-    syy: DVector<f64>,
+    sx: Array1<f64>,
+    sxx: Array2<f64>,
+    sy: Array1<f64>,
+    sxy: Array2<f64>,
+    syy: Array1<f64>,
 }
 
 impl Stats {
     fn zero(d: usize, b: usize) -> Stats {
         Stats {
             n: 0.0,
-            sx: DVector::zeros(d),
-            sxx: DMatrix::zeros(d, d),
-            sy: DVector::zeros(b),
-            sxy: DMatrix::zeros(d, b),
-            syy: DVector::zeros(b),
+            sx: Array1::zeros(d),
+            sxx: Array2::zeros((d, d)),
+            sy: Array1::zeros(b),
+            sxy: Array2::zeros((d, b)),
+            syy: Array1::zeros(b),
         }
     }
 
@@ -134,10 +134,10 @@ impl Stats {
         for i in 0..d {
             self.sx[i] += x[i];
             for j in 0..d {
-                self.sxx[(i, j)] += x[i] * x[j];
+                self.sxx[[i, j]] += x[i] * x[j];
             }
             for k in 0..b {
-                self.sxy[(i, k)] += x[i] * y[k];
+                self.sxy[[i, k]] += x[i] * y[k];
             }
         }
         for k in 0..b {
@@ -156,41 +156,37 @@ impl Stats {
     }
 
     /// Ridge weights (d x b) and intercepts (b) on z-scored predictors.
-    fn fit(&self, alpha: f64) -> (DMatrix<f64>, DVector<f64>) {
+    fn fit(&self, alpha: f64) -> (Array2<f64>, Array1<f64>) {
         let n = self.n;
         let mx = &self.sx / n;
         let my = &self.sy / n;
-        let cov = &self.sxx / n - &mx * mx.transpose();
-        let cxy = &self.sxy / n - &mx * my.transpose();
+        let outer =
+            |a: &Array1<f64>, b: &Array1<f64>| a.view().insert_axis(Axis(1)).dot(&b.view().insert_axis(Axis(0)));
+        let cov = &self.sxx / n - outer(&mx, &mx);
+        let cxy = &self.sxy / n - outer(&mx, &my);
         let d = mx.len();
-        let scale = DVector::from_iterator(
-            d,
-            (0..d).map(|i| {
-                let v = cov[(i, i)];
-                if v > 1e-12 * (1.0 + mx[i] * mx[i]) { v.sqrt() } else { 1.0 }
-            }),
-        );
-        let mut a = DMatrix::from_fn(d, d, |i, j| cov[(i, j)] / (scale[i] * scale[j]));
+        let scale = Array1::from_shape_fn(d, |i| {
+            let v = cov[[i, i]];
+            if v > 1e-12 * (1.0 + mx[i] * mx[i]) { v.sqrt() } else { 1.0 }
+        });
+        let mut a = Array2::from_shape_fn((d, d), |(i, j)| cov[[i, j]] / (scale[i] * scale[j]));
         for i in 0..d {
-            a[(i, i)] += alpha;
+            a[[i, i]] += alpha;
         }
-        let rhs = DMatrix::from_fn(d, cxy.ncols(), |i, k| cxy[(i, k)] / scale[i]);
-        let ws = match a.clone().cholesky() {
-            Some(c) => c.solve(&rhs),
-            None => a.pseudo_inverse(1e-12).expect("pseudo-inverse of a symmetric matrix") * rhs,
-        };
-        let w = DMatrix::from_fn(d, ws.ncols(), |i, k| ws[(i, k)] / scale[i]);
-        let c = &my - w.transpose() * &mx;
+        let rhs = Array2::from_shape_fn((d, cxy.ncols()), |(i, k)| cxy[[i, k]] / scale[i]);
+        let ws = solve_symmetric(&a, &rhs);
+        let w = Array2::from_shape_fn((d, ws.ncols()), |(i, k)| ws[[i, k]] / scale[i]);
+        let c = &my - &w.t().dot(&mx);
         (w, c)
     }
 
     /// Summed squared error of the linear map (w, c) over these rows, from the sums alone.
-    fn sse(&self, w: &DMatrix<f64>, c: &DVector<f64>) -> f64 {
+    fn sse(&self, w: &Array2<f64>, c: &Array1<f64>) -> f64 {
         (0..c.len())
             .map(|k| {
                 let wk = w.column(k);
                 self.syy[k] - 2.0 * wk.dot(&self.sxy.column(k)) - 2.0 * c[k] * self.sy[k]
-                    + (wk.transpose() * &self.sxx * wk)[(0, 0)]
+                    + wk.dot(&self.sxx.dot(&wk))
                     + 2.0 * c[k] * wk.dot(&self.sx)
                     + self.n * c[k] * c[k]
             })
@@ -263,7 +259,7 @@ pub fn ridge_cv(
         let (w, c) = sum_except(&[test]).fit(alpha);
         for (i, _) in fold.iter().enumerate().filter(|(_, f)| **f == test) {
             for k in 0..b {
-                predictions[[i, k]] = c[k] + (0..d).map(|j| x[[i, j]] * w[(j, k)]).sum::<f64>();
+                predictions[[i, k]] = c[k] + (0..d).map(|j| x[[i, j]] * w[[j, k]]).sum::<f64>();
             }
         }
     }

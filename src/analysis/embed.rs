@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::Rng;
 use rand::seq::index::sample;
@@ -12,21 +11,20 @@ use serde::{Deserialize, Serialize};
 
 use super::kmeans::check_points;
 use crate::error::{Error, Result};
+use crate::geometry::linalg::symmetric_eigen;
 use crate::geometry::neighbours::NeighbourIndex;
 use crate::seed::{Stream, rng_for};
 
 /// Eigenpairs of a symmetric matrix, largest eigenvalue first, each eigenvector signed so its
 /// largest-magnitude entry is positive (so results do not depend on the solver's signs).
-fn leading_eigen(m: DMatrix<f64>, k: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let e = SymmetricEigen::new(m);
-    let mut order: Vec<usize> = (0..e.eigenvalues.len()).collect();
-    order.sort_by(|&i, &j| e.eigenvalues[j].total_cmp(&e.eigenvalues[i]));
-    order.truncate(k);
-    let values = order.iter().map(|&i| e.eigenvalues[i]).collect();
+fn leading_eigen(m: &Array2<f64>, k: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let e = symmetric_eigen(m.nrows(), |i, j| m[[i, j]]);
+    let order: Vec<usize> = (0..e.values.len()).rev().take(k).collect();
+    let values = order.iter().map(|&i| e.values[i]).collect();
     let vectors = order
         .iter()
         .map(|&i| {
-            let v = e.eigenvectors.column(i);
+            let v = e.vectors.column(i);
             let big = v.iter().copied().fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
             let s = if big < 0.0 { -1.0 } else { 1.0 };
             v.iter().map(|x| s * x).collect()
@@ -60,7 +58,7 @@ impl Pca {
         let centred = &x - &mean;
         let cov = centred.t().dot(&centred) / (n.max(2) - 1) as f64;
         let total = cov.diag().sum();
-        let (values, vectors) = leading_eigen(DMatrix::from_fn(d, d, |i, j| cov[[i, j]]), k);
+        let (values, vectors) = leading_eigen(&cov, k);
         let components = Array2::from_shape_fn((k, d), |(r, c)| vectors[r][c]);
         let explained_variance = Array1::from_iter(values.iter().map(|v| v.max(0.0)));
         let explained_variance_ratio = if total > 0.0 { &explained_variance / total } else { Array1::zeros(k) };
@@ -133,8 +131,8 @@ pub fn mds(distances: ArrayView2<f64>, dim: usize) -> Result<Mds> {
     let sq = distances.mapv(|d| d * d);
     let row = sq.mean_axis(Axis(1)).expect("c >= 1");
     let all = row.mean().expect("c >= 1");
-    let b = DMatrix::from_fn(c, c, |i, j| -0.5 * (sq[[i, j]] - row[i] - row[j] + all));
-    let (mut values, vectors) = leading_eigen(b, c);
+    let b = Array2::from_shape_fn((c, c), |(i, j)| -0.5 * (sq[[i, j]] - row[i] - row[j] + all));
+    let (mut values, vectors) = leading_eigen(&b, c);
     // Eigenvalues within rounding of 0 (a line's second axis) are 0.
     let floor = 1e-10 * values[0].abs().max(f64::MIN_POSITIVE);
     values.iter_mut().filter(|l| l.abs() <= floor).for_each(|l| *l = 0.0);

@@ -5,10 +5,10 @@
 //! vector's coordinates in j's frame to coordinates in i's frame. One m x m matrix per
 //! stored edge, computed once per undirected edge so that R_ji = R_ij^T holds exactly.
 
-use nalgebra::DMatrix;
 use rayon::prelude::*;
 
 use crate::geometry::frames::Frames;
+use crate::geometry::linalg::polar_factor_svd;
 use crate::geometry::sparse::CsrMatrix;
 
 /// One m x m orthogonal matrix per stored entry of the adjacency, row-major, in CSR order.
@@ -49,18 +49,7 @@ pub fn polar_factor(m: &[f64], dim: usize) -> Vec<f64> {
                 vec![p, q, q, -p]
             }
         }
-        _ => {
-            let mat = DMatrix::from_row_slice(dim, dim, m);
-            let svd = mat.svd(true, true);
-            let r = svd.u.expect("u requested") * svd.v_t.expect("v_t requested");
-            let mut out = vec![0.0; dim * dim];
-            for i in 0..dim {
-                for j in 0..dim {
-                    out[i * dim + j] = r[(i, j)];
-                }
-            }
-            out
-        }
+        _ => polar_factor_svd(m, dim),
     }
 }
 
@@ -114,13 +103,6 @@ pub fn compute_connections(adj: &CsrMatrix, frames: &Frames) -> Connections {
 mod tests {
     use super::*;
 
-    fn svd_polar(m: &[f64], dim: usize) -> Vec<f64> {
-        let mat = DMatrix::from_row_slice(dim, dim, m);
-        let svd = mat.svd(true, true);
-        let r = svd.u.unwrap() * svd.v_t.unwrap();
-        (0..dim * dim).map(|k| r[(k / dim, k % dim)]).collect()
-    }
-
     #[test]
     fn closed_form_2x2_matches_svd() {
         for m in [
@@ -130,7 +112,7 @@ mod tests {
             [0.0, 1.0, 1.0, 0.0],
         ] {
             let a = polar_factor(&m, 2);
-            let b = svd_polar(&m, 2);
+            let b = polar_factor_svd(&m, 2);
             for k in 0..4 {
                 assert!((a[k] - b[k]).abs() < 1e-12, "{m:?}: {a:?} vs {b:?}");
             }

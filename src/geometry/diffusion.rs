@@ -16,10 +16,10 @@
 //! - [`chebyshev_expm`]: a Chebyshev expansion for one t, exact to rounding, O(deg nnz)
 //!   with deg about t + 10 sqrt(t) + 30. Used to check the others.
 
-use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2};
 use rayon::prelude::*;
 
+use crate::geometry::linalg::symmetric_eigen;
 use crate::geometry::sparse::CsrMatrix;
 use crate::geometry::spectrum::Eigenpairs;
 
@@ -241,21 +241,17 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// Eigenvalues and eigenvectors (columns) of the symmetric tridiagonal matrix with diagonal
 /// `alpha` and off-diagonal `beta`.
-fn tridiagonal_eigen(alpha: &[f64], beta: &[f64]) -> (Vec<f64>, DMatrix<f64>) {
-    let m = alpha.len();
-    let t = DMatrix::from_fn(m, m, |i, j| {
+fn tridiagonal_eigen(alpha: &[f64], beta: &[f64]) -> (Vec<f64>, Array2<f64>) {
+    let e = symmetric_eigen(alpha.len(), |i, j| {
         if i == j {
             alpha[i]
-        } else if i + 1 == j {
-            beta[i]
         } else if j + 1 == i {
             beta[j]
         } else {
             0.0
         }
     });
-    let eig = SymmetricEigen::new(t);
-    (eig.eigenvalues.iter().copied().collect(), eig.eigenvectors)
+    (e.values, e.vectors)
 }
 
 /// exp(-t L_sym) y from eigenpairs of L_sym, with the complement decaying at the largest

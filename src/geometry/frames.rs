@@ -5,10 +5,10 @@
 //! it *along the graph* (Dijkstra with edge lengths |x_i - x_j|), itself included, centred.
 //! Cost O(n (n_nb k log + n_nb D min(D, n_nb))), parallel over points, O(n D r) memory.
 
-use nalgebra::{DMatrix, SymmetricEigen};
-use ndarray::{Array2, Array3, ArrayView2, s};
+use ndarray::{Array2, Array3, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
+use crate::geometry::linalg::symmetric_eigen;
 use crate::geometry::sparse::CsrMatrix;
 
 /// A frame per point: either the identity of R^D (global mode) or fitted local frames.
@@ -170,27 +170,24 @@ fn orient(v: &mut [f64]) {
 }
 
 /// PCA of the centred rows of `nb` (n_nb x D): directions (D x r) and singular values (r).
-fn local_pca(nb: &DMatrix<f64>) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let (rows, dim) = nb.shape();
-    let mean = nb.row_mean();
-    let mut c = nb.clone();
-    for mut r in c.row_iter_mut() {
-        r -= &mean;
-    }
+fn local_pca(nb: &Array2<f64>) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let (rows, dim) = nb.dim();
+    let c = nb - &nb.mean_axis(Axis(0)).expect("a neighbourhood holds its own point");
     let r = dim.min(rows);
     let mut pairs: Vec<(f64, Vec<f64>)> = if dim <= rows {
-        let eig = SymmetricEigen::new(c.transpose() * &c);
-        (0..dim).map(|k| (eig.eigenvalues[k], eig.eigenvectors.column(k).iter().copied().collect())).collect()
+        let cov = c.t().dot(&c);
+        let eig = symmetric_eigen(dim, |i, j| cov[[i, j]]);
+        (0..dim).map(|k| (eig.values[k], eig.vectors.column(k).to_vec())).collect()
     } else {
         // Fewer neighbours than dimensions: diagonalise the Gram matrix instead.
-        let eig = SymmetricEigen::new(&c * c.transpose());
+        let gram = c.dot(&c.t());
+        let eig = symmetric_eigen(rows, |i, j| gram[[i, j]]);
         (0..rows)
             .map(|k| {
-                let lam = eig.eigenvalues[k];
-                let v = c.transpose() * eig.eigenvectors.column(k);
-                let norm = v.norm();
+                let v = c.t().dot(&eig.vectors.column(k));
+                let norm = v.dot(&v).sqrt();
                 let v = if norm > 0.0 { v / norm } else { v };
-                (lam, v.iter().copied().collect())
+                (eig.values[k], v.to_vec())
             })
             .collect()
     };
@@ -234,7 +231,7 @@ pub fn fit_local_frames(
                     let i = chunk * CHUNK + local;
                     let nb = geodesic_neighbourhood(adj, i, n_nb, dist, touched);
                     size_chunk[local] = nb.len();
-                    let m = DMatrix::from_fn(nb.len(), dim, |a, d| x[[nb[a], d]]);
+                    let m = Array2::from_shape_fn((nb.len(), dim), |(a, d)| x[[nb[a], d]]);
                     let (dirs, s) = local_pca(&m);
                     for (a, v) in dirs.iter().enumerate() {
                         for d in 0..dim {

@@ -6,6 +6,7 @@ pub mod diffusion;
 pub mod frames;
 pub mod gradient;
 pub mod laplacian;
+pub mod linalg;
 pub mod neighbours;
 pub mod sparse;
 pub mod spectrum;

@@ -1,6 +1,5 @@
 //! Figures of point clouds: vector fields (quiver plots) and 2-D embeddings.
 
-use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2, Axis as NdAxis};
 use plotters::prelude::{Circle, Color, PathElement, Polygon};
 
@@ -9,6 +8,7 @@ use super::canvas::{Aspect, Axis, Layout, chart, draw_key, extent, render};
 use super::check;
 use super::colour::Colouring;
 use crate::error::{Error, Result};
+use crate::geometry::linalg::symmetric_eigen;
 
 /// Most arrows a vector-field figure draws; larger fields are thinned evenly.
 pub const MAX_ARROWS: usize = 3000;
@@ -149,10 +149,9 @@ fn principal_axes(x: ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
     let mean = x.sum_axis(NdAxis(0)) / n as f64;
     let centred = &x - &mean;
     let covariance = centred.t().dot(&centred) / n as f64;
-    let eigen = SymmetricEigen::new(DMatrix::from_fn(d, d, |i, j| covariance[[i, j]]));
-    let mut order: Vec<usize> = (0..d).collect();
-    order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
-    let mut axes = Array2::from_shape_fn((d, 2), |(i, k)| eigen.eigenvectors[(i, order[k])]);
+    // Eigenvalues ascend: the leading axes are the last two columns.
+    let eigen = symmetric_eigen(d, |i, j| covariance[[i, j]]);
+    let mut axes = Array2::from_shape_fn((d, 2), |(i, k)| eigen.vectors[[i, d - 1 - k]]);
     for mut axis in axes.columns_mut() {
         let largest = axis.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())).unwrap_or(1.0);
         if largest < 0.0 {
