@@ -36,7 +36,8 @@
 //! - [`engine`]: the one API users program against, [`engine::Engine`]: in-process
 //!   ([`engine::LocalEngine`], with its job store and workers) or over HTTP
 //!   ([`engine::HttpEngine`]).
-//! - [`server`]: the REST API on an engine (`marble serve`).
+//! - [`server`]: the REST API on an engine (`marble serve`); [`server_process`] runs it as a
+//!   child process.
 //! - [`kernel`] and [`prelude`]: the bundled Jupyter kernel and what a notebook imports.
 //!
 //! ```
@@ -68,6 +69,14 @@ pub mod run;
 pub mod seed;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod server_process;
+
+/// A build without the `server` feature (a notebook's lean kernel): [`server::spawn`] runs
+/// the REST API as a `marble serve` child process.
+#[cfg(not(feature = "server"))]
+pub mod server {
+    pub use crate::server_process::{ServerOptions, spawn};
+}
 
 pub use dataset::{Condition, Conditions, Dataset};
 pub use error::{Error, Result};

@@ -253,7 +253,7 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     std::fs::write(
         &fake,
         format!(
-            "#!/bin/sh\necho \"$@\" \"$EVCXR_TMPDIR\" \"$EVCXR_CONFIG_DIR\" > {:?}\n",
+            "#!/bin/sh\necho \"$@\" \"$EVCXR_TMPDIR\" \"$EVCXR_CONFIG_DIR\" \"$MARBLE_BIN\" > {:?}\n",
             record.display().to_string()
         ),
     )
@@ -286,7 +286,7 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     let here = std::path::PathBuf::from(setup["crate_dir"].as_str().unwrap());
     assert!(std::fs::read_to_string(here.join("Cargo.toml")).unwrap().contains("name = \"marble\""));
     assert_eq!(setup["evcxr"], fake.to_str().unwrap());
-    assert_eq!(setup["features"], serde_json::json!(["server"]));
+    assert_eq!(setup["features"], serde_json::json!([]), "the lean kernel by default");
     // What Jupyter runs: with no build ready, evcxr starts on a snapshot of the sources, in a
     // slot of the cache, with a configuration that loads the crate and marks the build ready.
     let conn = dir.path().join("connection.json");
@@ -296,13 +296,15 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     let words: Vec<&str> = ran.split_whitespace().collect();
     assert_eq!(words[..2], ["--control_file", conn.to_str().unwrap()]);
     let (slot, config) = (std::path::Path::new(words[2]), std::path::Path::new(words[3]));
+    // A lean kernel's `server::spawn` runs this binary's `serve`.
+    assert_eq!(words[4], env!("CARGO_BIN_EXE_marble"), "{ran}");
     assert!(slot.starts_with(cache.canonicalize().unwrap()) && slot.ends_with("slot-0"), "{ran}");
     let build = slot.parent().unwrap();
     let init = std::fs::read_to_string(config.join("init.evcxr")).unwrap();
     let snapshot = build.join("crate");
     assert!(
         init.contains(&format!(
-            ":dep marble = {{ path = {:?}, default-features = false, features = [\"server\"] }}",
+            ":dep marble = {{ path = {:?}, default-features = false, features = [] }}",
             snapshot.display().to_string()
         )),
         "{init}"

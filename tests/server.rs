@@ -44,6 +44,59 @@ pub(crate) fn scenario(e: &dyn Engine) -> (DatasetInfo, ModelInfo, EmbeddingInfo
     (d, model, emb, analysis, svg)
 }
 
+/// What a lean notebook kernel (no `server` feature) does for `server::spawn`: the same API
+/// from a `marble serve` child process.
+#[test]
+fn a_server_in_a_child_process_serves_the_api_and_says_why_it_cannot_start() {
+    use marble::server_process::spawn_with;
+    let marble = std::path::Path::new(env!("CARGO_BIN_EXE_marble"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = ServerOptions::new(dir.path().join("data"));
+    options.token = None;
+    let addr = spawn_with(marble, "127.0.0.1:0".parse().unwrap(), options.clone()).unwrap();
+    let (d, _, emb, analysis, svg) = scenario(&HttpEngine::with_token(&format!("http://{addr}"), None));
+    assert_eq!((d.summary.n_points, emb.embedding.len(), analysis.distances.len()), (240, 240, 4));
+    roxmltree::Document::parse(&svg).unwrap();
+    // The child wrote into the folder it was given.
+    assert!(dir.path().join("data/datasets").join(format!("{}.npz", d.id)).is_file());
+    // What `marble serve` refuses comes back as the error, in its own words.
+    let mut bad = options.clone();
+    bad.engine.workers = 0;
+    let err = spawn_with(marble, "127.0.0.1:0".parse().unwrap(), bad).unwrap_err().to_string();
+    assert!(err.contains("--workers 0") && err.contains("postgres"), "{err}");
+    // No program: the error says how to name one.
+    let err =
+        spawn_with(&dir.path().join("no-marble"), "127.0.0.1:0".parse().unwrap(), options).unwrap_err().to_string();
+    assert!(err.contains("MARBLE_BIN") && err.contains("no-marble"), "{err}");
+}
+
+/// `marble serve --until-stdin-closes` stops when the process that started it goes.
+#[test]
+fn serve_stops_when_its_standard_input_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
+        .args(["serve", "--until-stdin-closes", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on http://"), "{line}");
+    assert!(child.try_wait().unwrap().is_none(), "serving while its input is open");
+    drop(child.stdin.take());
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "still serving 10 s after its input closed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}
+
 #[test]
 fn local_and_http_engines_give_the_same_results() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

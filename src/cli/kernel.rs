@@ -30,10 +30,11 @@ pub enum KernelCommand {
         /// Only write the spec; compile nothing now (e.g. when CI restores the cache).
         #[arg(long)]
         no_build: bool,
-        /// Cargo features of marble the kernel loads, comma-separated. `server` (the default)
-        /// lets a notebook start a server in-process, as notebooks/04_over_http does;
-        /// `--features=` loads only the engine, the figures and HttpEngine.
-        #[arg(long, value_delimiter = ',', default_value = "server")]
+        /// Cargo features of marble the kernel loads, comma-separated. None by default: the
+        /// engine, the figures and HttpEngine, and `marble::server::spawn` runs `marble
+        /// serve` as a child process. `server` runs it inside the kernel instead, at a
+        /// slower start (each crate a kernel links is one its type inference analyses).
+        #[arg(long, value_delimiter = ',', default_value = "")]
         features: Vec<String>,
     },
     /// Run the kernel for Jupyter (what kernel.json runs).

@@ -24,10 +24,14 @@ pub struct Args {
     /// Request timeout, seconds (event streams excepted).
     #[arg(long, default_value_t = 600)]
     timeout_s: u64,
+    /// Stop when standard input closes: how `marble::server::spawn` in a lean build ties
+    /// the server's life to the process that started it.
+    #[arg(long, hide = true)]
+    until_stdin_closes: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let Args { addr, store, workers, max_queued, max_body_mib, timeout_s } = args;
+    let Args { addr, store, workers, max_queued, max_body_mib, timeout_s, until_stdin_closes } = args;
     if workers == 0 && store.store.is_none() {
         bail!(
             "--workers 0 leaves the fits to `marble worker` processes, which need a shared store: \
@@ -40,6 +44,12 @@ pub fn run(args: Args) -> Result<()> {
     options.max_body = max_body_mib << 20;
     options.timeout = std::time::Duration::from_secs(timeout_s);
     let auth = if options.token.is_some() { "bearer token from MARBLE_TOKEN required" } else { "no token" };
+    if until_stdin_closes {
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            std::process::exit(0);
+        });
+    }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(marble::server::serve(addr, options, |a| {
         say!("listening on http://{a} (docs at http://{a}/docs, OpenAPI at http://{a}/openapi.json; {auth})");

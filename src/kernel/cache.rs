@@ -718,8 +718,8 @@ mod tests {
         std::fs::write(s.crate_dir.join("src/inner/m.rs"), "pub fn g() { }\n").unwrap();
         let k2 = key(&s).unwrap();
         assert_ne!(k2, k, "an edited source file");
-        let lean = Setup { features: vec!["server".into()], ..s.clone() };
-        assert_ne!(key(&lean).unwrap(), k2, "other features");
+        let with_server = Setup { features: vec!["server".into()], ..s.clone() };
+        assert_ne!(key(&with_server).unwrap(), k2, "other features");
     }
 
     #[test]

@@ -67,6 +67,11 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))
 }
 
+/// Where the `marble` program is: `marble kernel start` sets it to itself, so that a lean
+/// kernel's `marble::server::spawn` can run `marble serve`. Without it, `marble` is looked
+/// up on `PATH`.
+pub const BIN_ENV: &str = "MARBLE_BIN";
+
 /// Marble's Cargo features a kernel may load (the others are for the command line).
 pub const KERNEL_FEATURES: [&str; 3] = ["server", "postgres", "s3"];
 
@@ -159,7 +164,8 @@ pub fn start(spec_dir: &Path, connection_file: &Path, marble: &Path) -> Result<s
     cmd.arg("--control_file")
         .arg(connection_file)
         .env("EVCXR_TMPDIR", &slot.dir)
-        .env("EVCXR_CONFIG_DIR", choice.build.config_dir(choice.config));
+        .env("EVCXR_CONFIG_DIR", choice.build.config_dir(choice.config))
+        .env(BIN_ENV, marble);
     match &choice.notice {
         Some(n) => cmd.env(cache::NOTICE_ENV, n),
         None => cmd.env_remove(cache::NOTICE_ENV),

@@ -11,7 +11,6 @@ mod models;
 mod problem;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
@@ -22,35 +21,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use crate::error::Problem;
+pub use crate::server_process::ServerOptions;
 pub use problem::{ApiError, ApiJson};
 
 use crate::engine::*;
 use crate::error::{Error, ErrorCode};
-
-/// Settings of the server.
-#[derive(Clone, Debug)]
-pub struct ServerOptions {
-    /// The engine's store, workers and queue.
-    pub engine: LocalOptions,
-    /// Largest request body, in bytes.
-    pub max_body: usize,
-    /// Requests (other than event streams) taking longer are answered 408.
-    pub timeout: Duration,
-    /// Bearer token required on every route but /healthz and /readyz, when set.
-    pub token: Option<String>,
-}
-
-impl ServerOptions {
-    /// Defaults: 512 MiB bodies, 10-minute requests, token from `MARBLE_TOKEN`.
-    pub fn new(data_dir: impl Into<std::path::PathBuf>) -> ServerOptions {
-        ServerOptions {
-            engine: LocalOptions::new(data_dir),
-            max_body: 512 << 20,
-            timeout: Duration::from_secs(600),
-            token: std::env::var("MARBLE_TOKEN").ok().filter(|t| !t.is_empty()),
-        }
-    }
-}
 
 #[derive(Clone)]
 struct AppState {

@@ -1,0 +1,166 @@
+//! The server's options, and the REST API in a child process: [`spawn`] takes the same
+//! arguments as the in-process `server::spawn` and returns the bound address, but runs
+//! `marble serve`. A build without the `server` feature (the notebook kernel's lean build)
+//! has this as its `marble::server`.
+//!
+//! The kernel's build leaves out axum, tokio and Swagger UI because every crate it links is
+//! also a crate its type inference (rust-analyzer, inside evcxr) must analyse at start-up.
+//! The child serves the same routes from the same store; it stops when this process ends,
+//! because it watches the pipe on its standard input (`--until-stdin-closes`).
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::engine::LocalOptions;
+use crate::error::{Error, Result};
+use crate::kernel::BIN_ENV;
+
+/// Settings of the server, in this process or a child.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// The engine's store, workers and queue.
+    pub engine: LocalOptions,
+    /// Largest request body, in bytes (whole MiB for a child process).
+    pub max_body: usize,
+    /// Requests (other than event streams) taking longer are answered 408 (whole seconds for
+    /// a child process).
+    pub timeout: Duration,
+    /// Bearer token required on every route but /healthz and /readyz, when set.
+    pub token: Option<String>,
+}
+
+impl ServerOptions {
+    /// Defaults: 512 MiB bodies, 10-minute requests, token from `MARBLE_TOKEN`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> ServerOptions {
+        ServerOptions {
+            engine: LocalOptions::new(data_dir),
+            max_body: 512 << 20,
+            timeout: Duration::from_secs(600),
+            token: std::env::var("MARBLE_TOKEN").ok().filter(|t| !t.is_empty()),
+        }
+    }
+}
+
+/// The `marble serve` arguments that carry `options`, or the option a child process cannot
+/// honour.
+fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<String>> {
+    let e = &options.engine;
+    if e.poll != LocalOptions::new(&e.data_dir).poll {
+        return Err(Error::argument(
+            "engine.poll",
+            "has no `marble serve` flag, so a server in a child process cannot use it; \
+             keep the default or build marble with the `server` feature",
+        ));
+    }
+    let whole = |what: &str, ok: bool, unit: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::argument(what, format!("must be a whole number of {unit} for a server in a child process")))
+        }
+    };
+    whole("max_body", options.max_body % (1 << 20) == 0, "MiB")?;
+    whole("timeout", options.timeout.subsec_nanos() == 0, "seconds")?;
+    let mut args = vec![
+        "serve".to_string(),
+        "--until-stdin-closes".into(),
+        format!("--addr={addr}"),
+        format!("--data-dir={}", e.data_dir.display()),
+        format!("--workers={}", e.workers),
+        format!("--max-queued={}", e.max_queued),
+        format!("--lease-s={}", e.lease.as_secs_f64()),
+        format!("--min-free-mib={}", e.min_free_mib),
+        format!("--max-body-mib={}", options.max_body >> 20),
+        format!("--timeout-s={}", options.timeout.as_secs()),
+    ];
+    args.extend(e.store.iter().map(|s| format!("--store={s}")));
+    args.extend(e.artifacts.iter().map(|a| format!("--artifacts={a}")));
+    Ok(args)
+}
+
+/// Start the REST API as a `marble serve` child process (the program in `MARBLE_BIN`, else
+/// `marble` on `PATH`); returns the address it bound. For notebooks: the server lives until
+/// this process ends.
+pub fn spawn(addr: SocketAddr, options: ServerOptions) -> Result<SocketAddr> {
+    let program = std::env::var_os(BIN_ENV).map_or_else(|| PathBuf::from("marble"), PathBuf::from);
+    spawn_with(&program, addr, options)
+}
+
+/// [`spawn`] with the `marble` program named.
+pub fn spawn_with(program: &Path, addr: SocketAddr, options: ServerOptions) -> Result<SocketAddr> {
+    let mut cmd = Command::new(program);
+    cmd.args(serve_args(addr, &options)?)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("MARBLE_STORE")
+        .env_remove("MARBLE_ARTIFACTS");
+    match &options.token {
+        Some(t) => cmd.env("MARBLE_TOKEN", t),
+        None => cmd.env_remove("MARBLE_TOKEN"),
+    };
+    let mut child = cmd.spawn().map_err(|e| {
+        Error::Unavailable(format!(
+            "cannot run `{}` ({e}): this build of marble has no `server` feature, so the server runs as \
+             `marble serve`; set {BIN_ENV} to the marble program or put it on PATH",
+            program.display()
+        ))
+    })?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let mut lines = BufReader::new(stdout);
+    let mut first = String::new();
+    let _ = lines.read_line(&mut first);
+    let bound = first
+        .strip_prefix("listening on http://")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse::<SocketAddr>().ok());
+    let Some(bound) = bound else {
+        let _ = child.kill();
+        let mut why = String::new();
+        let _ = stderr.read_to_string(&mut why);
+        let _ = child.wait();
+        let why = why.trim();
+        return Err(Error::Unavailable(format!(
+            "`{} serve` did not start: {}",
+            program.display(),
+            if why.is_empty() { first.trim() } else { why }
+        )));
+    };
+    // Keep reading what the child writes, so that it never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    // The child stops when its standard input closes: keep our end open until we exit.
+    std::mem::forget(child.stdin.take());
+    std::mem::forget(child);
+    Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_becomes_a_flag() {
+        let mut o = ServerOptions::new("/tmp/d");
+        o.engine.workers = 3;
+        o.engine.store = Some("postgres://u@h/db".into());
+        o.max_body = 64 << 20;
+        o.timeout = Duration::from_secs(30);
+        let args = serve_args("127.0.0.1:0".parse().unwrap(), &o).unwrap();
+        for want in ["--addr=127.0.0.1:0", "--data-dir=/tmp/d", "--workers=3", "--max-body-mib=64", "--timeout-s=30"] {
+            assert!(args.iter().any(|a| a == want), "{want} missing from {args:?}");
+        }
+        assert!(args.iter().any(|a| a == "--store=postgres://u@h/db"));
+        o.timeout = Duration::from_millis(1500);
+        let e = serve_args("127.0.0.1:0".parse().unwrap(), &o).unwrap_err().to_string();
+        assert!(e.contains("timeout") && e.contains("whole number of seconds"), "{e}");
+        o.timeout = Duration::from_secs(1);
+        o.engine.poll = Duration::from_secs(7);
+        let e = serve_args("127.0.0.1:0".parse().unwrap(), &o).unwrap_err().to_string();
+        assert!(e.contains("poll"), "{e}");
+    }
+}
