@@ -8,6 +8,7 @@
 //! The child serves the same routes from the same store; it stops when this process ends,
 //! because it watches the pipe on its standard input (`--until-stdin-closes`).
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,7 +47,7 @@ impl ServerOptions {
 
 /// The `marble serve` arguments that carry `options`, or the option a child process cannot
 /// honour.
-fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<String>> {
+fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<OsString>> {
     let e = &options.engine;
     if e.poll != LocalOptions::new(&e.data_dir).poll {
         return Err(Error::argument(
@@ -64,20 +65,23 @@ fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<String>> 
     };
     whole("max_body", options.max_body % (1 << 20) == 0, "MiB")?;
     whole("timeout", options.timeout.subsec_nanos() == 0, "seconds")?;
-    let mut args = vec![
-        "serve".to_string(),
-        "--until-stdin-closes".into(),
-        format!("--addr={addr}"),
-        format!("--data-dir={}", e.data_dir.display()),
-        format!("--workers={}", e.workers),
-        format!("--max-queued={}", e.max_queued),
-        format!("--lease-s={}", e.lease.as_secs_f64()),
-        format!("--min-free-mib={}", e.min_free_mib),
-        format!("--max-body-mib={}", options.max_body >> 20),
-        format!("--timeout-s={}", options.timeout.as_secs()),
-    ];
-    args.extend(e.store.iter().map(|s| format!("--store={s}")));
-    args.extend(e.artifacts.iter().map(|a| format!("--artifacts={a}")));
+    let mut data_dir = OsString::from("--data-dir=");
+    data_dir.push(&e.data_dir);
+    let mut args: Vec<OsString> = vec!["serve".into(), "--until-stdin-closes".into(), data_dir];
+    args.extend(
+        [
+            format!("--addr={addr}"),
+            format!("--workers={}", e.workers),
+            format!("--max-queued={}", e.max_queued),
+            format!("--lease-s={}", e.lease.as_secs_f64()),
+            format!("--min-free-mib={}", e.min_free_mib),
+            format!("--max-body-mib={}", options.max_body >> 20),
+            format!("--timeout-s={}", options.timeout.as_secs()),
+        ]
+        .map(OsString::from),
+    );
+    args.extend(e.store.iter().map(|s| format!("--store={s}").into()));
+    args.extend(e.artifacts.iter().map(|a| format!("--artifacts={a}").into()));
     Ok(args)
 }
 
@@ -104,8 +108,9 @@ pub fn spawn_with(program: &Path, addr: SocketAddr, options: ServerOptions) -> R
     };
     let mut child = cmd.spawn().map_err(|e| {
         Error::Unavailable(format!(
-            "cannot run `{}` ({e}): this build of marble has no `server` feature, so the server runs as \
-             `marble serve`; set {BIN_ENV} to the marble program or put it on PATH",
+            "cannot run `{}` ({e}): the server runs as `marble serve` in a child process; set {BIN_ENV} \
+             to the marble program or put it on PATH (or build marble with the `server` feature to \
+             serve in-process)",
             program.display()
         ))
     })?;
