@@ -196,6 +196,13 @@ impl Build {
     }
 
     /// When the build was finished, if it was.
+    /// The live sources the build was made from (what `kernel::CRATE_DIR` names in it).
+    fn source_dir(&self) -> Option<PathBuf> {
+        let text = std::fs::read_to_string(self.dir.join(".cargo/config.toml")).ok()?;
+        let table: toml::Table = text.parse().ok()?;
+        Some(PathBuf::from(table.get("env")?.get(super::SOURCE_DIR_ENV)?.as_str()?))
+    }
+
     pub fn ready(&self) -> Option<Ready> {
         let text = std::fs::read_to_string(self.ready_path()).ok()?;
         Some(serde_json::from_str(&text).unwrap_or(Ready { finished: 0 }))
@@ -447,7 +454,12 @@ pub fn choose(setup: &Setup) -> Result<Choice> {
     if current.ready().is_some() {
         return Ok(Choice { build: current, config: Config::Warm, notice: None, pending: None });
     }
-    if let Some((older, ready)) = ready_builds(setup).into_iter().next() {
+    // The newest ready build of these sources' folder, else of any.
+    let mut ready = ready_builds(setup);
+    if let Some(i) = ready.iter().position(|(b, _)| b.source_dir().as_deref() == Some(setup.crate_dir.as_path())) {
+        ready.swap(0, i);
+    }
+    if let Some((older, ready)) = ready.into_iter().next() {
         let age = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
@@ -474,14 +486,26 @@ fn ago(seconds: u64) -> String {
     }
 }
 
-/// Remove builds that are neither `keep` nor the newest ready one, and that no kernel or
-/// build holds. Best effort.
+/// Remove the builds that no kernel or build holds, except `keep`, the newest ready one, and
+/// the newest ready one of each source folder that still exists: checkouts that share a
+/// cache (a clone for CI beside a working copy) keep a build each. Best effort.
 pub fn collect_garbage(setup: &Setup, keep: &[&Build]) {
-    let newest = ready_builds(setup).into_iter().next().map(|(b, _)| b.dir);
+    let mut kept: Vec<PathBuf> = keep.iter().map(|b| b.dir.clone()).collect();
+    let mut sources: Vec<PathBuf> = Vec::new();
+    for (i, (build, _)) in ready_builds(setup).into_iter().enumerate() {
+        match build.source_dir() {
+            Some(src) if src.join("Cargo.toml").is_file() && !sources.contains(&src) => {
+                sources.push(src);
+                kept.push(build.dir);
+            }
+            _ if i == 0 => kept.push(build.dir),
+            _ => {}
+        }
+    }
     let root = setup.cache_dir.join("builds");
     for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
         let dir = entry.path();
-        if newest.as_ref() == Some(&dir) || keep.iter().any(|b| b.dir == dir) || !dir.is_dir() {
+        if kept.contains(&dir) || !dir.is_dir() {
             continue;
         }
         let build = Build { dir };
@@ -775,6 +799,37 @@ mod tests {
         assert_eq!((c.build.dir.clone(), c.config), (pending.dir.clone(), Config::Warm));
         collect_garbage(&s, &[&c.build]);
         assert!(!first.dir.exists() && pending.dir.exists());
+    }
+
+    #[test]
+    fn two_checkouts_sharing_a_cache_keep_a_build_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = setup(&dir.path().join("a"));
+        let b = Setup { crate_dir: dir.path().join("b/crate"), ..a.clone() };
+        snapshot(&a.crate_dir, &b.crate_dir).unwrap();
+        std::fs::write(b.crate_dir.join("src/lib.rs"), "pub fn f() { 2; }\n").unwrap();
+        let ready_build = |s: &Setup| {
+            // The build of `s`'s sources: the one this start compiles, or the pending one.
+            let c = choose(s).unwrap();
+            let build = c.pending.unwrap_or(c.build);
+            mark_ready(&build.ready_path().to_string_lossy());
+            std::thread::sleep(Duration::from_millis(1100));
+            build
+        };
+        let (built_a, built_b) = (ready_build(&a), ready_build(&b));
+        assert_ne!(built_a.dir, built_b.dir);
+        collect_garbage(&a, &[]);
+        assert!(built_a.dir.exists() && built_b.dir.exists(), "each checkout keeps its newest build");
+        // A's sources change: its kernels run A's last build (not B's newer one) meanwhile.
+        std::fs::write(a.crate_dir.join("src/lib.rs"), "pub fn f() { 3; }\n").unwrap();
+        let c = choose(&a).unwrap();
+        assert_eq!(c.build.dir, built_a.dir);
+        // A's new build is ready, and B's checkout is gone: only A's new build stays.
+        let pending = c.pending.unwrap();
+        mark_ready(&pending.ready_path().to_string_lossy());
+        std::fs::remove_dir_all(dir.path().join("b")).unwrap();
+        collect_garbage(&a, &[]);
+        assert!(pending.dir.exists() && !built_a.dir.exists() && !built_b.dir.exists());
     }
 
     #[test]
