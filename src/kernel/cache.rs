@@ -195,7 +195,6 @@ impl Build {
         self.dir.join("ready")
     }
 
-    /// When the build was finished, if it was.
     /// The live sources the build was made from (what `kernel::CRATE_DIR` names in it).
     fn source_dir(&self) -> Option<PathBuf> {
         let text = std::fs::read_to_string(self.dir.join(".cargo/config.toml")).ok()?;
@@ -203,6 +202,7 @@ impl Build {
         Some(PathBuf::from(table.get("env")?.get(super::SOURCE_DIR_ENV)?.as_str()?))
     }
 
+    /// When the build was finished, if it was.
     pub fn ready(&self) -> Option<Ready> {
         let text = std::fs::read_to_string(self.ready_path()).ok()?;
         Some(serde_json::from_str(&text).unwrap_or(Ready { finished: 0 }))

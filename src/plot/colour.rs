@@ -223,6 +223,19 @@ impl<'a> Colouring<'a> {
     }
 }
 
+/// One colour per condition, in order, and the key that explains them: by each condition's
+/// value on viridis when `values` is given (the bar named by [`value_name`]), else by name as
+/// [`Colouring::Categorical`] colours groups.
+pub(super) fn condition_colours(names: &[String], values: Option<&[f64]>) -> Result<(Vec<RGBColor>, Key)> {
+    let identity: Vec<usize> = (0..names.len()).collect();
+    let what = value_name(names);
+    let colouring = match values {
+        Some(values) => Colouring::Valued { labels: &identity, values, name: &what },
+        None => Colouring::Categorical { labels: &identity, names },
+    };
+    colouring.resolve(names.len())
+}
+
 /// One label per point, each indexing one of `groups` entries of `field`.
 fn check_labels(labels: &[usize], n: usize, groups: usize, field: &str) -> Result<()> {
     check_len("labels", labels.len(), n)?;

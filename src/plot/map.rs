@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::Svg;
 use super::canvas::{Aspect, Axis, Layout, MAX_TICK_NAME, TICK_PX, chart, draw_key, extent, font, render, text_width};
 use super::check;
-use super::colour::{Colouring, shorten, value_name};
+use super::colour::{condition_colours, shorten};
 use crate::error::{Error, Result};
 
 /// A pixel box: left, top, right, bottom.
@@ -21,7 +21,7 @@ type Boxed = (i32, i32, i32, i32);
 ///
 /// Conditions are coloured by `values` when given (one per condition, on viridis, with a
 /// colour bar named after the names' common "<what> = <number>" form, e.g. "mu", else
-/// "value"), else by `names` as [`Colouring::Categorical`] colours groups (a legend up to
+/// "value"), else by `names` as `Colouring::Categorical` colours groups (a legend up to
 /// ten names, an ordered colour bar beyond). Each circle is labelled with its name (cut to
 /// 14 characters) beside it (right, left, above, below or diagonally) where the label fits inside the plot
 /// without covering another label or circle; labels are placed first for the first and last
@@ -65,13 +65,7 @@ pub fn condition_map(
             ));
         }
     };
-    let identity: Vec<usize> = (0..c).collect();
-    let what = value_name(names);
-    let colouring = match values {
-        Some(values) => Colouring::Valued { labels: &identity, values, name: &what },
-        None => Colouring::Categorical { labels: &identity, names },
-    };
-    let (colours, key) = colouring.resolve(c)?;
+    let (colours, key) = condition_colours(names, values)?;
     let note = if fractions[0] + fractions[1] > 0.0 {
         format!("axes explain {} and {} of the variance", percent(fractions[0]), percent(fractions[1]))
     } else if c == 1 {

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::Svg;
 use super::canvas::{Aspect, Axis, Layout, TICK_PX, chart, draw_key, inked, render, short_number};
 use super::check;
-use super::colour::{Colouring, Key, Scale, is_dark, value_name};
+use super::colour::{Key, Scale, condition_colours, is_dark};
 use crate::error::{Error, Result};
 
 /// Largest matrix whose values are written in the cells.
@@ -67,7 +67,7 @@ pub fn distance_matrix(distances: ArrayView2<f64>, names: &[String], title: &str
 /// Grouped bars of how each condition's points fall into clusters: `histograms` is C x K
 /// (C conditions named by `names`, K clusters; counts or proportions, all >= 0). Each row
 /// is shown as proportions of its total (a zero row as zeros): above cluster k, one bar per
-/// condition, coloured by condition as [`Colouring::Categorical`] colours groups (a legend
+/// condition, coloured by condition as `Colouring::Categorical` colours groups (a legend
 /// of names up to ten conditions, an ordered colour bar of names beyond).
 ///
 /// Marks: exactly C·K `<rect>`s filled with a colour other than white, one per (condition,
@@ -109,13 +109,7 @@ pub fn cluster_histograms_by_value(
     let proportions = proportions(histograms);
     let top = proportions.iter().copied().fold(0.0, f64::max);
     let clusters: Vec<String> = (0..k).map(|j| j.to_string()).collect();
-    let identity: Vec<usize> = (0..c).collect();
-    let what = value_name(names);
-    let colouring = match values {
-        Some(values) => Colouring::Valued { labels: &identity, values, name: &what },
-        None => Colouring::Categorical { labels: &identity, names },
-    };
-    let (colours, key) = colouring.resolve(c)?;
+    let (colours, key) = condition_colours(names, values)?;
 
     render(|root| {
         let layout = Layout {
