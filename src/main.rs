@@ -42,6 +42,10 @@ enum Command {
         #[command(subcommand)]
         what: cli::kernel::KernelCommand,
     },
+    /// Check what the notebook kernel needs, one line each: the toolchain and evcxr, the
+    /// kernel specs Jupyter sees, the kernel's cache and ready build, and whether a first cell
+    /// loads. Exits non-zero when something fails.
+    Doctor(cli::doctor::Args),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -60,6 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(args) => cli::worker::run(args),
         Command::Openapi => cli::openapi::run(),
         Command::Kernel { what } => cli::kernel::run(what),
+        Command::Doctor(args) => cli::doctor::run(args),
         Command::Bench { what } => cli::bench::run(what),
     }
 }

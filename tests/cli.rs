@@ -253,7 +253,8 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     std::fs::write(
         &fake,
         format!(
-            "#!/bin/sh\necho \"$@\" \"$EVCXR_TMPDIR\" \"$EVCXR_CONFIG_DIR\" \"$MARBLE_BIN\" > {:?}\n",
+            "#!/bin/sh\n[ \"$1\" = --version ] && echo \"evcxr_jupyter $FAKE_EVCXR_VERSION\" && exit 0\n\
+             echo \"$@\" \"$EVCXR_TMPDIR\" \"$EVCXR_CONFIG_DIR\" \"$MARBLE_BIN\" \"$LD_LIBRARY_PATH\" > {:?}\n",
             record.display().to_string()
         ),
     )
@@ -290,14 +291,32 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     // What Jupyter runs: with no build ready, evcxr starts on a snapshot of the sources, in a
     // slot of the cache, with a configuration that loads the crate and marks the build ready.
     let conn = dir.path().join("connection.json");
-    let out = std::process::Command::new(argv[0]).args(&argv[1..5]).arg(&conn).output().unwrap();
+    let out = std::process::Command::new(argv[0])
+        .args(&argv[1..5])
+        .arg(&conn)
+        .env("FAKE_EVCXR_VERSION", "0.22.0")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("tested with"), "the tested evcxr: no warning");
     let ran = std::fs::read_to_string(&record).unwrap();
     let words: Vec<&str> = ran.split_whitespace().collect();
     assert_eq!(words[..2], ["--control_file", conn.to_str().unwrap()]);
     let (slot, config) = (std::path::Path::new(words[2]), std::path::Path::new(words[3]));
     // A lean kernel's `server::spawn` runs this binary's `serve`.
     assert_eq!(words[4], env!("CARGO_BIN_EXE_marble"), "{ran}");
+    // evcxr's libraries find the toolchain's standard library on the loader's path, wherever
+    // the cache is: its folder comes first.
+    assert_eq!(std::path::Path::new(words[5].split(':').next().unwrap()), toolchain_lib_dir(), "{ran}");
+    // Another evcxr version: the kernel says which one it is tested with.
+    let out = std::process::Command::new(argv[0])
+        .args(&argv[1..5])
+        .arg(&conn)
+        .env("FAKE_EVCXR_VERSION", "0.17.0")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("tested with evcxr_jupyter 0.22.0") && said.contains("is 0.17.0"), "{said}");
     assert!(slot.starts_with(cache.canonicalize().unwrap()) && slot.ends_with("slot-0"), "{ran}");
     let build = slot.parent().unwrap();
     let init = std::fs::read_to_string(config.join("init.evcxr")).unwrap();
@@ -336,5 +355,69 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cargo install evcxr_jupyter --locked"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cargo install evcxr_jupyter --locked --version 0.22.0"));
+}
+
+/// `rustc --print sysroot`'s library folder for the host.
+fn toolchain_lib_dir() -> std::path::PathBuf {
+    let run = |args: &[&str]| {
+        String::from_utf8(std::process::Command::new("rustc").args(args).output().unwrap().stdout).unwrap()
+    };
+    let host = run(&["-vV"]).lines().find_map(|l| l.strip_prefix("host: ").map(str::to_string)).unwrap();
+    std::path::Path::new(run(&["--print", "sysroot"]).trim()).join("lib/rustlib").join(host).join("lib")
+}
+
+#[test]
+fn doctor_names_what_the_kernel_lacks_one_line_each() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = |name: &str, body: &str| {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    script("evcxr_jupyter", "[ \"$1\" = --version ] && echo \"evcxr_jupyter 0.21.0\"");
+    let prefix = dir.path().join("env");
+    // A jupyter that reports the venv's data folder, as `jupyter --paths --json` does.
+    let data = prefix.join("share/jupyter");
+    let jupyter = script("jupyter", &format!("echo '{{\"data\": [\"{}\"]}}'", data.display()));
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let doctor = || {
+        marble()
+            .args(["doctor", "--jupyter"])
+            .arg(&jupyter)
+            .env("PATH", &path)
+            .env("HOME", dir.path())
+            .env("MARBLE_KERNEL_CACHE", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    // Nothing installed: the spec is missing, and the line says how to install it.
+    let out = doctor();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{said}");
+    let line = |what: &str| said.lines().find(|l| l.contains(&format!("{what}: "))).unwrap_or_default().to_string();
+    assert!(line("toolchain").starts_with("ok") && line("toolchain").contains("rustc "), "{said}");
+    assert!(line("toolchain").contains(toolchain_lib_dir().to_str().unwrap()), "{said}");
+    assert!(line("evcxr").starts_with("warn") && line("evcxr").contains("0.21.0"), "{said}");
+    assert!(line("evcxr").contains("--version 0.22.0"), "{said}");
+    assert!(line("kernel spec").starts_with("FAIL") && line("kernel spec").contains("marble kernel install"), "{said}");
+    // Installed (spec only): Jupyter sees it; the cache has no ready build, so no cell is run.
+    run_ok(
+        marble()
+            .args(["kernel", "install", "--no-build", "--prefix"])
+            .arg(&prefix)
+            .env("PATH", &path)
+            .env("MARBLE_KERNEL_CACHE", dir.path().join("cache")),
+    );
+    let out = doctor();
+    let said = String::from_utf8_lossy(&out.stdout);
+    let line = |what: &str| said.lines().find(|l| l.contains(&format!("{what}: "))).unwrap_or_default().to_string();
+    assert!(line("kernel spec").starts_with("ok") && line("kernel spec").contains(data.to_str().unwrap()), "{said}");
+    assert!(line("cache").starts_with("FAIL") && line("cache").contains("no ready build"), "{said}");
+    assert!(line("first cell").starts_with("skip"), "{said}");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("1 of the kernel's checks failed"));
 }

@@ -55,6 +55,17 @@ fn check(text: &str, key: &str) -> Vec<f64> {
     line.split_whitespace().skip(2).map(|v| v.parse().unwrap()).collect()
 }
 
+/// The mean of the R^2 figures on the line that starts with `what` and shows `R^2 a b`.
+fn mean_r2(text: &str, what: &str) -> f64 {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(what) && l.contains("R^2"))
+        .unwrap_or_else(|| panic!("no `{what} ... R^2` line in {text}"));
+    let r2: Vec<f64> = line.split("R^2").nth(1).unwrap().split_whitespace().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(r2.len(), 2, "{line}");
+    r2.iter().sum::<f64>() / 2.0
+}
+
 const NOTEBOOKS: [&str; 5] =
     ["01_quick_start", "02_curved_surface", "03_van_der_pol", "04_over_http", "05_monkey_reaching"];
 
@@ -133,9 +144,10 @@ fn assert_in_range(texts: &[String], which: &str) {
     if texts[4].contains("skipped") {
         eprintln!("{which} 05: the monkey recordings are absent; the notebook said so");
     } else {
-        let r2 = check(&texts[4], "r2");
-        // MARBLE latents, then PCA at the same dimension (measured: 0.568 and 0.525).
-        assert!(r2[0] > 0.5 && r2[1] > 0.4 && r2[0] > r2[1], "{which}: {r2:?}");
+        // What the notebook shows: R^2 of the two velocity components, from the MARBLE
+        // latents and from PCA at the same dimension; their means (measured: 0.568 and 0.525).
+        let (marble, pca) = (mean_r2(&texts[4], "MARBLE latents"), mean_r2(&texts[4], "PCA"));
+        assert!(marble > 0.5 && pca > 0.4 && marble > pca, "{which}: {marble} {pca}");
     }
 }
 
@@ -155,16 +167,16 @@ fn notebooks_run_headless_with_the_bundled_kernel() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().unwrap();
     let prefix = work.path().join("prefix");
-    // The kernel's builds: kept between CI runs (MARBLE_NOTEBOOK_BUILD_DIR), so that the
-    // install compiles only what changed, as a user's re-run of `marble kernel install` does.
-    let cache = std::env::var_os("MARBLE_NOTEBOOK_BUILD_DIR").map_or_else(|| work.path().join("kernel"), PathBuf::from);
-    let out = Command::new(env!("CARGO_BIN_EXE_marble"))
-        .args(["kernel", "install", "--prefix"])
-        .arg(&prefix)
-        .arg("--cache")
-        .arg(&cache)
-        .output()
-        .unwrap();
+    // The kernel's builds: in the kernel's default cache (~/.cache/marble/kernel, beside
+    // rustup's ~/.rustup, as a user's install has them: a layout where a library loaded by a
+    // relative RUNPATH once failed), unless MARBLE_NOTEBOOK_BUILD_DIR names another. Kept
+    // between runs, so the install compiles only what changed, as a user's re-run does.
+    let mut install = Command::new(env!("CARGO_BIN_EXE_marble"));
+    install.args(["kernel", "install", "--prefix"]).arg(&prefix);
+    if let Some(cache) = std::env::var_os("MARBLE_NOTEBOOK_BUILD_DIR") {
+        install.arg("--cache").arg(cache);
+    }
+    let out = install.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // The install compiled (or found compiled) the kernel's build, and says how big it is.
     let said = String::from_utf8_lossy(&out.stdout);
@@ -175,6 +187,19 @@ fn notebooks_run_headless_with_the_bundled_kernel() {
     .unwrap();
     assert_eq!(spec["display_name"], "MARBLE (Rust)");
     assert_eq!((&spec["argv"][1], &spec["argv"][2]), (&serde_json::json!("kernel"), &serde_json::json!("start")));
+    // The first-contact check finds the spec through this jupyter, the ready build, and a
+    // first cell that loads.
+    let out = Command::new(env!("CARGO_BIN_EXE_marble"))
+        .args(["doctor", "--jupyter"])
+        .arg(&jupyter)
+        .env("JUPYTER_PATH", prefix.join("share/jupyter"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    for what in ["toolchain", "evcxr", "kernel spec", "cache", "first cell"] {
+        assert!(said.lines().any(|l| l.starts_with("ok") && l.contains(&format!("{what}: "))), "{what}: {said}");
+    }
     let mut texts = Vec::new();
     for name in NOTEBOOKS {
         let nb = work.path().join(format!("{name}.ipynb"));

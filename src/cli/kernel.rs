@@ -10,7 +10,8 @@ use super::Bars;
 
 #[derive(clap::Subcommand)]
 pub enum KernelCommand {
-    /// Install the kernel spec (needs `cargo install evcxr_jupyter --locked` and Jupyter) and
+    /// Install the kernel spec (needs `cargo install evcxr_jupyter --locked --version 0.22.0`
+    /// and Jupyter) and
     /// compile what the kernel loads, so that it starts in seconds. Run it again after the
     /// sources change: it compiles what changed.
     Install {
@@ -64,6 +65,9 @@ pub fn run(what: KernelCommand) -> Result<()> {
             let features: Vec<String> = features.into_iter().filter(|f| !f.trim().is_empty()).collect();
             let done = install(&location, &marble, crate_dir.as_deref(), cache.as_deref(), &features)?;
             say!("installed the kernel \"MARBLE (Rust)\" ({KERNEL_NAME}) in {}", done.spec_dir.display());
+            if let Some(m) = marble::kernel::toolchain::evcxr_mismatch(&done.setup.evcxr) {
+                eprintln!("{m}");
+            }
             if no_build {
                 say!("nothing compiled (--no-build): a kernel with no ready build compiles before it answers");
                 return Ok(());

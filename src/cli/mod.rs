@@ -23,6 +23,7 @@ macro_rules! say {
 pub mod analyze;
 pub mod bench;
 pub mod dataset;
+pub mod doctor;
 pub mod example;
 pub mod fit;
 pub mod kernel;

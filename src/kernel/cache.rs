@@ -33,6 +33,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::toolchain::{self, Toolchain};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
@@ -166,6 +167,8 @@ pub enum Config {
     /// A start on a build never made, and `marble kernel install`: online, and marks the
     /// build ready once it compiled.
     First,
+    /// `marble doctor`'s check of a ready build: offline, and marks that a first cell loaded.
+    Check,
 }
 
 impl Build {
@@ -183,7 +186,18 @@ impl Build {
         self.dir.join(match config {
             Config::Warm => "config",
             Config::First => "first",
+            Config::Check => "check",
         })
+    }
+
+    /// The file the prelude of `config` writes once its first cell ran (none for a warm
+    /// start).
+    fn marker(&self, config: Config) -> Option<PathBuf> {
+        match config {
+            Config::Warm => None,
+            Config::First => Some(self.ready_path()),
+            Config::Check => Some(self.dir.join("checked")),
+        }
     }
 
     /// evcxr's folder for the `i`-th kernel running at once.
@@ -213,6 +227,14 @@ impl Build {
         self.dir.join("build.log")
     }
 
+    /// The log evcxr writes when run headless with `config`: the build's, or the check's.
+    fn log_for(&self, config: Config) -> PathBuf {
+        match config {
+            Config::Check => self.dir.join("check.log"),
+            Config::Warm | Config::First => self.log_path(),
+        }
+    }
+
     /// Copy the sources and write evcxr's configurations (once: a build's sources never
     /// change; the folder `crate` appears whole, renamed into place).
     pub fn prepare(&self, setup: &Setup) -> Result<()> {
@@ -238,7 +260,7 @@ impl Build {
             toml::Value::String(setup.crate_dir.to_string_lossy().into_owned())
         );
         write(&cargo.join("config.toml"), &env)?;
-        for config in [Config::Warm, Config::First] {
+        for config in [Config::Warm, Config::First, Config::Check] {
             let dir = self.config_dir(config);
             std::fs::create_dir_all(&dir).map_err(io("cannot create", &dir))?;
             write(&dir.join("init.evcxr"), &self.init(setup, config))?;
@@ -254,7 +276,7 @@ impl Build {
     /// one instead (see [`take_slot`]).
     fn init(&self, setup: &Setup, config: Config) -> String {
         let features = setup.features.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ");
-        let offline = u8::from(config == Config::Warm);
+        let offline = u8::from(config != Config::First);
         format!(
             ":opt {OPT_LEVEL}\n:offline {offline}\n\
              :dep marble = {{ path = {:?}, default-features = false, features = [{features}] }}\n\
@@ -263,12 +285,13 @@ impl Build {
         )
     }
 
-    /// The prelude: marble's, and on a first start (or `kernel install`) the line that marks the
-    /// build ready (it runs only once everything compiled).
+    /// The prelude: marble's, and on a first start (or `kernel install`, or `marble doctor`)
+    /// the line that marks the build ready (it runs only once everything compiled and the
+    /// first cell loaded).
     fn prelude(&self, config: Config) -> String {
         let mut text = String::from("use marble::prelude::*;\n");
-        if config != Config::Warm {
-            text.push_str(&format!("marble::kernel::cache::mark_ready({:?});\n", self.ready_path().to_string_lossy()));
+        if let Some(marker) = self.marker(config) {
+            text.push_str(&format!("marble::kernel::cache::mark_ready({:?});\n", marker.to_string_lossy()));
         }
         text
     }
@@ -563,7 +586,8 @@ pub fn prebuild(setup: &Setup, progress: &dyn Progress) -> Result<Built> {
     let triple = host_triple(&rustc).unwrap_or_default().to_string();
     let total = count_packages(setup, &build, &triple);
     progress.begin("compiling crates", total);
-    let mut child = start_evcxr(setup, &build, &slot, Config::First)?;
+    let toolchain = Toolchain::find()?;
+    let mut child = start_evcxr(setup, &build, &slot, Config::First, &toolchain)?;
     let mut shown = 0;
     let outcome = loop {
         std::thread::sleep(Duration::from_millis(250));
@@ -571,16 +595,7 @@ pub fn prebuild(setup: &Setup, progress: &dyn Progress) -> Result<Built> {
             break Ok(());
         }
         if let Ok(Some(status)) = child.try_wait() {
-            let log = std::fs::read_to_string(build.log_path()).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
-            break Err(Error::argument(
-                "kernel",
-                format!(
-                    "evcxr stopped ({status}) before the crate compiled; its log is {}:\n{}",
-                    build.log_path().display(),
-                    tail.join("\n")
-                ),
-            ));
+            break Err(evcxr_stopped(&build.log_path(), status, &toolchain));
         }
         let done = compiled_packages(&slot.dir, &triple).min(total.saturating_sub(1).max(shown));
         if done > shown {
@@ -600,9 +615,74 @@ pub fn prebuild(setup: &Setup, progress: &dyn Progress) -> Result<Built> {
     Ok(Built { build, seconds, was_ready: false, size })
 }
 
+/// Why evcxr stopped before its prelude ran, from its log: in one line when the first cell
+/// compiled but could not be loaded, else with the log's last lines.
+fn evcxr_stopped(log_path: &Path, status: std::process::ExitStatus, toolchain: &Toolchain) -> Error {
+    let log = std::fs::read_to_string(log_path).unwrap_or_default();
+    if log.contains("dlopen failed") || log.contains("LOAD_AND_RUN") {
+        return Error::argument(
+            "kernel",
+            format!(
+                "evcxr compiled the first cell but could not load it (dlopen failed), although {} \
+                 named the toolchain's standard library ({}, {}); check that `rustc --print sysroot` \
+                 is the toolchain evcxr compiles with, then run `marble doctor` (log: {})",
+                toolchain::LOADER_PATH_ENV,
+                toolchain.lib_dir().display(),
+                if toolchain.has_shared_std() { "libstd found there" } else { "but no shared libstd is there" },
+                log_path.display()
+            ),
+        );
+    }
+    let tail: Vec<&str> = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+    Error::argument(
+        "kernel",
+        format!(
+            "evcxr stopped ({status}) before the crate compiled; its log is {}:\n{}",
+            log_path.display(),
+            tail.join("\n")
+        ),
+    )
+}
+
+/// Whether a first cell loads on the ready `build`: evcxr runs a prelude that marks it, on a
+/// free slot, offline. The seconds it took, or why not.
+pub fn check_first_cell(setup: &Setup, build: &Build, timeout: Duration) -> Result<f64> {
+    build.prepare(setup)?;
+    let marker = build.marker(Config::Check).expect("the check marks");
+    let _ = std::fs::remove_file(&marker);
+    let slot = take_slot(setup, build)?;
+    let toolchain = Toolchain::find()?;
+    let start = Instant::now();
+    let mut child = start_evcxr(setup, build, &slot, Config::Check, &toolchain)?;
+    let outcome = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        if marker.is_file() {
+            break Ok(start.elapsed().as_secs_f64());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            break Err(evcxr_stopped(&build.log_for(Config::Check), status, &toolchain));
+        }
+        if start.elapsed() > timeout {
+            break Err(Error::argument(
+                "kernel",
+                format!(
+                    "a first cell did not run within {} s (log: {})",
+                    timeout.as_secs(),
+                    build.log_for(Config::Check).display()
+                ),
+            ));
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&marker);
+    outcome
+}
+
 /// Run evcxr_jupyter on `slot` with `config`, its output to the build log, as a kernel
-/// (with a connection file on free local ports) that no client talks to.
-fn start_evcxr(setup: &Setup, build: &Build, slot: &Slot, config: Config) -> Result<Child> {
+/// (with a connection file on free local ports) that no client talks to, with the
+/// toolchain's standard library on the loader's path (see [`toolchain`]).
+fn start_evcxr(setup: &Setup, build: &Build, slot: &Slot, config: Config, toolchain: &Toolchain) -> Result<Child> {
     let connection = slot.dir.join("prebuild-connection.json");
     let mut ports = Vec::new();
     for _ in 0..5 {
@@ -615,11 +695,12 @@ fn start_evcxr(setup: &Setup, build: &Build, slot: &Slot, config: Config) -> Res
         "control_port": ports[3], "hb_port": ports[4],
     });
     write(&connection, &spec.to_string())?;
-    let log_path = build.log_path();
+    let log_path = build.log_for(config);
     let log = File::create(&log_path).map_err(io("cannot create", &log_path))?;
     let log2 = log.try_clone().map_err(io("cannot open", &log_path))?;
-    Command::new(&setup.evcxr)
-        .arg("--control_file")
+    let mut cmd = Command::new(&setup.evcxr);
+    toolchain.apply(&mut cmd);
+    cmd.arg("--control_file")
         .arg(&connection)
         .current_dir(&slot.dir)
         .env("EVCXR_TMPDIR", &slot.dir)

@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 
 pub mod cache;
 mod display;
+pub mod doctor;
+pub mod toolchain;
 
 /// Set, in the kernel's builds, to the live source folder (the kernel compiles a copy).
 pub const SOURCE_DIR_ENV: &str = "MARBLE_KERNEL_SOURCE_DIR";
@@ -51,7 +53,8 @@ pub struct Installed {
     pub setup: cache::Setup,
 }
 
-fn find_evcxr() -> Result<PathBuf> {
+/// The evcxr_jupyter on `PATH`, else in `~/.cargo/bin`.
+pub fn find_evcxr() -> Result<PathBuf> {
     let name = "evcxr_jupyter";
     let mut candidates: Vec<PathBuf> =
         std::env::var_os("PATH").map(|p| std::env::split_paths(&p).map(|d| d.join(name)).collect()).unwrap_or_default();
@@ -59,7 +62,13 @@ fn find_evcxr() -> Result<PathBuf> {
         candidates.push(Path::new(&home).join(".cargo/bin").join(name));
     }
     candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
-        Error::argument("evcxr_jupyter", "is not installed; run `cargo install evcxr_jupyter --locked` first")
+        Error::argument(
+            "evcxr_jupyter",
+            format!(
+                "is not installed; run `cargo install evcxr_jupyter --locked --version {}` first",
+                toolchain::EVCXR_VERSION
+            ),
+        )
     })
 }
 
@@ -161,14 +170,21 @@ pub fn start(spec_dir: &Path, connection_file: &Path, marble: &Path) -> Result<s
         );
     }
     let mut cmd = std::process::Command::new(&setup.evcxr);
+    // The toolchain's standard library on the loader's path, wherever the cache is.
+    toolchain::Toolchain::find()?.apply(&mut cmd);
     cmd.arg("--control_file")
         .arg(connection_file)
         .env("EVCXR_TMPDIR", &slot.dir)
         .env("EVCXR_CONFIG_DIR", choice.build.config_dir(choice.config))
         .env(BIN_ENV, marble);
-    match &choice.notice {
-        Some(n) => cmd.env(cache::NOTICE_ENV, n),
-        None => cmd.env_remove(cache::NOTICE_ENV),
+    let mismatch = toolchain::evcxr_mismatch(&setup.evcxr);
+    if let Some(m) = &mismatch {
+        eprintln!("{m}");
+    }
+    let notice: Vec<&str> = choice.notice.iter().chain(&mismatch).map(String::as_str).collect();
+    match notice.is_empty() {
+        false => cmd.env(cache::NOTICE_ENV, notice.join("\n")),
+        true => cmd.env_remove(cache::NOTICE_ENV),
     };
     become_evcxr(cmd, slot, &setup.evcxr)
 }
