@@ -5,6 +5,7 @@ mod api_fuzz;
 mod awkward_data;
 mod cli;
 mod data_folder;
+mod engine_contract;
 mod figures;
 mod geometry;
 mod inputs;

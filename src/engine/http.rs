@@ -98,9 +98,18 @@ impl HttpEngine {
     }
 
     fn post<T: DeserializeOwned, B: Serialize>(&self, path: &str, body: &B) -> Result<T> {
+        self.json(self.retrying(|| self.auth(self.agent.post(self.url(path))).send_json(body)))
+    }
+
+    /// Send a request, again after the wait a full queue's `Retry-After` asks for, while the
+    /// retry budget lasts.
+    fn retrying(
+        &self,
+        send: impl Fn() -> std::result::Result<Response<ureq::Body>, ureq::Error>,
+    ) -> std::result::Result<Response<ureq::Body>, ureq::Error> {
         let deadline = std::time::Instant::now() + self.retry_budget;
         loop {
-            let resp = self.auth(self.agent.post(self.url(path))).send_json(body);
+            let resp = send();
             if let Ok(r) = &resp
                 && let Some(wait) = retry_after(r)
                 && std::time::Instant::now() + wait <= deadline
@@ -108,8 +117,14 @@ impl HttpEngine {
                 std::thread::sleep(wait);
                 continue;
             }
-            return self.json(resp);
+            return resp;
         }
+    }
+
+    /// Read a whole binary answer (an .npy, a model's .npz).
+    fn bytes(&self, resp: std::result::Result<Response<ureq::Body>, ureq::Error>) -> Result<Vec<u8>> {
+        let mut resp = self.check(resp)?;
+        resp.body_mut().with_config().limit(1 << 34).read_to_vec().map_err(|e| transport(&self.base, e))
     }
 }
 
@@ -155,8 +170,7 @@ impl Engine for HttpEngine {
     }
 
     fn model_weights(&self, id: &str) -> Result<Vec<u8>> {
-        let mut resp = self.check(self.auth(self.agent.get(self.url(&format!("models/{id}/weights")))).call())?;
-        resp.body_mut().with_config().limit(1 << 34).read_to_vec().map_err(|e| transport(&self.base, e))
+        self.bytes(self.auth(self.agent.get(self.url(&format!("models/{id}/weights")))).call())
     }
 
     fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo> {
@@ -173,6 +187,39 @@ impl Engine for HttpEngine {
 
     fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo> {
         self.post(&format!("models/{model}/decodings"), req)
+    }
+
+    fn create_dataset_npz(&self, npz: &[u8], name: Option<&str>, params: Option<&Params>) -> Result<DatasetInfo> {
+        let params = params.map(|p| serde_json::to_string(p).expect("plain data"));
+        self.json(self.retrying(|| {
+            let mut req = self.auth(self.agent.post(self.url("datasets"))).content_type("application/octet-stream");
+            if let Some(n) = name {
+                req = req.query("name", n);
+            }
+            if let Some(p) = &params {
+                req = req.query("parameters", p);
+            }
+            req.send(npz)
+        }))
+    }
+
+    fn embedding_npy(&self, id: &str) -> Result<Vec<u8>> {
+        self.bytes(self.auth(self.agent.get(self.url(&format!("embeddings/{id}")))).query("format", "npy").call())
+    }
+
+    fn readiness(&self) -> Result<Readiness> {
+        // 200 or 503, both with the same body; anything else is an error.
+        let mut resp = self.agent.get(format!("{}/readyz", self.base)).call().map_err(|e| transport(&self.base, e))?;
+        let status = resp.status().as_u16();
+        if !matches!(status, 200 | 503) {
+            self.check(Ok(resp))?;
+            return Err(Error::Remote { code: "internal", status, message: format!("/readyz answered HTTP {status}") });
+        }
+        resp.body_mut().read_json().map_err(|e| Error::Remote {
+            code: "internal",
+            status: 200,
+            message: format!("unreadable /readyz answer: {e}"),
+        })
     }
 
     fn plot(&self, model: &str, kind: PlotKind) -> Result<String> {

@@ -565,6 +565,28 @@ impl Engine for LocalEngine {
         })
     }
 
+    fn create_dataset_npz(
+        &self,
+        npz: &[u8],
+        name: Option<&str>,
+        params: Option<&crate::Params>,
+    ) -> Result<DatasetInfo> {
+        let conditions = io::read_npz_bytes(npz, "the uploaded body")?;
+        self.create_dataset_from(conditions, name.map(str::to_string), params.cloned())
+    }
+
+    fn embedding_npy(&self, id: &str) -> Result<Vec<u8>> {
+        self.inner.store.embedding(id)?;
+        let (values, _) = self.inner.artifacts.embedding_files(id);
+        self.inner.artifacts.fetch(&values)?;
+        std::fs::read(&values).map_err(|e| Error::io("cannot read", &values, e))
+    }
+
+    fn readiness(&self) -> Result<Readiness> {
+        let room = self.inner.artifacts.room()?;
+        Ok(Readiness { writable: room.writable(), free_mib: room.free_mib, min_free_mib: room.min_free_mib })
+    }
+
     fn plot(&self, model: &str, kind: PlotKind) -> Result<String> {
         let path = self.succeeded_run(model)?.join(kind.file());
         if !path.exists() {

@@ -239,6 +239,18 @@ pub struct TransformRequest {
     pub dataset: String,
 }
 
+/// Whether an engine accepts writes (uploads, fits, transforms, analyses): `GET /readyz`'s
+/// body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// Whether writes are accepted now.
+    pub writable: bool,
+    /// Free space of the data folder's disk, MiB.
+    pub free_mib: u64,
+    /// Writes are refused below this, MiB (`--min-free-mib`).
+    pub min_free_mib: u64,
+}
+
 /// The analysis of a model's training embedding.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AnalysisInfo {
@@ -399,6 +411,17 @@ pub trait Engine: Send + Sync {
     fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo>;
     /// A figure of a model, as SVG text.
     fn plot(&self, model: &str, kind: PlotKind) -> Result<String>;
+    /// Store a dataset from the bytes of an .npz (`anchor_<c>` and `vector_<c>`, or
+    /// `trajectory_<c>_<j>`, with optional `label_<c>`, `mask_<c>`, `name_<c>` and
+    /// `value_<c>`), as `POST /v1/datasets` with `application/octet-stream` does: the arrays
+    /// arrive as bytes, never as JSON numbers.
+    fn create_dataset_npz(&self, npz: &[u8], name: Option<&str>, params: Option<&Params>) -> Result<DatasetInfo>;
+    /// A kept embedding's latents as the bytes of an .npy (float32, n x out_channels), as
+    /// `GET /v1/embeddings/{id}?format=npy`.
+    fn embedding_npy(&self, id: &str) -> Result<Vec<u8>>;
+    /// Whether writes are accepted now: the data folder's free space against its floor, as
+    /// `GET /readyz` reports it.
+    fn readiness(&self) -> Result<Readiness>;
 
     /// Poll a job until it is terminal or `timeout` passes.
     fn wait(&self, id: &str, timeout: Duration) -> Result<JobInfo> {

@@ -56,11 +56,7 @@ pub(super) async fn create_dataset(
                 })
             })?)?),
         };
-        blocking(move || {
-            let conditions = crate::dataset::io::read_npz_bytes(&body, "the uploaded body")?;
-            engine.create_dataset_from(conditions, q.name, params)
-        })
-        .await?
+        blocking(move || engine.create_dataset_npz(&body, q.name.as_deref(), params.as_ref())).await?
     } else {
         return Err(ApiError::new(
             ErrorCode::UNSUPPORTED_MEDIA_TYPE,

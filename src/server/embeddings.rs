@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::problem::{ApiJson, ApiResult, blocking};
 use super::{AppState, Binary};
 use crate::engine::*;
-use crate::error::Error;
 
 /// Embed a dataset with a model; the embedding is kept.
 #[utoipa::path(post, path = "/embeddings", tag = "embeddings", request_body = TransformRequest,
@@ -57,12 +56,7 @@ pub(super) async fn get_embedding(
     match q.format.unwrap_or_default() {
         EmbeddingFormat::Json => Ok(Json(blocking(move || e.embedding(&id)).await?).into_response()),
         EmbeddingFormat::Npy => {
-            let bytes = blocking(move || {
-                e.embedding(&id)?;
-                let (path, _) = e.artifacts().embedding_files(&id);
-                std::fs::read(&path).map_err(|err| Error::io("cannot read", &path, err))
-            })
-            .await?;
+            let bytes = blocking(move || e.embedding_npy(&id)).await?;
             Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
         }
     }

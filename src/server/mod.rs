@@ -1,6 +1,6 @@
 //! The REST API: axum on tokio, documented with utoipa (`/openapi.json`, Swagger UI at
-//! `/docs`, bundled so it works offline). Every handler is a thin layer over
-//! [`LocalEngine`]; heavy work runs on blocking threads or the engine's job workers, never on
+//! `/docs`, bundled so it works offline). Every handler is a thin layer over the
+//! [`Engine`] trait (a [`LocalEngine`] here); heavy work runs on blocking threads or the engine's job workers, never on
 //! the async runtime. Errors are `application/problem+json` with a stable `code`.
 
 mod datasets;
@@ -27,9 +27,11 @@ pub use problem::{ApiError, ApiJson};
 use crate::engine::*;
 use crate::error::{Error, ErrorCode};
 
+/// What every handler holds: the engine, through its trait only, so whatever the API offers
+/// any [`Engine`] offers too.
 #[derive(Clone)]
 struct AppState {
-    engine: LocalEngine,
+    engine: std::sync::Arc<dyn Engine>,
 }
 
 #[derive(OpenApi)]
@@ -54,15 +56,10 @@ async fn healthz() -> &'static str {
 /// while uploads, fits, transforms and analyses are refused (reads and deletes still work).
 async fn readyz(State(s): State<AppState>) -> Response {
     let e = s.engine.clone();
-    match problem::blocking(move || e.artifacts().room()).await {
-        Ok(room) => {
-            let status = if room.writable() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-            let body = serde_json::json!({
-                "writable": room.writable(),
-                "free_mib": room.free_mib,
-                "min_free_mib": room.min_free_mib,
-            });
-            (status, axum::Json(body)).into_response()
+    match problem::blocking(move || e.readiness()).await {
+        Ok(ready) => {
+            let status = if ready.writable { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            (status, axum::Json(ready)).into_response()
         }
         Err(e) => e.into_response(),
     }
@@ -112,7 +109,7 @@ fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The application, ready to serve.
 pub fn app(options: &ServerOptions) -> crate::Result<Router> {
-    let engine = LocalEngine::open(options.engine.clone())?;
+    let engine: std::sync::Arc<dyn Engine> = std::sync::Arc::new(LocalEngine::open(options.engine.clone())?);
     let (api, doc) = routers();
     let timeout = options.timeout;
     let api = api
