@@ -40,6 +40,7 @@ use crate::fsio::{read_json, write_json, write_npy, write_npy_f32, write_npy_i64
 use crate::model::store as files;
 use crate::model::{Losses, Model};
 use crate::params::Params;
+use crate::plot::PlotKind;
 use crate::plot::{self, Colouring};
 
 /// What a run folder holds for analysis.
@@ -155,9 +156,11 @@ pub fn condition_names(n: usize) -> Vec<String> {
 }
 
 fn read_array<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(path: &Path) -> Result<ndarray::Array<T, D>> {
-    ndarray_npy::read_npy(path).map_err(|e| Error::ModelFile {
-        path: path.to_path_buf(),
-        message: format!("cannot read: {e}; run `marble fit` to write this folder again"),
+    crate::fsio::read_npy(path).map_err(|e| match e {
+        Error::ModelFile { path, message } => {
+            Error::ModelFile { path, message: format!("{message}; run `marble fit` to write this folder again") }
+        }
+        other => other,
     })
 }
 
@@ -367,20 +370,20 @@ impl Run {
             point_colouring(&view_conditions, view_colour.as_deref().map(|c| (c, colour_name)), valued, &names),
             &format!("Embedding ({})", a.view.method),
         )?
-        .save(&put("embedding.svg"))?;
+        .save(&put(PlotKind::Embedding.file()))?;
         plot::distance_matrix(a.distances.matrix.view(), &names, "Distances between conditions")?
-            .save(&put("distances.svg"))?;
+            .save(&put(PlotKind::Distances.file()))?;
         plot::cluster_histograms_by_value(a.histograms.view(), &names, values.as_deref(), "Clusters per condition")?
-            .save(&put("clusters.svg"))?;
+            .save(&put(PlotKind::Clusters.file()))?;
         // An analysis read from an older file may lack what the map's axes explain.
         let explained = match a.condition_map_explained.len() {
             2 => a.condition_map_explained.clone(),
             _ => crate::analysis::mds(a.distances.matrix.view(), 2)?.explained,
         };
         plot::condition_map(a.condition_map.view(), &names, values.as_deref(), &explained, "Condition map")?
-            .save(&put("condition_map.svg"))?;
+            .save(&put(PlotKind::ConditionMap.file()))?;
         if let Some(losses) = self.losses.as_ref().filter(|l| !l.train_loss.is_empty()) {
-            plot::loss_curves(losses, "Training")?.save(&put("losses.svg"))?;
+            plot::loss_curves(losses, "Training")?.save(&put(PlotKind::Losses.file()))?;
         }
         if let (Some(x), Some(v)) = (&self.anchor, &self.vector)
             && x.ncols() >= 2
@@ -393,7 +396,7 @@ impl Run {
                 point_colouring(&self.condition, colour, valued, &names),
                 "Input vector fields",
             )?
-            .save(&put("vector_field.svg"))?;
+            .save(&put(PlotKind::VectorField.file()))?;
         }
         files.push("analysis.json".into());
         let mut timings = a.timings.clone();

@@ -629,6 +629,10 @@ pub fn write_npz(path: &Path, conditions: &Conditions) -> Result<()> {
 /// `edge_index` (2 x edges) and `edge_weight`, `eigenvalues_<c>` per condition when
 /// computed, and `gauges` (n x D x m) with local frames.
 pub fn write_dataset_npz(path: &Path, d: &crate::Dataset) -> Result<()> {
+    crate::fsio::write_atomic(path, |tmp| write_dataset_npz_to(tmp, d))
+}
+
+fn write_dataset_npz_to(path: &Path, d: &crate::Dataset) -> Result<()> {
     use crate::dataset::Split;
     let fail = |e: ndarray_npy::WriteNpzError| Error::io("cannot write", path, std::io::Error::other(e.to_string()));
     let file = File::create(path).map_err(|e| Error::io("cannot write", path, e))?;

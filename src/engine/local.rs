@@ -191,14 +191,8 @@ impl LocalEngine {
         let data = Dataset::build(&conditions, &params.clone().check()?, &Silent)?;
         let info = DatasetInfo { id: new_id("ds"), name, created: now(), params, summary: data.summary };
         let file = self.inner.artifacts.dataset_file(&info.id);
-        let tmp = file.with_extension("tmp");
-        let written = io::write_npz(&tmp, &conditions)
-            .and_then(|()| std::fs::rename(&tmp, &file).map_err(|e| Error::io("cannot write", &file, e)));
-        if let Err(e) = written {
-            // No partial file stays behind (a full disk, say).
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+        // No partial file stays behind (a full disk, say).
+        fsio::write_atomic(&file, |tmp| io::write_npz(tmp, &conditions))?;
         self.inner.artifacts.publish(&file)?;
         self.inner.store.insert_dataset(&info)?;
         Ok(info)
@@ -504,10 +498,8 @@ impl Engine for LocalEngine {
         let (values, cond) = self.inner.artifacts.embedding_files(id);
         self.inner.artifacts.fetch(&values)?;
         self.inner.artifacts.fetch(&cond)?;
-        let read =
-            |p: &std::path::Path| Error::ModelFile { path: p.to_path_buf(), message: "unreadable embedding".into() };
-        let emb: Array2<f32> = ndarray_npy::read_npy(&values).map_err(|_| read(&values))?;
-        let condition: ndarray::Array1<i64> = ndarray_npy::read_npy(&cond).map_err(|_| read(&cond))?;
+        let emb: Array2<f32> = fsio::read_npy(&values)?;
+        let condition: ndarray::Array1<i64> = fsio::read_npy(&cond)?;
         Ok(embedding_info(id, &model, &dataset, &emb, condition.iter().map(|&c| c as usize).collect()))
     }
 

@@ -20,6 +20,8 @@ use utoipa::ToSchema;
 pub use http::HttpEngine;
 pub use local::{LocalEngine, LocalOptions};
 
+pub use crate::plot::PlotKind;
+
 use crate::analysis::{AnalysisParams, DistanceKind};
 use crate::dataset::Summary;
 use crate::error::{Error, Result};
@@ -159,14 +161,16 @@ impl JobState {
         }
     }
 
-    pub(crate) fn parse(s: &str) -> JobState {
-        match s {
-            "queued" => JobState::Queued,
-            "running" => JobState::Running,
-            "succeeded" => JobState::Succeeded,
-            "cancelled" => JobState::Cancelled,
-            _ => JobState::Failed,
-        }
+    /// The state a store wrote as [`JobState::as_str`]; anything else is a damaged store,
+    /// said as such rather than read as a failed job.
+    pub(crate) fn parse(s: &str) -> Result<JobState> {
+        [JobState::Queued, JobState::Running, JobState::Succeeded, JobState::Failed, JobState::Cancelled]
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| Error::ModelFile {
+                path: std::path::PathBuf::from("store"),
+                message: format!("unknown job state `{s}`; expected queued, running, succeeded, failed or cancelled"),
+            })
     }
 }
 
@@ -325,53 +329,6 @@ pub struct DecodeInfo {
     pub baseline_r2_mean: f64,
     /// Whether folds followed the groups.
     pub grouped: bool,
-}
-
-/// The figures a model has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PlotKind {
-    /// The 2-D view coloured by condition.
-    Embedding,
-    /// Heat map of the distances between conditions.
-    Distances,
-    /// Training and validation losses.
-    Losses,
-    /// Cluster histograms per condition.
-    Clusters,
-    /// The input vector fields.
-    VectorField,
-    /// The conditions placed by classical MDS of their distances, coloured by value or name.
-    ConditionMap,
-}
-
-impl PlotKind {
-    /// File name in the run folder.
-    pub fn file(self) -> &'static str {
-        match self {
-            PlotKind::Embedding => "embedding.svg",
-            PlotKind::Distances => "distances.svg",
-            PlotKind::Losses => "losses.svg",
-            PlotKind::Clusters => "clusters.svg",
-            PlotKind::VectorField => "vector_field.svg",
-            PlotKind::ConditionMap => "condition_map.svg",
-        }
-    }
-
-    /// Every kind, in the order above.
-    pub const ALL: [PlotKind; 6] = [
-        PlotKind::Embedding,
-        PlotKind::Distances,
-        PlotKind::Losses,
-        PlotKind::Clusters,
-        PlotKind::VectorField,
-        PlotKind::ConditionMap,
-    ];
-
-    /// The kind's name in routes: "embedding", "condition_map", ...
-    pub fn name(self) -> &'static str {
-        self.file().trim_end_matches(".svg")
-    }
 }
 
 /// The MARBLE pipeline as a service: in-process ([`LocalEngine`]) or over HTTP

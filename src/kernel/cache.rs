@@ -938,7 +938,15 @@ mod tests {
         collect_garbage(&s, &[]);
         assert!(b.dir.exists(), "slot 1 is held");
         drop(two);
-        collect_garbage(&s, &[]);
+        // Best effort: a process another test forks at that moment holds the freed lock until
+        // it execs, and the next collection then removes the build.
+        for _ in 0..50 {
+            collect_garbage(&s, &[]);
+            if !b.dir.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert!(!b.dir.exists() && newer.dir.exists());
     }
 

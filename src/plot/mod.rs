@@ -57,3 +57,50 @@ pub use map::condition_map;
 pub use matrix::{cluster_histograms, cluster_histograms_by_value, distance_matrix};
 pub use points::{MAX_ARROWS, embedding, vector_field};
 pub use svg::Svg;
+
+/// The figures a model has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlotKind {
+    /// The 2-D view coloured by condition.
+    Embedding,
+    /// Heat map of the distances between conditions.
+    Distances,
+    /// Training and validation losses.
+    Losses,
+    /// Cluster histograms per condition.
+    Clusters,
+    /// The input vector fields.
+    VectorField,
+    /// The conditions placed by classical MDS of their distances, coloured by value or name.
+    ConditionMap,
+}
+
+impl PlotKind {
+    /// File name in the run folder.
+    pub fn file(self) -> &'static str {
+        match self {
+            PlotKind::Embedding => "embedding.svg",
+            PlotKind::Distances => "distances.svg",
+            PlotKind::Losses => "losses.svg",
+            PlotKind::Clusters => "clusters.svg",
+            PlotKind::VectorField => "vector_field.svg",
+            PlotKind::ConditionMap => "condition_map.svg",
+        }
+    }
+
+    /// Every kind, in the order above.
+    pub const ALL: [PlotKind; 6] = [
+        PlotKind::Embedding,
+        PlotKind::Distances,
+        PlotKind::Losses,
+        PlotKind::Clusters,
+        PlotKind::VectorField,
+        PlotKind::ConditionMap,
+    ];
+
+    /// The kind's name in routes: "embedding", "condition_map", ...
+    pub fn name(self) -> &'static str {
+        self.file().trim_end_matches(".svg")
+    }
+}

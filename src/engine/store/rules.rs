@@ -78,7 +78,7 @@ fn job_row(r: &Row) -> Result<JobInfo> {
     Ok(JobInfo {
         id: r.get(0)?,
         dataset: r.get(1)?,
-        state: JobState::parse(&r.get::<String>(2)?),
+        state: JobState::parse(&r.get::<String>(2)?)?,
         epoch: r.get::<i64>(3)? as usize,
         epochs: r.get::<i64>(4)? as usize,
         train_loss: r.get(5)?,
