@@ -58,7 +58,7 @@ macro_rules! engine {
     () => {{
         $crate::kernel::notice();
         $crate::engine::LocalEngine::open($crate::engine::LocalOptions::new(
-            ::std::env::var_os("MARBLE_DATA_DIR").unwrap_or_else(|| "marble-data".into()),
+            ::std::env::var_os("MARBLE_DATA_DIR").unwrap_or_else(|| $crate::engine::defaults::DATA_DIR.into()),
         ))
         .map(|e| Box::new(e) as Box<dyn $crate::engine::Engine>)
     }};

@@ -38,8 +38,8 @@ impl ServerOptions {
     pub fn new(data_dir: impl Into<PathBuf>) -> ServerOptions {
         ServerOptions {
             engine: LocalOptions::new(data_dir),
-            max_body: 512 << 20,
-            timeout: Duration::from_secs(600),
+            max_body: crate::engine::defaults::MAX_BODY_MIB << 20,
+            timeout: Duration::from_secs(crate::engine::defaults::TIMEOUT_S),
             token: std::env::var("MARBLE_TOKEN").ok().filter(|t| !t.is_empty()),
         }
     }

@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use marble::analysis::{AnalysisParams, DistanceKind, EmbedMethod};
 use marble::dataset::io;
+use marble::engine::defaults;
 use marble::progress::Progress;
 use marble::{Conditions, Params, ValidParams, examples};
 
@@ -105,7 +106,7 @@ impl DataArgs {
 pub struct StoreArgs {
     /// Folder of the artifacts (datasets, runs, embeddings), and of the SQLite store: with
     /// several machines, a folder all of them mount.
-    #[arg(long, default_value = "marble-data")]
+    #[arg(long, default_value = defaults::DATA_DIR)]
     data_dir: PathBuf,
     /// The job and dataset store: a postgres://USER@HOST:PORT/DB URL shared by several
     /// processes, or SQLite in --data-dir when absent.
@@ -118,11 +119,11 @@ pub struct StoreArgs {
     artifacts: Option<String>,
     /// Seconds a fit stays its worker's without a heartbeat; a dead worker's fit is taken
     /// over after this.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = defaults::LEASE_S)]
     lease_s: f64,
     /// Refuse writes (uploads, fits, transforms, analyses) with 507 while the data folder's
     /// disk has less free space than this, MiB; reads and deletes still work.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = defaults::MIN_FREE_MIB)]
     min_free_mib: u64,
 }
 

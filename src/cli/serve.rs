@@ -1,6 +1,7 @@
 //! `marble serve`: the REST API over an engine in this process.
 
 use anyhow::{Result, bail};
+use marble::engine::defaults;
 
 use super::StoreArgs;
 
@@ -13,16 +14,16 @@ pub struct Args {
     store: StoreArgs,
     /// Fits run at the same time in this process; 0 serves the API only (with
     /// `marble worker` processes on the same store running the fits).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = defaults::WORKERS)]
     workers: usize,
     /// Jobs that may wait; more get 429.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = defaults::MAX_QUEUED)]
     max_queued: usize,
     /// Largest request body, MiB.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = defaults::MAX_BODY_MIB)]
     max_body_mib: usize,
     /// Request timeout, seconds (event streams excepted).
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = defaults::TIMEOUT_S)]
     timeout_s: u64,
     /// Stop when standard input closes: how `marble::server::spawn` in a lean build ties
     /// the server's life to the process that started it.

@@ -9,7 +9,7 @@ pub struct Args {
     #[command(flatten)]
     store: StoreArgs,
     /// Fits run at the same time in this process.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = marble::engine::defaults::WORKERS)]
     workers: usize,
 }
 

@@ -50,17 +50,18 @@ pub struct LocalOptions {
 }
 
 impl LocalOptions {
-    /// Defaults: SQLite, one worker, 16 queued jobs, 30-second leases, polls every 0.5 s.
+    /// Defaults ([`defaults`]): SQLite, one worker, 16 queued jobs, 30-second leases, polls
+    /// every 0.5 s, writes refused below 64 MiB free.
     pub fn new(data_dir: impl Into<PathBuf>) -> LocalOptions {
         LocalOptions {
             data_dir: data_dir.into(),
             store: None,
             artifacts: None,
-            workers: 1,
-            max_queued: 16,
-            lease: Duration::from_secs(30),
-            poll: Duration::from_millis(500),
-            min_free_mib: 64,
+            workers: defaults::WORKERS,
+            max_queued: defaults::MAX_QUEUED,
+            lease: Duration::from_secs_f64(defaults::LEASE_S),
+            poll: Duration::from_millis(defaults::POLL_MS),
+            min_free_mib: defaults::MIN_FREE_MIB,
         }
     }
 }

@@ -22,6 +22,28 @@ pub use local::{LocalEngine, LocalOptions};
 
 pub use crate::plot::PlotKind;
 
+/// The defaults of a deployment, written once: [`LocalOptions::new`],
+/// [`crate::server::ServerOptions::new`], the notebook's `engine!()` and the flags of `marble
+/// serve` and `marble worker` all take them from here.
+pub mod defaults {
+    /// The data folder (artifacts and the SQLite store) when none is named.
+    pub const DATA_DIR: &str = "marble-data";
+    /// Fits run at the same time in one process.
+    pub const WORKERS: usize = 1;
+    /// Jobs that may wait; more are refused (429 over HTTP).
+    pub const MAX_QUEUED: usize = 16;
+    /// Seconds a claimed job stays its worker's without a heartbeat.
+    pub const LEASE_S: f64 = 30.0;
+    /// Milliseconds between idle workers' looks for jobs queued by other processes.
+    pub const POLL_MS: u64 = 500;
+    /// Writes are refused while the data folder's disk has less free space than this, MiB.
+    pub const MIN_FREE_MIB: u64 = 64;
+    /// Largest request body, MiB.
+    pub const MAX_BODY_MIB: usize = 512;
+    /// Request timeout, seconds (event streams excepted).
+    pub const TIMEOUT_S: u64 = 600;
+}
+
 use crate::analysis::{AnalysisParams, DistanceKind};
 use crate::dataset::Summary;
 use crate::error::{Error, Result};
