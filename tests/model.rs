@@ -565,8 +565,8 @@ fn interpolated_features_equal_per_batch_features() {
         assert!(data.local_gauges());
         for order in [1, 2, 3] {
             let layout = FeatureLayout { order, ..FeatureLayout::new(&data, &p) };
-            // A window centred on t = 1.2, halved until degree 32 resolves it.
-            let pre = Precomputed::build_interpolated(&data, &layout, true, 1.2, 2.0, 4096).unwrap();
+            // A window ahead of t = 1.2, halved until degree 32 resolves it.
+            let pre = Precomputed::build_interpolated(&data, &layout, true, (1.2, true), 2.0, 4096).unwrap();
             let (a, b) = pre.interval().unwrap();
             assert!(a < 1.2 && b > 1.2 && b - a <= 2.0 && pre.terms() <= 33, "[{a}, {b}], {} terms", pre.terms());
             assert!(pre.covers(a) && pre.covers(b) && !pre.covers(b * 1.01) && !pre.covers(a * 0.99));
@@ -586,13 +586,13 @@ fn interpolated_features_equal_per_batch_features() {
                     );
                 }
             }
-            let first = Precomputed::build_interpolated(&data, &layout, true, 0.0, 0.5, 4096).unwrap();
+            let first = Precomputed::build_interpolated(&data, &layout, true, (0.0, true), 0.5, 4096).unwrap();
             assert_eq!(first.interval().unwrap().0, 0.0);
             let want = features::<rand_chacha::ChaCha8Rng>(&data, &layout, &rows, 0.0, None);
             let got = first.features(&rows, 0.0);
             let err = got.values.iter().zip(&want.values).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
             assert!(err <= 1e-12 * want.values.iter().fold(1e-300f64, |m, x| m.max(x.abs())), "t = 0: {err:e}");
-            let over = Precomputed::build_interpolated(&data, &layout, true, 0.0, 0.5, 0).unwrap_err();
+            let over = Precomputed::build_interpolated(&data, &layout, true, (0.0, true), 0.5, 0).unwrap_err();
             assert!(over.contains("over precompute_mib = 0"), "{over}");
         }
     }

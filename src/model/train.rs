@@ -135,7 +135,8 @@ pub enum FeaturePath {
 pub const INITIAL_T_WINDOW: f64 = 0.5;
 
 /// Features precomputed at Chebyshev nodes of a window [a, b] in t (see [`precomputed`]),
-/// rebuilt on a window of the same width centred on t when training moves t out of it.
+/// rebuilt on a window twice as wide, mostly ahead of t, when training moves t out of it
+/// (so a drifting t costs a number of builds logarithmic in its range).
 /// Should a rebuild fail (memory or degree), the remaining batches are computed per batch,
 /// and the log says so.
 pub struct Interpolated {
@@ -159,7 +160,8 @@ impl Interpolated {
         if !self.pre.borrow().covers(t) {
             let (a, b) = self.pre.borrow().interval().unwrap_or((0.0, INITIAL_T_WINDOW));
             let start = Instant::now();
-            match Precomputed::build_interpolated(data, layout, self.exact, t, b - a, self.budget_mib) {
+            let at = (t, t > b);
+            match Precomputed::build_interpolated(data, layout, self.exact, at, 2.0 * (b - a), self.budget_mib) {
                 Ok(pre) => *self.pre.borrow_mut() = pre,
                 Err(why) => {
                     *self.given_up.borrow_mut() = Some(format!("then per batch from t = {t:.3}: {why}"));
@@ -182,7 +184,7 @@ impl FeaturePath {
         let start = Instant::now();
         if layout.local && layout.diffusion {
             let w = INITIAL_T_WINDOW;
-            return match Precomputed::build_interpolated(data, layout, exact, 0.0, w, p.precompute_mib) {
+            return match Precomputed::build_interpolated(data, layout, exact, (0.0, true), w, p.precompute_mib) {
                 Ok(pre) => FeaturePath::Interpolated(Interpolated {
                     pre: RefCell::new(pre),
                     exact,
@@ -648,7 +650,7 @@ mod tests {
         let data = Dataset::build(&conds, &p.clone().check().unwrap(), &crate::progress::Silent).unwrap();
         let layout = FeatureLayout::new(&data, &p);
         let path = |budget_mib| {
-            let pre = Precomputed::build_interpolated(&data, &layout, true, 0.0, 0.1, 4096).unwrap();
+            let pre = Precomputed::build_interpolated(&data, &layout, true, (0.0, true), 0.1, 4096).unwrap();
             FeaturePath::Interpolated(Interpolated {
                 pre: RefCell::new(pre),
                 exact: true,
@@ -661,16 +663,18 @@ mod tests {
         let rows: Vec<usize> = (0..50).map(|i| i * 7 % data.n_points()).collect();
         let following = path(4096);
         let FeaturePath::Interpolated(ip) = &following else { unreachable!() };
-        for t in [0.05, 0.3, 0.27] {
+        // Up out of [0, 0.1] to [0.275, 0.475], within it, then down to [0, 0.4].
+        for (t, builds) in [(0.05, 1), (0.3, 2), (0.4, 2), (0.1, 3)] {
             let got = ip.features(&data, &layout, &rows, t).unwrap();
             let want = features::<ChaCha8Rng>(&data, &layout, &rows, t, None);
             let scale = want.values.iter().fold(1e-300f64, |m, x| m.max(x.abs()));
             let err = got.values.iter().zip(&want.values).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
             assert!(err <= 1e-8 * scale, "t = {t}: {err:e}");
             assert!(ip.pre.borrow().covers(t));
+            assert_eq!(ip.builds.get(), builds, "t = {t}: {}", following.describe());
         }
-        assert_eq!(ip.builds.get(), 2, "{}", following.describe());
-        assert!(following.describe().contains("built 2 times"), "{}", following.describe());
+        assert!(following.describe().contains("[0.000, 0.400]"), "{}", following.describe());
+        assert!(following.describe().contains("built 3 times"), "{}", following.describe());
         let over = path(0);
         let FeaturePath::Interpolated(ip) = &over else { unreachable!() };
         assert!(ip.features(&data, &layout, &rows, 0.05).is_some());
