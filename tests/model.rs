@@ -542,7 +542,89 @@ fn precomputed_features_equal_per_batch_features() {
     let layout = FeatureLayout::new(&data, &krylov);
     assert!(unsupported(&FeatureLayout { vec_norm: true, ..layout.clone() }, -1.0).unwrap().contains("vec_norm"));
     assert!(unsupported(&layout, 0.5).unwrap().contains("frac_sampled_nb"));
-    assert!(unsupported(&FeatureLayout { local: true, ..layout }, -1.0).unwrap().contains("local frames"));
+    // Local frames with diffusion are precomputed too, on Chebyshev nodes in t.
+    assert_eq!(unsupported(&FeatureLayout { local: true, ..layout }, -1.0), None);
+}
+
+/// Local frames with diffusion (the embedding-agnostic mode): the features interpolated in
+/// t from Chebyshev nodes equal the per-batch features (vectors diffused with the
+/// connection Laplacian and rescaled to their diffused magnitude) and their t-derivative,
+/// at the nodes, between them, for orders 1 to 3 and both diffusion methods; B is refused
+/// over its budget, and t past the interval is not covered.
+#[test]
+fn interpolated_features_equal_per_batch_features() {
+    use marble::model::features::{FeatureLayout, features};
+    use marble::model::precomputed::Precomputed;
+    use marble::params::DiffusionMethod;
+    let surface = examples::surface_fields(examples::Surface::ParaboloidR3, 150, 2);
+    let p = Params { k: 10, local_gauges: true, ..Params::default() };
+    let spectral = Params { diffusion_method: DiffusionMethod::Spectral, n_eigenpairs: 30, ..p.clone() };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    for (name, p) in [("krylov", p.clone()), ("spectral", spectral)] {
+        let data = build(&surface, &p);
+        assert!(data.local_gauges());
+        for order in [1, 2, 3] {
+            let layout = FeatureLayout { order, ..FeatureLayout::new(&data, &p) };
+            // A window ahead of t = 1.2, halved until degree 32 resolves it.
+            let pre = Precomputed::build_interpolated(&data, &layout, true, (1.2, true), 2.0, 4096).unwrap();
+            let (a, b) = pre.interval().unwrap();
+            assert!(a < 1.2 && b > 1.2 && b - a <= 2.0 && pre.terms() <= 33, "[{a}, {b}], {} terms", pre.terms());
+            assert!(pre.covers(a) && pre.covers(b) && !pre.covers(b * 1.01) && !pre.covers(a * 0.99));
+            let rows: Vec<usize> = (0..200).map(|_| rng.random_range(0..data.n_points())).collect();
+            for t in [a, a + 1e-7, (3.0 * a + b) / 4.0, 1.2, b - 1e-3, b] {
+                let want = features::<rand_chacha::ChaCha8Rng>(&data, &layout, &rows, t, None);
+                let got = pre.features(&rows, t);
+                assert_eq!((got.rows, got.width), (want.rows, want.width));
+                let max = |v: &[f64]| v.iter().fold(1e-300f64, |m, x| m.max(x.abs()));
+                for (what, a, b, tol) in [("values", &got.values, &want.values, 1e-8), ("dt", &got.dt, &want.dt, 1e-6)]
+                {
+                    let err = a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+                    let scale = max(b).max(max(&want.values));
+                    assert!(
+                        err <= tol * scale,
+                        "{name}, order {order}, t = {t}: {what} differ by {err:e} (scale {scale:e})"
+                    );
+                }
+            }
+            let first = Precomputed::build_interpolated(&data, &layout, true, (0.0, true), 0.5, 4096).unwrap();
+            assert_eq!(first.interval().unwrap().0, 0.0);
+            let want = features::<rand_chacha::ChaCha8Rng>(&data, &layout, &rows, 0.0, None);
+            let got = first.features(&rows, 0.0);
+            let err = got.values.iter().zip(&want.values).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+            assert!(err <= 1e-12 * want.values.iter().fold(1e-300f64, |m, x| m.max(x.abs())), "t = 0: {err:e}");
+            let over = Precomputed::build_interpolated(&data, &layout, true, (0.0, true), 0.5, 0).unwrap_err();
+            assert!(over.contains("over precompute_mib = 0"), "{over}");
+        }
+    }
+}
+
+/// The embedding-agnostic mode (local frames, diffusion, inner products) trains alike on
+/// features interpolated in t (f64) and on per-batch features: same losses, same learned
+/// diffusion time, same embedding.
+#[test]
+fn agnostic_mode_trains_alike_on_both_feature_paths() {
+    let c = examples::surface_fields(examples::Surface::ParaboloidR3, 150, 3);
+    let p = Params { epochs: 3, k: 10, local_gauges: true, inner_product_features: true, ..Params::default() };
+    let d = build(&c, &p);
+    let run = |p: &Params, exact| {
+        let options = FitOptions { exact_features: exact, ..FitOptions::default() };
+        fit(&d, &p.clone().check().unwrap(), &options, &mut NoObserver, &Cancel::new()).unwrap()
+    };
+    let pre = run(&p, true);
+    let per_batch = run(&Params { precompute_mib: 0, ..p.clone() }, false);
+    assert!(pre.feature_path.starts_with("features precomputed at"), "{}", pre.feature_path);
+    assert!(per_batch.feature_path.contains("over precompute_mib = 0"), "{}", per_batch.feature_path);
+    let all =
+        |f: &Fitted| [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat();
+    for (a, b) in all(&pre).iter().zip(all(&per_batch)) {
+        assert!((a - b).abs() <= 1e-6 * b.abs(), "losses {:?} vs {:?}", all(&pre), all(&per_batch));
+    }
+    let (ta, tb) = (pre.model.diffusion_time(), per_batch.model.diffusion_time());
+    assert!(tb > 0.0 && (ta - tb).abs() <= 1e-6 * tb, "t {ta} vs {tb}: the diffusion time moved alike");
+    let (za, zb) = (pre.model.transform(&d).unwrap(), per_batch.model.transform(&d).unwrap());
+    let scale = zb.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let err = za.iter().zip(zb.iter()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(err <= 1e-5 * scale, "embeddings differ by {err} (scale {scale})");
 }
 
 /// Training on precomputed features (f64) and per batch gives the same losses for one seed.

@@ -53,6 +53,10 @@ pub enum Bench {
         /// Batch size (default: the parameters').
         #[arg(long)]
         batch_size: Option<usize>,
+        /// The embedding-agnostic mode: local frames and inner-product features on top of
+        /// the workload's (or the file's) parameters.
+        #[arg(long)]
+        agnostic: bool,
     },
     /// One run of the dataset benchmark (used by `bench dataset`; prints one JSON line).
     #[command(hide = true)]
@@ -72,7 +76,7 @@ pub fn run(what: Bench) -> Result<()> {
             bench_dataset(&sizes, conditions, &surfaces, out.as_deref())
         }
         Bench::DatasetRun { surface, n, conditions } => bench_dataset_run(&surface, n, conditions),
-        Bench::Fit { workload, example, n, params, epochs, order, batch_size } => bench_fit(&BenchFit {
+        Bench::Fit { workload, example, n, params, epochs, order, batch_size, agnostic } => bench_fit(&BenchFit {
             workload: workload.as_deref(),
             example: &example,
             n,
@@ -80,6 +84,7 @@ pub fn run(what: Bench) -> Result<()> {
             epochs,
             order,
             batch_size,
+            agnostic,
         }),
     }
 }
@@ -200,6 +205,7 @@ struct BenchFit<'a> {
     epochs: usize,
     order: Option<usize>,
     batch_size: Option<usize>,
+    agnostic: bool,
 }
 
 fn bench_fit(b: &BenchFit) -> Result<()> {
@@ -219,6 +225,8 @@ fn bench_fit(b: &BenchFit) -> Result<()> {
         epochs: b.epochs,
         order: b.order.unwrap_or(base.order),
         batch_size: b.batch_size.unwrap_or(base.batch_size),
+        local_gauges: base.local_gauges || b.agnostic,
+        inner_product_features: base.inner_product_features || b.agnostic,
         ..base
     }
     .check()?;
@@ -235,6 +243,7 @@ fn bench_fit(b: &BenchFit) -> Result<()> {
     let row = serde_json::json!({
         "device": if cfg!(feature = "cuda") { "cuda" } else { "cpu" },
         "workload": b.workload,
+        "agnostic": p.local_gauges && p.inner_product_features,
         "example": example,
         "points": data.n_points(),
         "order": p.order,

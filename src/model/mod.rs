@@ -14,6 +14,7 @@
 //! assert_eq!(z.dim(), (240, 3));
 //! ```
 
+pub mod chebyshev;
 pub mod checkpoint;
 pub mod device;
 pub mod features;

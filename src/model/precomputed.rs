@@ -14,15 +14,38 @@
 //! step then gathers the batch's rows of B and contracts them with exp(-t theta); dF/dt is
 //! sum_r -theta B exp(-t theta). Cost per row: width x terms, whatever k and the order.
 //!
-//! Not linear, and so served by the per-batch path: `vec_norm` (each order is normalised
-//! before the next is taken), local frames with diffusion (vectors are rescaled to their
-//! diffused magnitude), and `frac_sampled_nb` < 1 (neighbours are resampled every step).
+//! Local frames with diffusion (the embedding-agnostic mode) rescale each diffused vector
+//! to its diffused magnitude: u_i(t) = v_i(t) |x|_i(t) / |v_i(t)|, with v (connection
+//! Laplacian) and |x| (scalar Laplacian) sums of exponentials. The factor differs from
+//! point to point, so F is no longer a sum of exponentials with per-dataset rates; but it
+//! is still the fixed linear operators applied to a smooth u(t). So B is built on
+//! [`Chebyshev`] nodes instead: B_ifj = F_if(t_j) at the N + 1 Chebyshev-Lobatto times t_j of
+//! a window [a, b] around the current t (again [`derive`], with one lane per node), and a
+//! step contracts with the
+//! barycentric weights, F_if(t) = sum_j B_ifj l_j(t), dF/dt = sum_j B_ifj l'_j(t). Because
+//! the operators are linear, the features' interpolation error is the operators applied to
+//! the signal's, so the degree N is chosen (8, 16, 32 = [`MAX_DEGREE`]) by checking the
+//! interpolated signal of every point against the exact one at the midpoints of the next
+//! degree (relative error [`VALUE_TOL`] in value, [`DT_TOL`] in d/dt); a window that needs
+//! more is halved. Fast decays (rates up to 2) need about degree 16 on a window of 0.25 and
+//! 64 on [0, 4]. Cost: the build is O(nnz x width x N) like the exponential one, the check
+//! O(n m N^2); per row a step costs width x (N + 1), as the exponentials do with N + 1
+//! terms. When training moves t out of the window, B is rebuilt on a window twice as wide,
+//! mostly ahead of t: the learned time tends to drift one way, and as it grows the fast
+//! decays die out, so wider windows need no higher degree (on the `reaching` workload t
+//! passes 2 within a few epochs, where degree 8 resolves a window of 0.5).
+//!
+//! Still per batch, because they are not linear maps of one fixed signal: `vec_norm` (each
+//! order is normalised before the next is taken, and near-zero norms make the features
+//! non-smooth in t, so a check on the signal would not bound their error), and
+//! `frac_sampled_nb` < 1 (neighbours are resampled every step, so the operators change).
 //! B takes n x width x terms numbers (f32 unless asked for f64), checked against a memory
 //! budget before it is built.
 
 use rayon::prelude::*;
 
 use crate::dataset::Dataset;
+use crate::model::chebyshev::Chebyshev;
 use crate::model::features::{Edges, FeatureBatch, FeatureLayout, derive};
 
 /// The coefficients, in the precision they are kept in.
@@ -62,8 +85,10 @@ pub struct Precomputed {
     rows: RateRows,
     /// B, n x width x terms.
     coef: Store,
-    /// Rates theta, conditions x channels x terms.
+    /// Rates theta, conditions x channels x terms (empty on Chebyshev nodes).
     rates: Vec<f64>,
+    /// The nodes in t when B holds features at times rather than exponential weights.
+    nodes: Option<Chebyshev>,
 }
 
 /// Which row of the rate table (conditions x channels) column f of point i decays with:
@@ -89,8 +114,6 @@ impl RateRows {
 pub fn unsupported(layout: &FeatureLayout, frac_sampled_nb: f64) -> Option<&'static str> {
     if layout.vec_norm {
         Some("vec_norm normalises each order before the next")
-    } else if layout.local && layout.diffusion {
-        Some("local frames rescale diffused vectors to their diffused magnitude")
     } else if frac_sampled_nb > 0.0 && frac_sampled_nb < 1.0 {
         Some("frac_sampled_nb < 1 resamples neighbours every step")
     } else {
@@ -125,7 +148,53 @@ impl Precomputed {
         let mut coef = if f64_precision { Store::F64(vec![0.0; n * row]) } else { Store::F32(vec![0.0; n * row]) };
         let channel_of = derive_orders(data, layout, order0, terms, &mut coef);
         let rows = RateRows { channels: layout.signal_width(), channel_of, condition: data.condition.clone() };
-        Precomputed { n, width, terms, rows, coef, rates }
+        Precomputed { n, width, terms, rows, coef, rates, nodes: None }
+    }
+
+    /// Build B on the Chebyshev nodes of a window of width w holding t, mostly ahead of it
+    /// ([t - w / 8, t + 7 w / 8] when t is `rising`, the mirror image else; moved right to
+    /// start at 0 at most), for local frames with diffusion (see the module docs), halving
+    /// w until degree [`MAX_DEGREE`] resolves it; or say why not: no window down to
+    /// [`MIN_WINDOW`] did, or B would take more than `budget_mib`. Cost O(n m N^2) per
+    /// window tried, then O(nnz x width x N).
+    pub fn build_interpolated(
+        data: &Dataset,
+        layout: &FeatureLayout,
+        f64_precision: bool,
+        (t, rising): (f64, bool),
+        mut w: f64,
+        budget_mib: usize,
+    ) -> Result<Precomputed, String> {
+        debug_assert!(layout.local && layout.diffusion && unsupported(layout, -1.0).is_none());
+        let (cheb, order0) = loop {
+            let a = (if rising { t - w / 8.0 } else { t - 7.0 * w / 8.0 }).max(0.0);
+            match fit_degree(data, layout, a, a + w) {
+                Ok(found) => break found,
+                Err(why) if w / 2.0 < MIN_WINDOW => return Err(why),
+                Err(_) => w /= 2.0,
+            }
+        };
+        let (n, width, terms) = (data.n_points(), layout.width(), cheb.degree() + 1);
+        let mib = (n * width * terms * if f64_precision { 8 } else { 4 }).div_ceil(1 << 20);
+        if mib > budget_mib {
+            return Err(format!("precomputed features would take {mib} MiB, over precompute_mib = {budget_mib}"));
+        }
+        let row = width * terms;
+        let mut coef = if f64_precision { Store::F64(vec![0.0; n * row]) } else { Store::F32(vec![0.0; n * row]) };
+        let channel_of = derive_orders(data, layout, order0, terms, &mut coef);
+        let rows = RateRows { channels: layout.signal_width(), channel_of, condition: data.condition.clone() };
+        Ok(Precomputed { n, width, terms, rows, coef, rates: Vec::new(), nodes: Some(cheb) })
+    }
+
+    /// The window [a, b] B serves, when it holds features at Chebyshev nodes (any t >= 0
+    /// otherwise).
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        self.nodes.as_ref().map(Chebyshev::interval)
+    }
+
+    /// Whether B serves time t.
+    pub fn covers(&self, t: f64) -> bool {
+        self.nodes.as_ref().is_none_or(|c| c.covers(t))
     }
 
     /// Bytes held by B.
@@ -163,6 +232,14 @@ impl Precomputed {
 
     /// Features of `rows` at time t and their t-derivative: a gather and a contraction.
     pub fn features(&self, rows: &[usize], t: f64) -> FeatureBatch {
+        if let Some(cheb) = &self.nodes {
+            debug_assert!(cheb.covers(t), "t = {t} outside {:?}", cheb.interval());
+            let (l, dl) = cheb.weights(t);
+            return match &self.coef {
+                Store::F32(c) => self.interpolate(c, rows, &l, &dl),
+                Store::F64(c) => self.interpolate(c, rows, &l, &dl),
+            };
+        }
         match &self.coef {
             Store::F32(c) => self.contract(c, rows, t),
             Store::F64(c) => self.contract(c, rows, t),
@@ -193,6 +270,125 @@ impl Precomputed {
         );
         FeatureBatch { rows: rows.len(), width, values, dt }
     }
+
+    /// Features of `rows` from values at the nodes: sum_j B_ifj l_j and sum_j B_ifj l'_j.
+    fn interpolate<T: Copy + Into<f64> + Sync>(
+        &self,
+        coef: &[T],
+        rows: &[usize],
+        l: &[f64],
+        dl: &[f64],
+    ) -> FeatureBatch {
+        let (width, terms) = (self.width, self.terms);
+        let mut values = vec![0.0; rows.len() * width];
+        let mut dt = vec![0.0; rows.len() * width];
+        values.par_chunks_mut(width).zip(dt.par_chunks_mut(width)).zip(rows.par_iter()).with_min_len(64).for_each(
+            |((v, d), &i)| {
+                let point = &coef[i * width * terms..(i + 1) * width * terms];
+                for ((v, d), b) in v.iter_mut().zip(d.iter_mut()).zip(point.chunks(terms)) {
+                    let (mut x, mut dx) = (0.0, 0.0);
+                    for ((b, l), dl) in b.iter().zip(l).zip(dl) {
+                        let b: f64 = (*b).into();
+                        x += b * l;
+                        dx += b * dl;
+                    }
+                    (*v, *d) = (x, dx);
+                }
+            },
+        );
+        FeatureBatch { rows: rows.len(), width, values, dt }
+    }
+}
+
+/// Degree the Chebyshev interpolation in t starts from.
+const START_DEGREE: usize = 8;
+/// Highest degree tried on a window before it is halved.
+pub const MAX_DEGREE: usize = 32;
+/// Narrowest window in t tried before the per-batch path takes over.
+pub const MIN_WINDOW: f64 = 1e-3;
+/// Largest interpolation error of the signal at the check times, relative to its largest
+/// magnitude.
+pub const VALUE_TOL: f64 = 1e-10;
+/// Largest error of the interpolated d/dt, relative to the largest |du/dt| (plus
+/// [`VALUE_TOL`] scaled by 1 / (b - a)).
+pub const DT_TOL: f64 = 1e-8;
+
+/// The diffused (and, in local frames, rescaled) signal of every point at each of `times`
+/// and its t-derivative, each n x channels x times: the per-batch path's order 0, at
+/// several times. Cost O(n (m + 1) terms) per time, parallel over points.
+fn signal_at_times(data: &Dataset, layout: &FeatureLayout, times: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let diff = data.diffusion.as_ref().expect("interpolated features diffuse");
+    let (n, sw, q) = (data.n_points(), layout.signal_width(), times.len());
+    let decays: Vec<_> = times.iter().map(|&t| diff.decays(t)).collect();
+    let mut v = vec![0.0; n * sw * q];
+    let mut dv = vec![0.0; n * sw * q];
+    v.par_chunks_mut(sw * q).zip(dv.par_chunks_mut(sw * q)).enumerate().with_min_len(256).for_each(|(i, (o, d))| {
+        let (mut x, mut dx) = (vec![0.0; sw], vec![0.0; sw]);
+        for (k, decay) in decays.iter().enumerate() {
+            diff.point(data.condition[i], i, decay, &mut x, &mut dx);
+            for ch in 0..sw {
+                (o[ch * q + k], d[ch * q + k]) = (x[ch], dx[ch]);
+            }
+        }
+    });
+    (v, dv)
+}
+
+/// The lowest degree N (doubling from [`START_DEGREE`]) whose interpolant of the signal
+/// matches it at the next degree's added nodes, with the signal at its N + 1 nodes
+/// (n x channels x (N + 1)), or why none up to [`MAX_DEGREE`] did.
+fn fit_degree(data: &Dataset, layout: &FeatureLayout, a: f64, b: f64) -> Result<(Chebyshev, Vec<f64>), String> {
+    let mut cheb = Chebyshev::new(START_DEGREE, a, b);
+    let (mut values, _) = signal_at_times(data, layout, &cheb.times());
+    loop {
+        let mids = cheb.midpoints();
+        let (exact, dexact) = signal_at_times(data, layout, &mids);
+        let [err, derr, scale, dscale] = interpolation_error(&cheb, &values, &mids, &exact, &dexact);
+        if err <= VALUE_TOL * scale && derr <= DT_TOL * dscale + VALUE_TOL * scale / (b - a) {
+            return Ok((cheb, values));
+        }
+        let degree = cheb.degree();
+        if 2 * degree > MAX_DEGREE {
+            return Err(format!(
+                "interpolation in t on [{a}, {b}] reached degree {degree} with relative error {:.1e} \
+                 (value) and {:.1e} (d/dt)",
+                err / scale,
+                derr / dscale.max(f64::MIN_POSITIVE)
+            ));
+        }
+        // The 2N + 1 nodes interleave the N + 1 old ones (even) with the check times (odd).
+        let (n1, nm) = (degree + 1, mids.len());
+        values = values
+            .chunks(n1)
+            .zip(exact.chunks(nm))
+            .flat_map(|(f, e)| (0..=2 * degree).map(move |j| if j % 2 == 0 { f[j / 2] } else { e[j / 2] }))
+            .collect();
+        cheb = Chebyshev::new(2 * degree, a, b);
+    }
+}
+
+/// Largest error of the interpolant of `values` (rows of N + 1 node values) at `mids`
+/// against `exact`, likewise of its derivative against `dexact`, and the largest |u| and
+/// |du/dt|: [err, derr, scale, dscale].
+fn interpolation_error(cheb: &Chebyshev, values: &[f64], mids: &[f64], exact: &[f64], dexact: &[f64]) -> [f64; 4] {
+    let n1 = cheb.degree() + 1;
+    let weights: Vec<(Vec<f64>, Vec<f64>)> = mids.iter().map(|&t| cheb.weights(t)).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    values
+        .par_chunks(n1)
+        .zip(exact.par_chunks(mids.len()))
+        .zip(dexact.par_chunks(mids.len()))
+        .with_min_len(256)
+        .map(|((f, e), de)| {
+            let mut r = [0.0, 0.0, f.iter().chain(e).fold(0.0, |m: f64, v| m.max(v.abs())), 0.0];
+            for (k, (l, dl)) in weights.iter().enumerate() {
+                r[0] = r[0].max((dot(l, f) - e[k]).abs());
+                r[1] = r[1].max((dot(dl, f) - de[k]).abs());
+                r[3] = r[3].max(de[k].abs());
+            }
+            r
+        })
+        .reduce(|| [0.0; 4], |a, b| [a[0].max(b[0]), a[1].max(b[1]), a[2].max(b[2]), a[3].max(b[3])])
 }
 
 /// Order 0: the rates theta (conditions x channels x terms) and the weights of the diffused

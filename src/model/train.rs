@@ -8,6 +8,7 @@
 //! drawn the same way every epoch, so epochs are compared on equal terms; the best model by
 //! validation loss is restored at the end, and the test loss is that model's.
 
+use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -117,13 +118,61 @@ pub struct Fitted {
 }
 
 /// Where a fit's features come from: coefficients precomputed once per dataset, or the
-/// batch's neighbourhoods at every step. Both give the same features; the first is chosen
-/// whenever it applies and fits `precompute_mib`.
+/// batch's neighbourhoods at every step. Both give the same features (to the interpolation
+/// tolerance, on Chebyshev nodes); precomputing is chosen whenever it applies and fits
+/// `precompute_mib`.
 pub enum FeaturePath {
     /// Precomputed coefficients, with the seconds they took to build.
     Precomputed(Precomputed, f64),
+    /// Features precomputed at Chebyshev nodes in t (local frames with diffusion).
+    Interpolated(Interpolated),
     /// Per batch, and why.
     PerBatch(String),
+}
+
+/// Width of the first window in t the features are interpolated on (halved where the
+/// signal needs it, see [`Precomputed::build_interpolated`]).
+pub const INITIAL_T_WINDOW: f64 = 0.5;
+
+/// Features precomputed at Chebyshev nodes of a window [a, b] in t (see [`precomputed`]),
+/// rebuilt on a window twice as wide, mostly ahead of t, when training moves t out of it
+/// (so a drifting t costs a number of builds logarithmic in its range).
+/// Should a rebuild fail (memory or degree), the remaining batches are computed per batch,
+/// and the log says so.
+pub struct Interpolated {
+    pre: RefCell<Precomputed>,
+    exact: bool,
+    budget_mib: usize,
+    /// Seconds spent building, and builds made.
+    seconds: Cell<f64>,
+    builds: Cell<usize>,
+    /// Why the per-batch path took over, once it has.
+    given_up: RefCell<Option<String>>,
+}
+
+impl Interpolated {
+    /// Features of `rows` at t, rebuilding B first if t lies past its interval; None once
+    /// the per-batch path has taken over.
+    fn features(&self, data: &Dataset, layout: &FeatureLayout, rows: &[usize], t: f64) -> Option<FeatureBatch> {
+        if self.given_up.borrow().is_some() {
+            return None;
+        }
+        if !self.pre.borrow().covers(t) {
+            let (a, b) = self.pre.borrow().interval().unwrap_or((0.0, INITIAL_T_WINDOW));
+            let start = Instant::now();
+            let at = (t, t > b);
+            match Precomputed::build_interpolated(data, layout, self.exact, at, 2.0 * (b - a), self.budget_mib) {
+                Ok(pre) => *self.pre.borrow_mut() = pre,
+                Err(why) => {
+                    *self.given_up.borrow_mut() = Some(format!("then per batch from t = {t:.3}: {why}"));
+                    return None;
+                }
+            }
+            self.seconds.set(self.seconds.get() + start.elapsed().as_secs_f64());
+            self.builds.set(self.builds.get() + 1);
+        }
+        Some(self.pre.borrow().features(rows, t))
+    }
 }
 
 impl FeaturePath {
@@ -131,6 +180,21 @@ impl FeaturePath {
     pub fn choose(data: &Dataset, layout: &FeatureLayout, p: &Params, exact: bool) -> FeaturePath {
         if let Some(why) = precomputed::unsupported(layout, p.frac_sampled_nb) {
             return FeaturePath::PerBatch(why.to_string());
+        }
+        let start = Instant::now();
+        if layout.local && layout.diffusion {
+            let w = INITIAL_T_WINDOW;
+            return match Precomputed::build_interpolated(data, layout, exact, (0.0, true), w, p.precompute_mib) {
+                Ok(pre) => FeaturePath::Interpolated(Interpolated {
+                    pre: RefCell::new(pre),
+                    exact,
+                    budget_mib: p.precompute_mib,
+                    seconds: Cell::new(start.elapsed().as_secs_f64()),
+                    builds: Cell::new(1),
+                    given_up: RefCell::new(None),
+                }),
+                Err(why) => FeaturePath::PerBatch(why),
+            };
         }
         let bytes = precomputed::bytes(data, layout, exact);
         let mib = bytes.div_ceil(1 << 20);
@@ -140,16 +204,29 @@ impl FeaturePath {
                 p.precompute_mib
             ));
         }
-        let start = Instant::now();
         let pre = Precomputed::build(data, layout, exact);
         FeaturePath::Precomputed(pre, start.elapsed().as_secs_f64())
     }
 
     /// One line for people.
     pub fn describe(&self) -> String {
+        let mib = |pre: &Precomputed| pre.bytes() as f64 / (1 << 20) as f64;
         match self {
             FeaturePath::Precomputed(pre, s) => {
-                format!("features precomputed ({:.0} MiB, built in {s:.2} s)", pre.bytes() as f64 / (1 << 20) as f64)
+                format!("features precomputed ({:.0} MiB, built in {s:.2} s)", mib(pre))
+            }
+            FeaturePath::Interpolated(ip) => {
+                let pre = ip.pre.borrow();
+                let builds = ip.builds.get();
+                let (a, b) = pre.interval().unwrap_or((0.0, 0.0));
+                format!(
+                    "features precomputed at {} times in t in [{a:.3}, {b:.3}] ({:.0} MiB, built {} in {:.2} s){}",
+                    pre.terms(),
+                    mib(&pre),
+                    if builds == 1 { "once".to_string() } else { format!("{builds} times") },
+                    ip.seconds.get(),
+                    ip.given_up.borrow().as_ref().map_or(String::new(), |w| format!(", {w}")),
+                )
             }
             FeaturePath::PerBatch(why) => format!("features per batch ({why})"),
         }
@@ -269,6 +346,8 @@ impl Batches<'_> {
             None
         } else if let FeaturePath::Precomputed(pre, _) = self.path {
             Some(pre.features(rows, t))
+        } else if let Some(f) = self.interpolated(rows, t) {
+            Some(f)
         } else if sample && frac_sampled_nb > 0.0 && frac_sampled_nb < 1.0 {
             let mut s = NeighbourSampler { fraction: frac_sampled_nb, rng };
             Some(features(self.data, &self.arch.layout, rows, t, Some(&mut s)))
@@ -278,6 +357,14 @@ impl Batches<'_> {
         let pos = self.arch.include_positions.then(|| positions(self.data, rows));
         let mask: Vec<usize> = rows.iter().enumerate().filter(|(_, i)| self.data.mask[**i]).map(|(r, _)| r).collect();
         (feats, pos, mask)
+    }
+
+    /// Features interpolated in t, when that is the path and it still serves.
+    fn interpolated(&self, rows: &[usize], t: f64) -> Option<FeatureBatch> {
+        match self.path {
+            FeaturePath::Interpolated(ip) => ip.features(self.data, &self.arch.layout, rows, t),
+            _ => None,
+        }
     }
 
     /// The step's inputs: features prepared on the host, or the rows to contract on the device.
@@ -545,5 +632,55 @@ impl Model {
         let pos = self.arch.include_positions.then(|| positions(data, &all));
         let out = self.embed(&feats, pos.as_deref());
         Ok(Array2::from_shape_vec((n, self.arch.out), out).expect("n x out"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::features::features;
+
+    /// When training moves t out of the window, B is rebuilt on a window around t and
+    /// serves the per-batch features there; a rebuild that fails hands over to the
+    /// per-batch path, and the log line says so.
+    #[test]
+    fn interpolated_features_follow_t_out_of_their_window() {
+        let conds = crate::examples::surface_fields(crate::examples::Surface::ParaboloidR3, 100, 1);
+        let p = Params { k: 10, local_gauges: true, ..Params::default() };
+        let data = Dataset::build(&conds, &p.clone().check().unwrap(), &crate::progress::Silent).unwrap();
+        let layout = FeatureLayout::new(&data, &p);
+        let path = |budget_mib| {
+            let pre = Precomputed::build_interpolated(&data, &layout, true, (0.0, true), 0.1, 4096).unwrap();
+            FeaturePath::Interpolated(Interpolated {
+                pre: RefCell::new(pre),
+                exact: true,
+                budget_mib,
+                seconds: Cell::new(0.0),
+                builds: Cell::new(1),
+                given_up: RefCell::new(None),
+            })
+        };
+        let rows: Vec<usize> = (0..50).map(|i| i * 7 % data.n_points()).collect();
+        let following = path(4096);
+        let FeaturePath::Interpolated(ip) = &following else { unreachable!() };
+        // Up out of [0, 0.1] to [0.275, 0.475], within it, then down to [0, 0.4].
+        for (t, builds) in [(0.05, 1), (0.3, 2), (0.4, 2), (0.1, 3)] {
+            let got = ip.features(&data, &layout, &rows, t).unwrap();
+            let want = features::<ChaCha8Rng>(&data, &layout, &rows, t, None);
+            let scale = want.values.iter().fold(1e-300f64, |m, x| m.max(x.abs()));
+            let err = got.values.iter().zip(&want.values).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+            assert!(err <= 1e-8 * scale, "t = {t}: {err:e}");
+            assert!(ip.pre.borrow().covers(t));
+            assert_eq!(ip.builds.get(), builds, "t = {t}: {}", following.describe());
+        }
+        assert!(following.describe().contains("[0.000, 0.400]"), "{}", following.describe());
+        assert!(following.describe().contains("built 3 times"), "{}", following.describe());
+        let over = path(0);
+        let FeaturePath::Interpolated(ip) = &over else { unreachable!() };
+        assert!(ip.features(&data, &layout, &rows, 0.05).is_some());
+        assert!(ip.features(&data, &layout, &rows, 1.0).is_none());
+        assert!(ip.features(&data, &layout, &rows, 0.05).is_none(), "stays per batch once it has taken over");
+        let line = over.describe();
+        assert!(line.contains("then per batch from t = 1.000") && line.contains("over precompute_mib = 0"), "{line}");
     }
 }
