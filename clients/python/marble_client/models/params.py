@@ -75,10 +75,10 @@ class Params:
             order (int | Unset): Order of the directional-derivative filters (default 2). Default: 2.
             out_channels (int | Unset): Dimension of the embedding (default 3). Default: 3.
             precompute_mib (int | Unset): Memory budget, in MiB, for features precomputed once per dataset (default 4096).
-                Within it (and without `vec_norm`, local frames with diffusion, or
-                `frac_sampled_nb` < 1), a training step gathers its rows of precomputed coefficients
-                instead of differentiating over the batch's neighbourhoods; 0 always does the latter.
-                Both give the same features. Default: 4096.
+                Within it (and without `vec_norm` or `frac_sampled_nb` < 1), a training step
+                gathers its rows of precomputed coefficients instead of differentiating over the
+                batch's neighbourhoods; 0 always does the latter. Both give the same features (with
+                local frames and diffusion, interpolated in t to 1e-10 of their scale). Default: 4096.
             radius (float | None | Unset): Connection radius for `graph_type = "radius"`, in the units of the anchors.
                 Required
                 for that graph type, not allowed for the others.

@@ -620,10 +620,10 @@ export type Params = {
     out_channels?: number;
     /**
      * Memory budget, in MiB, for features precomputed once per dataset (default 4096).
-     * Within it (and without `vec_norm`, local frames with diffusion, or
-     * `frac_sampled_nb` < 1), a training step gathers its rows of precomputed coefficients
-     * instead of differentiating over the batch's neighbourhoods; 0 always does the latter.
-     * Both give the same features.
+     * Within it (and without `vec_norm` or `frac_sampled_nb` < 1), a training step
+     * gathers its rows of precomputed coefficients instead of differentiating over the
+     * batch's neighbourhoods; 0 always does the latter. Both give the same features (with
+     * local frames and diffusion, interpolated in t to 1e-10 of their scale).
      */
     precompute_mib?: number;
     /**
