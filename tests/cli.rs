@@ -291,12 +291,10 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     // What Jupyter runs: with no build ready, evcxr starts on a snapshot of the sources, in a
     // slot of the cache, with a configuration that loads the crate and marks the build ready.
     let conn = dir.path().join("connection.json");
-    let out = std::process::Command::new(argv[0])
-        .args(&argv[1..5])
-        .arg(&conn)
-        .env("FAKE_EVCXR_VERSION", "0.22.0")
-        .output()
-        .unwrap();
+    let start = |version: &str| {
+        std::process::Command::new(argv[0]).args(&argv[1..5]).arg(&conn).env("FAKE_EVCXR_VERSION", version).output()
+    };
+    let out = start("0.22.0").unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("tested with"), "the tested evcxr: no warning");
     let ran = std::fs::read_to_string(&record).unwrap();
@@ -309,12 +307,7 @@ fn kernel_install_writes_a_spec_that_preloads_the_crate() {
     // the cache is: its folder comes first.
     assert_eq!(std::path::Path::new(words[5].split(':').next().unwrap()), toolchain_lib_dir(), "{ran}");
     // Another evcxr version: the kernel says which one it is tested with.
-    let out = std::process::Command::new(argv[0])
-        .args(&argv[1..5])
-        .arg(&conn)
-        .env("FAKE_EVCXR_VERSION", "0.17.0")
-        .output()
-        .unwrap();
+    let out = start("0.17.0").unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("tested with evcxr_jupyter 0.22.0") && said.contains("is 0.17.0"), "{said}");
     assert!(slot.starts_with(cache.canonicalize().unwrap()) && slot.ends_with("slot-0"), "{ran}");

@@ -605,19 +605,10 @@ fn interpolated_features_equal_per_batch_features() {
 fn agnostic_mode_trains_alike_on_both_feature_paths() {
     let c = examples::surface_fields(examples::Surface::ParaboloidR3, 150, 3);
     let p = Params { epochs: 3, k: 10, local_gauges: true, inner_product_features: true, ..Params::default() };
-    let d = build(&c, &p);
-    let run = |p: &Params, exact| {
-        let options = FitOptions { exact_features: exact, ..FitOptions::default() };
-        fit(&d, &p.clone().check().unwrap(), &options, &mut NoObserver, &Cancel::new()).unwrap()
-    };
-    let pre = run(&p, true);
-    let per_batch = run(&Params { precompute_mib: 0, ..p.clone() }, false);
+    let (d, pre, per_batch) = fit_on_both_feature_paths(&c, &p);
     assert!(pre.feature_path.starts_with("features precomputed at"), "{}", pre.feature_path);
-    assert!(per_batch.feature_path.contains("over precompute_mib = 0"), "{}", per_batch.feature_path);
-    let all =
-        |f: &Fitted| [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat();
-    for (a, b) in all(&pre).iter().zip(all(&per_batch)) {
-        assert!((a - b).abs() <= 1e-6 * b.abs(), "losses {:?} vs {:?}", all(&pre), all(&per_batch));
+    for (a, b) in all_losses(&pre).iter().zip(all_losses(&per_batch)) {
+        assert!((a - b).abs() <= 1e-6 * b.abs(), "losses {:?} vs {:?}", all_losses(&pre), all_losses(&per_batch));
     }
     let (ta, tb) = (pre.model.diffusion_time(), per_batch.model.diffusion_time());
     assert!(tb > 0.0 && (ta - tb).abs() <= 1e-6 * tb, "t {ta} vs {tb}: the diffusion time moved alike");
@@ -632,20 +623,29 @@ fn agnostic_mode_trains_alike_on_both_feature_paths() {
 fn both_feature_paths_train_alike() {
     let c = examples::planar_fields(&examples::PLANAR_FIELDS, 200, 0);
     let p = Params { epochs: 3, k: 10, ..Params::default() };
-    let d = build(&c, &p);
+    let (_, pre, per_batch) = fit_on_both_feature_paths(&c, &p);
+    assert!(pre.feature_path.starts_with("features precomputed"), "{}", pre.feature_path);
+    for (a, b) in all_losses(&pre).iter().zip(all_losses(&per_batch)) {
+        assert!((a - b).abs() <= 1e-6, "losses {:?} vs {:?}", all_losses(&pre), all_losses(&per_batch));
+    }
+}
+
+/// The dataset, and fits of it on precomputed features (f64) and per batch, one seed.
+fn fit_on_both_feature_paths(c: &marble::Conditions, p: &Params) -> (marble::Dataset, Fitted, Fitted) {
+    let d = build(c, p);
     let run = |p: &Params, exact| {
         let options = FitOptions { exact_features: exact, ..FitOptions::default() };
         fit(&d, &p.clone().check().unwrap(), &options, &mut NoObserver, &Cancel::new()).unwrap()
     };
-    let pre = run(&p, true);
+    let pre = run(p, true);
     let per_batch = run(&Params { precompute_mib: 0, ..p.clone() }, false);
-    assert!(pre.feature_path.starts_with("features precomputed"), "{}", pre.feature_path);
     assert!(per_batch.feature_path.contains("over precompute_mib = 0"), "{}", per_batch.feature_path);
-    let all =
-        |f: &Fitted| [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat();
-    for (a, b) in all(&pre).iter().zip(all(&per_batch)) {
-        assert!((a - b).abs() <= 1e-6, "losses {:?} vs {:?}", all(&pre), all(&per_batch));
-    }
+    (d, pre, per_batch)
+}
+
+/// Training, validation and test losses, one after the other.
+fn all_losses(f: &Fitted) -> Vec<f64> {
+    [f.losses.train_loss.clone(), f.losses.val_loss.clone(), f.losses.test_loss.clone()].concat()
 }
 
 /// Contracting the precomputed features with dfdx on the device (t on the tape, as the CUDA
