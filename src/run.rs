@@ -98,6 +98,21 @@ pub struct AnalysisRecord {
     pub colour_by: Option<String>,
 }
 
+/// What [`Run::decode_and_write`] found, and the file it wrote.
+#[derive(Clone, Debug)]
+pub struct DecodeOutcome {
+    /// Decoding from the latents.
+    pub latents: Decoding,
+    /// Decoding from PCA of the anchors at the latents' dimension.
+    pub baseline: Decoding,
+    /// Cross-validation folds used.
+    pub folds: usize,
+    /// Behaviour columns decoded.
+    pub behaviour_columns: usize,
+    /// `decoding.json`.
+    pub written: PathBuf,
+}
+
 /// How `decoding.json` describes a decoding (fields in alphabetical order, as written since
 /// the first version).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -264,6 +279,38 @@ impl Run {
                 ),
             )),
         }
+    }
+
+    /// The one decoding step of `marble analyze --behaviour` and of the engine's `decode`
+    /// (`POST /v1/models/{id}/decodings`): align `behaviour` and `groups` (one row per point,
+    /// or per input row), decode from the latents and from the PCA baseline with `folds`
+    /// ([`DecodeParams`]'s default when `None`), and write `decoding.json` (`source` names
+    /// where the behaviour came from) and `decoding_predictions.npy`. A folder without the
+    /// anchors (so without a baseline) is an error in both.
+    pub fn decode_and_write(
+        &self,
+        behaviour: Array2<f64>,
+        groups: Option<&[usize]>,
+        folds: Option<usize>,
+        source: &str,
+    ) -> Result<DecodeOutcome> {
+        let y = self.align(behaviour, "behaviour")?;
+        let groups = match groups {
+            None => None,
+            Some(g) => {
+                let col = Array2::from_shape_fn((g.len(), 1), |(i, _)| g[i] as f64);
+                Some(self.align(col, "groups")?.iter().map(|&v| v as usize).collect::<Vec<_>>())
+            }
+        };
+        let defaults = DecodeParams::default();
+        let p = DecodeParams { folds: folds.unwrap_or(defaults.folds), ..defaults };
+        let (latents, baseline) = self.decode(&y, groups.as_deref(), &p)?;
+        let baseline = baseline.ok_or_else(|| Error::ModelFile {
+            path: self.dir.join("anchor.npy"),
+            message: "missing, so there is no PCA baseline to decode against; fit the model again".into(),
+        })?;
+        let written = self.write_decoding(source, p.folds, &latents, Some(&baseline))?;
+        Ok(DecodeOutcome { latents, baseline, folds: p.folds, behaviour_columns: y.ncols(), written })
     }
 
     /// Decode `behaviour` (aligned with [`Run::align`]) from the latents, and from the PCA

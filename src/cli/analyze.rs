@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use marble::analysis::{Analysis, AnalysisParams, DecodeParams, Decoding};
+use marble::analysis::{Analysis, AnalysisParams, Decoding};
 use marble::dataset::io;
 use marble::run::{AnalysisRecord, Run};
 
@@ -25,9 +25,9 @@ pub struct Args {
     /// like --behaviour. Without it, folds are contiguous blocks of rows.
     #[arg(long)]
     groups: Option<String>,
-    /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
+    /// Cross-validation folds (default 5).
+    #[arg(long)]
+    folds: Option<usize>,
     /// Colour the embedding and vector-field figures by this variable instead of by
     /// condition (.npy or .csv with a header, one column): one value per point, or one per
     /// input row of all conditions stacked, as --behaviour. The colour bar is named after
@@ -94,13 +94,14 @@ pub(super) fn print(dir: &Path, p: &AnalysisParams, a: &Analysis, record: &Analy
     Ok(())
 }
 
-/// Cross-validation groups: every point's condition, or integer ids from a table.
+/// Cross-validation groups: every point's condition, or integer ids from a table (one per
+/// point or per input row, aligned with the behaviour by the decoding step).
 fn groups(run: &Run, groups: Option<&str>) -> Result<Option<Vec<usize>>> {
     Ok(match groups {
         None => None,
         Some("condition") => Some(run.condition.clone()),
         Some(file) => {
-            let g = run.align(io::read_table(Path::new(file))?, "groups")?;
+            let g = io::read_table(Path::new(file))?;
             if g.ncols() != 1 || g.iter().any(|v| *v < 0.0 || v.fract() != 0.0) {
                 bail!("--groups {file}: give one non-negative integer per row");
             }
@@ -109,22 +110,20 @@ fn groups(run: &Run, groups: Option<&str>) -> Result<Option<Vec<usize>>> {
     })
 }
 
-fn decode(run: &Run, behaviour: &Path, groups_arg: Option<&str>, folds: usize) -> Result<()> {
-    let y = run.align(io::read_table(behaviour)?, "behaviour")?;
+fn decode(run: &Run, behaviour: &Path, groups_arg: Option<&str>, folds: Option<usize>) -> Result<()> {
     let groups = groups(run, groups_arg)?;
-    let p = DecodeParams { folds, ..Default::default() };
-    let (latents, baseline) = run.decode(&y, groups.as_deref(), &p)?;
+    let source = behaviour.display().to_string();
+    let d = run.decode_and_write(io::read_table(behaviour)?, groups.as_deref(), folds, &source)?;
     let fmt = |d: &Decoding| d.r2.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", ");
+    let (latents, b) = (&d.latents, &d.baseline);
     say!(
-        "decoding {} behaviour column(s), {folds}-fold {}:",
-        y.ncols(),
+        "decoding {} behaviour column(s), {}-fold {}:",
+        d.behaviour_columns,
+        d.folds,
         if latents.grouped { "grouped cross-validation" } else { "cross-validation over contiguous blocks" }
     );
-    say!("  MARBLE latents ({} dims): R^2 {} (mean {:.3})", latents.predictors, fmt(&latents), latents.r2_mean);
-    if let Some(b) = &baseline {
-        say!("  PCA of the input ({} dims): R^2 {} (mean {:.3})", b.predictors, fmt(b), b.r2_mean);
-    }
-    let written = run.write_decoding(&behaviour.display().to_string(), folds, &latents, baseline.as_ref())?;
-    say!("wrote {} and decoding_predictions.npy", written.display());
+    say!("  MARBLE latents ({} dims): R^2 {} (mean {:.3})", latents.predictors, fmt(latents), latents.r2_mean);
+    say!("  PCA of the input ({} dims): R^2 {} (mean {:.3})", b.predictors, fmt(b), b.r2_mean);
+    say!("wrote {} and decoding_predictions.npy", d.written.display());
     Ok(())
 }

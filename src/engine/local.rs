@@ -16,7 +16,6 @@ use super::lock::FolderLock;
 use super::store::Store;
 use super::*;
 use crate::Dataset;
-use crate::analysis::DecodeParams;
 use crate::dataset::io;
 use crate::fsio;
 use crate::model::store as files;
@@ -532,22 +531,10 @@ impl Engine for LocalEngine {
     fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo> {
         self.inner.artifacts.check_room()?;
         let run = Run::read(&self.succeeded_run(model)?)?;
-        let y = run.align(matrix(&req.behaviour, "behaviour")?, "behaviour")?;
-        let groups = match &req.groups {
-            None => None,
-            Some(g) => {
-                let col = Array2::from_shape_fn((g.len(), 1), |(i, _)| g[i] as f64);
-                Some(run.align(col, "groups")?.iter().map(|&v| v as usize).collect::<Vec<_>>())
-            }
-        };
-        let p = DecodeParams { folds: req.folds.unwrap_or(5), ..DecodeParams::default() };
-        let (latents, baseline) = run.decode(&y, groups.as_deref(), &p)?;
-        let baseline = baseline.ok_or_else(|| Error::ModelFile {
-            path: run.dir.join("anchor.npy"),
-            message: "missing, so there is no PCA baseline to decode against; fit the model again".into(),
-        })?;
-        let decoding = run.write_decoding("request", p.folds, &latents, Some(&baseline))?;
-        self.inner.artifacts.publish(&decoding)?;
+        let behaviour = matrix(&req.behaviour, "behaviour")?;
+        let run::DecodeOutcome { latents, baseline, written, .. } =
+            run.decode_and_write(behaviour, req.groups.as_deref(), req.folds, "request")?;
+        self.inner.artifacts.publish(&written)?;
         self.inner.artifacts.publish(&run.dir.join("decoding_predictions.npy"))?;
         Ok(DecodeInfo {
             r2: latents.r2,
