@@ -15,6 +15,7 @@
 //! | `cluster_centroids.npy`, `cluster_histograms.npy` | K x out_channels centroids; C x K point counts | [`Run::write_analysis`] |
 //! | `transport_plans.npy` | C x C x K x K optimal plans (only with `distance = "clusters"`) | [`Run::write_analysis`] |
 //! | `view_2d.npy`, `view_2d_index.npy` | 2-D view of the points and the rows it shows | [`Run::write_analysis`] |
+//! | `view_2d_optimised.npy` | the rows whose view coordinates UMAP optimised (the others it placed by its transform), int64 | [`Run::write_analysis`] |
 //! | `condition_map.npy` | C x 2 classical MDS of the distances | [`Run::write_analysis`] |
 //! | `analysis.json` | the analysis parameters, how each result was computed, the conditions' names and values, and the variance the condition map's axes explain | [`Run::write_analysis`] |
 //! | `*.svg` | `embedding`, `distances`, `losses`, `clusters`, `vector_field`, `condition_map` figures | [`Run::write_analysis`] |
@@ -408,6 +409,7 @@ impl Run {
         }
         write_npy(&put("view_2d.npy"), &a.view.points)?;
         write_npy_i64(&put("view_2d_index.npy"), &a.view.index)?;
+        write_npy_i64(&put("view_2d_optimised.npy"), &a.view.optimised)?;
         write_npy(&put("condition_map.npy"), &a.condition_map)?;
 
         let view_conditions: Vec<usize> = a.view.index.iter().map(|&i| self.condition[i]).collect();

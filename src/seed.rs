@@ -33,6 +33,10 @@ pub enum Stream {
     Folds = 22,
     /// Subsamples of the point clouds compared by optimal transport; index: the condition.
     OtSubsample = 23,
+    /// The points whose UMAP layout is optimised; index: the condition (group).
+    ViewSample = 24,
+    /// Negative samples of the points UMAP places by its transform; index: the point.
+    ViewPlace = 25,
 }
 
 /// The random stream for one purpose and index, derived from the user's seed.

@@ -34,9 +34,12 @@ use serde::{Deserialize, Serialize};
 
 pub use decode::{DecodeParams, Decoding, pca_baseline, ridge_cv};
 pub use distances::{DistanceKind, Distances, cluster_distances, point_cloud_distances};
-pub use embed::{Embedding2d, Mds, Pca, UmapParams, classical_mds, mds, umap};
+pub use embed::{
+    Embedding2d, Mds, Pca, UmapParams, ViewQuality, classical_mds, mds, stratified_sample, umap, umap_by_group,
+    view_quality,
+};
 pub use kmeans::{Clusters, KMeansParams, kmeans};
-pub use transport::{Transport, emd};
+pub use transport::{Certificate, PointTransport, Transport, certify, emd, emd_points};
 
 use crate::dataset::StepTime;
 use crate::error::{Error, Result};
@@ -214,19 +217,28 @@ pub struct Analysis {
     pub timings: Vec<StepTime>,
 }
 
-/// A 2-D view of `z` by `method`; data with at most two columns are shown as they are.
-pub fn view_2d(z: ArrayView2<f64>, method: EmbedMethod, umap_params: &UmapParams) -> Result<Embedding2d> {
-    let index = (0..z.nrows()).collect();
+/// A 2-D view of `z` by `method`; data with at most two columns are shown as they are. UMAP
+/// optimises its layout on a subsample stratified by `condition` (one entry per row of `z`,
+/// or empty for one group) above `umap_params.max_optimised` points ([`umap_by_group`]).
+pub fn view_2d(
+    z: ArrayView2<f64>,
+    condition: &[usize],
+    method: EmbedMethod,
+    umap_params: &UmapParams,
+) -> Result<Embedding2d> {
+    let index: Vec<usize> = (0..z.nrows()).collect();
+    let optimised = index.clone();
     if z.ncols() <= 2 {
         let mut points = Array2::zeros((z.nrows(), 2));
         points.slice_mut(ndarray::s![.., ..z.ncols()]).assign(&z);
-        return Ok(Embedding2d { points, index, method: "the embedding itself (2 or fewer dimensions)".into() });
+        let method = "the embedding itself (2 or fewer dimensions)".into();
+        return Ok(Embedding2d { points, index, method, optimised });
     }
     match method {
-        EmbedMethod::Umap => umap(z, 2, umap_params),
+        EmbedMethod::Umap => umap_by_group(z, condition, 2, umap_params),
         EmbedMethod::Pca => {
             let pca = Pca::fit(z, 2)?;
-            Ok(Embedding2d { points: pca.transform(z)?, index, method: "pca".into() })
+            Ok(Embedding2d { points: pca.transform(z)?, index, method: "pca".into(), optimised })
         }
     }
 }
@@ -266,7 +278,7 @@ pub fn analyze(z: ArrayView2<f64>, condition: &[usize], n_conditions: usize, p: 
     lap("distances");
     let Mds { points: condition_map, explained: condition_map_explained } = mds(distances.matrix.view(), 2)?;
     lap("condition map");
-    let view = view_2d(z, p.embed, &p.umap())?;
+    let view = view_2d(z, condition, p.embed, &p.umap())?;
     lap("view");
     Ok(Analysis { clusters, histograms, distances, condition_map, condition_map_explained, view, timings })
 }

@@ -58,6 +58,23 @@ pub enum Bench {
         #[arg(long)]
         agnostic: bool,
     },
+    /// Time the analysis (clusters, distances, condition map, 2-D view) of a fitted
+    /// embedding and print one JSON line: seconds per step, the view's quality
+    /// (trustworthiness and 10-nearest-neighbour preservation on a seeded sample of 1,000
+    /// points) and, for a run folder, how the distances and the view compare with the
+    /// folder's own `distances.npy` and `view_2d.npy`.
+    Analysis {
+        /// A run folder written by `marble fit` (its embedding.npy and condition.npy).
+        #[arg(long, conflicts_with = "workload")]
+        run: Option<PathBuf>,
+        /// Or a named workload, fitted first: `reaching` (`reaching-like`, 8 x 2,200
+        /// points, the macaque settings, 40 epochs) or `vanderpol` (default parameters).
+        #[arg(long, required_unless_present = "run")]
+        workload: Option<String>,
+        /// Analyse this many times and report each step's fastest time.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+    },
     /// One run of the dataset benchmark (used by `bench dataset`; prints one JSON line).
     #[command(hide = true)]
     DatasetRun {
@@ -76,6 +93,7 @@ pub fn run(what: Bench) -> Result<()> {
             bench_dataset(&sizes, conditions, &surfaces, out.as_deref())
         }
         Bench::DatasetRun { surface, n, conditions } => bench_dataset_run(&surface, n, conditions),
+        Bench::Analysis { run, workload, repeat } => bench_analysis(run.as_deref(), workload.as_deref(), repeat),
         Bench::Fit { workload, example, n, params, epochs, order, batch_size, agnostic } => bench_fit(&BenchFit {
             workload: workload.as_deref(),
             example: &example,
@@ -289,4 +307,107 @@ fn condition_accuracy_5nn(z: &ndarray::Array2<f64>, condition: &[usize]) -> (f64
         })
         .count();
     (hits as f64 / zs.nrows() as f64, zs.nrows())
+}
+
+/// Latents and conditions of a named `bench analysis` workload, trained here.
+fn analysis_workload(name: &str) -> Result<(ndarray::Array2<f64>, Vec<usize>, usize)> {
+    let (example, n, p) = match name {
+        "reaching" => ("reaching-like", Some(2200), marble::reaching::params(40)),
+        "vanderpol" => ("vanderpol", None, Params::default()),
+        _ => bail!("unknown analysis workload `{name}`; choose reaching or vanderpol"),
+    };
+    let conds = examples::by_name(example, n, 0)?;
+    let p = p.check()?;
+    let data = Dataset::build(&conds, &p, &marble::progress::Silent)?;
+    let options = marble::model::FitOptions::default();
+    let mut times = EpochTimes(Vec::new());
+    let fitted = marble::model::fit(&data, &p, &options, &mut times, &marble::model::Cancel::new())?;
+    let z = fitted.model.transform(&data)?.mapv(f64::from);
+    Ok((z, data.condition.clone(), conds.len()))
+}
+
+/// The largest difference between two distance matrices, relative to the larger entry of
+/// each pair (absolute below 1e-300).
+fn max_relative_difference(a: &ndarray::Array2<f64>, b: &ndarray::Array2<f64>) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs() / x.abs().max(y.abs()).max(1e-300)).fold(0.0, f64::max)
+}
+
+fn bench_analysis(run: Option<&Path>, workload: Option<&str>, repeat: usize) -> Result<()> {
+    use marble::analysis::{AnalysisParams, analyze, view_quality};
+    let folder = run.map(marble::run::Run::read).transpose()?;
+    let (z, condition, n_conditions) = match (&folder, workload) {
+        (Some(r), _) => (r.embedding.clone(), r.condition.clone(), r.n_conditions()),
+        (None, Some(w)) => analysis_workload(w)?,
+        (None, None) => bail!("give --run DIR or --workload NAME"),
+    };
+    let p = AnalysisParams::for_points(z.nrows());
+    let mut best: Vec<marble::dataset::StepTime> = Vec::new();
+    let mut analysis = None;
+    for _ in 0..repeat.max(1) {
+        let start = std::time::Instant::now();
+        let a = analyze(z.view(), &condition, n_conditions, &p)?;
+        let total = marble::dataset::StepTime { step: "analysis".into(), seconds: start.elapsed().as_secs_f64() };
+        let times: Vec<_> = a.timings.iter().cloned().chain([total]).collect();
+        best = if best.is_empty() {
+            times
+        } else {
+            best.into_iter().zip(times).map(|(b, t)| if t.seconds < b.seconds { t } else { b }).collect()
+        };
+        analysis = Some(a);
+    }
+    let a = analysis.expect("at least one repeat");
+    // View quality on a seeded sample of the rows the view shows.
+    let shown = z.select(ndarray::Axis(0), &a.view.index);
+    let sample = quality_sample(shown.nrows());
+    let quality = view_quality(shown.view(), a.view.points.view(), 10, &sample)?;
+    let mut row = serde_json::json!({
+        "points": z.nrows(),
+        "conditions": n_conditions,
+        "dimensions": z.ncols(),
+        "seconds": best.iter().map(|t| (t.step.clone(), serde_json::Value::from(t.seconds))).collect::<serde_json::Map<_, _>>(),
+        "distance_method": a.distances.method,
+        "points_used": a.distances.points_used,
+        "view_method": a.view.method,
+        "view_quality": quality,
+        "threads": rayon::current_num_threads(),
+    });
+    if let Some(r) = &folder {
+        compare_with_folder(r, &a, &mut row)?;
+    }
+    say!("{row}");
+    Ok(())
+}
+
+/// A seeded sample of at most 1,000 of `n` rows, for the view's quality.
+fn quality_sample(n: usize) -> Vec<usize> {
+    use rand::{SeedableRng, seq::index};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let mut s = index::sample(&mut rng, n, n.min(1000)).into_vec();
+    s.sort_unstable();
+    s
+}
+
+/// Add how `a` compares with the distances and the view stored in the run folder `r`.
+fn compare_with_folder(
+    r: &marble::run::Run,
+    a: &marble::analysis::Analysis,
+    row: &mut serde_json::Value,
+) -> Result<()> {
+    use marble::fsio::read_npy;
+    let stored = r.dir.join("distances.npy");
+    if stored.exists() {
+        let d: ndarray::Array2<f64> = read_npy(&stored)?;
+        if d.dim() == a.distances.matrix.dim() {
+            row["distances_max_relative_difference"] = max_relative_difference(&d, &a.distances.matrix).into();
+        }
+    }
+    let (view, index) = (r.dir.join("view_2d.npy"), r.dir.join("view_2d_index.npy"));
+    if view.exists() && index.exists() {
+        let y: ndarray::Array2<f64> = read_npy(&view)?;
+        let rows: Vec<usize> = read_npy::<i64, ndarray::Ix1>(&index)?.iter().map(|&i| i as usize).collect();
+        let shown = r.embedding.select(ndarray::Axis(0), &rows);
+        let quality = marble::analysis::view_quality(shown.view(), y.view(), 10, &quality_sample(rows.len()))?;
+        row["stored_view_quality"] = serde_json::to_value(quality)?;
+    }
+    Ok(())
 }

@@ -139,6 +139,14 @@ impl NeighbourIndex {
         found
     }
 
+    /// The `n` indexed points nearest the point `q` (of the index's dimension), sorted by
+    /// distance (ties by index); all of them when there are at most `n`.
+    pub fn nearest(&self, q: &[f64], n: usize) -> Vec<Neighbour> {
+        let mut found = self.backend.nearest(q, n.min(self.len()));
+        found.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.index.cmp(&b.index)));
+        found
+    }
+
     /// All points within distance `r` (inclusive) of the point `q`, unsorted.
     pub fn within(&self, q: &[f64], r: f64) -> Vec<Neighbour> {
         self.backend.within(q, r)
