@@ -99,9 +99,14 @@ impl Toolchain {
     }
 }
 
-/// The version of the evcxr_jupyter binary at `evcxr`: what `--version` prints, else what
-/// cargo recorded when it installed it (`$CARGO_HOME/.crates2.json`), else `None`.
+/// The version of the evcxr_jupyter binary at `evcxr`: what cargo recorded when it installed
+/// it (`$CARGO_HOME/.crates2.json`), else what `--version` prints (evcxr_jupyter 0.22 has no
+/// such flag, and refusing it costs a quarter of a second at every kernel start), else
+/// `None`.
 pub fn evcxr_version(evcxr: &Path) -> Option<String> {
+    if let Some(v) = installed_by_cargo(evcxr) {
+        return Some(v);
+    }
     let printed = Command::new(evcxr).arg("--version").stdin(std::process::Stdio::null()).output().ok();
     if let Some(out) = printed.filter(|o| o.status.success()) {
         let text = String::from_utf8_lossy(&out.stdout);
@@ -109,7 +114,7 @@ pub fn evcxr_version(evcxr: &Path) -> Option<String> {
             return Some(v.to_string());
         }
     }
-    installed_by_cargo(evcxr)
+    None
 }
 
 fn looks_like_version(w: &str) -> bool {
