@@ -71,7 +71,9 @@ struct Inner {
     /// The data folder's lock, with the embedded store (see [`super::lock`]).
     _lock: Option<Arc<FolderLock>>,
     /// Wakes idle workers when this process queues a job.
-    wake: (Mutex<()>, Condvar),
+    /// Shared with the workers apart from the engine, so that an idle worker waits without
+    /// keeping the engine (and the data folder's lock) alive once its users are gone.
+    wake: Arc<(Mutex<()>, Condvar)>,
     /// Fits running in this process, to cancel them without waiting for a heartbeat.
     cancels: Mutex<HashMap<String, Cancel>>,
     max_queued: usize,
@@ -94,6 +96,8 @@ pub struct LocalEngine {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.shutdown.store(true, Ordering::SeqCst);
+        // Idle workers find the engine gone at once.
+        self.wake.1.notify_all();
     }
 }
 
@@ -153,14 +157,20 @@ impl LocalEngine {
             }
             false => None,
         };
+        // On a full disk the embedded store needs the reserve's room to open: SQLite creates
+        // its write-ahead log and shared-memory files again after a clean close.
+        if embedded {
+            artifacts.release_reserve_if_full();
+        }
         let store = super::store::open(options.store.as_deref(), &options.data_dir)?;
         store.expire_leases()?;
+        artifacts.ensure_reserve();
         let engine = LocalEngine {
             inner: Arc::new(Inner {
                 store,
                 artifacts,
                 _lock: lock,
-                wake: (Mutex::new(()), Condvar::new()),
+                wake: Arc::new((Mutex::new(()), Condvar::new())),
                 cancels: Mutex::new(HashMap::new()),
                 max_queued: options.max_queued,
                 lease: options.lease,
@@ -245,6 +255,7 @@ impl LocalEngine {
 
 /// Claim jobs until the engine shuts down or its last user is gone.
 fn worker(inner: std::sync::Weak<Inner>, name: String) {
+    let Some(wake) = inner.upgrade().map(|s| s.wake.clone()) else { return };
     loop {
         let Some(strong) = inner.upgrade() else { return };
         if strong.shutdown.load(Ordering::SeqCst) || Arc::strong_count(&strong) == 1 {
@@ -255,9 +266,13 @@ fn worker(inner: std::sync::Weak<Inner>, name: String) {
         match strong.store.claim(&name, strong.lease) {
             Ok(Some(job)) => run_job(&strong, &job, &name),
             Ok(None) | Err(_) => {
-                let (lock, cv) = &strong.wake;
+                // Wait without holding the engine: dropped meanwhile, it releases the data
+                // folder at once (a process reopening it must not find it still held).
+                let poll = strong.poll;
+                drop(strong);
+                let (lock, cv) = &*wake;
                 let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-                let _ = cv.wait_timeout(guard, strong.poll).unwrap_or_else(|p| p.into_inner());
+                let _ = cv.wait_timeout(guard, poll).unwrap_or_else(|p| p.into_inner());
             }
         }
     }
