@@ -105,13 +105,6 @@ pub fn emd(a: ArrayView1<f64>, b: ArrayView1<f64>, cost: ArrayView2<f64>) -> Res
 /// No node: the root's parent.
 const NONE: usize = usize::MAX;
 
-/// Where the simplex looks for its entering arc.
-trait Pricing {
-    /// An arc (source, sink, cost) whose reduced cost c + pi_source - pi_(m + sink) is
-    /// below `-tolerance`, or None when no arc's is.
-    fn entering(&mut self, potential: &[f64], m: usize, tolerance: f64) -> Option<(usize, usize, f64)>;
-}
-
 /// Block search over all m x n arcs of a dense cost matrix: the arc with the most negative
 /// reduced cost in the first block (of `block` arcs, from the cursor on, wrapping round)
 /// that has one.
@@ -130,10 +123,10 @@ impl<'c> DensePricing<'c> {
         let block = ((m * n) as f64).sqrt().ceil().max(10.0) as usize;
         DensePricing { cost, m, n, cursor: (0, 0), block }
     }
-}
 
-impl Pricing for DensePricing<'_> {
-    fn entering(&mut self, potential: &[f64], _: usize, tolerance: f64) -> Option<(usize, usize, f64)> {
+    /// An arc (source, sink, cost) whose reduced cost c + pi_source - pi_(m + sink) is
+    /// below `-tolerance`, or None when no arc's is.
+    fn entering(&mut self, potential: &[f64], tolerance: f64) -> Option<(usize, usize, f64)> {
         let (m, n) = (self.m, self.n);
         let total = m * n;
         let sinks = &potential[m..m + n];
@@ -194,11 +187,11 @@ fn lowest_difference(c: &[f64], p: &[f64]) -> f64 {
 /// tree arc to its parent: a source's arc always points to its parent (source -> sink or
 /// source -> root), a sink's always from its parent (source -> sink or root -> sink), so
 /// node kinds fix the arcs' directions.
-struct NetworkSimplex<P> {
+struct NetworkSimplex<'c> {
     m: usize,
     n: usize,
     /// Where entering arcs come from.
-    pricing: P,
+    pricing: DensePricing<'c>,
     /// Reduced costs above this count as non-negative.
     tolerance: f64,
     parent: Vec<usize>,
@@ -216,10 +209,10 @@ struct NetworkSimplex<P> {
     pivots: usize,
 }
 
-impl<P: Pricing> NetworkSimplex<P> {
+impl<'c> NetworkSimplex<'c> {
     /// The tree of artificial arcs: source i sends a_i to the root, which sends b_j to sink j,
     /// each at cost M = 2 `scale` (`scale` bounds every |C_ij|).
-    fn new(a: &[f64], b: &[f64], scale: f64, pricing: P) -> Self {
+    fn new(a: &[f64], b: &[f64], scale: f64, pricing: DensePricing<'c>) -> Self {
         let (m, n) = (a.len(), b.len());
         let root = m + n;
         let scale = if scale > 0.0 { scale } else { 1.0 };
@@ -264,7 +257,7 @@ impl<P: Pricing> NetworkSimplex<P> {
     fn pivot_to_optimum(&mut self) -> Result<()> {
         let limit = 1000 * (self.m + self.n) + 100_000;
         for _ in 0..limit {
-            let Some((i, j, c)) = self.pricing.entering(&self.potential, self.m, self.tolerance) else {
+            let Some((i, j, c)) = self.pricing.entering(&self.potential, self.tolerance) else {
                 return Ok(());
             };
             self.pivot(i, j, c)?;
