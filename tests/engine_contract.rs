@@ -165,6 +165,14 @@ fn both_engines_keep_one_contract() {
         let got = &l.errors.iter().find(|(w, _)| *w == what).unwrap().1;
         assert_eq!(got, want, "{what}");
     }
+    // Errors come back as the same variants, with the field named.
+    for e in [&local as &dyn Engine, &http] {
+        let err = e.dataset("ds_missing").unwrap_err();
+        assert!(matches!(&err, marble::Error::NotFound { kind: "dataset", id } if id == "ds_missing"), "{err:?}");
+        let d = e.create_dataset_npz(&npz_bytes(), None, Some(&params(3))).unwrap();
+        let err = e.start_fit(&FitRequest { dataset: d.id, params: Some(Params { k: 0, ..params(3) }) }).unwrap_err();
+        assert!(err.code() == "invalid_params" && err.to_string().contains("`k`"), "{err}");
+    }
     // And the two engines agree on all of it, bit for bit (same seed, same training).
     assert_eq!(l.errors, h.errors, "the same code for the same mistake");
     assert_eq!(l, h);

@@ -97,45 +97,6 @@ fn serve_stops_when_its_standard_input_closes() {
     assert!(status.success(), "{status:?}");
 }
 
-#[test]
-fn local_and_http_engines_give_the_same_results() {
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let local = LocalEngine::open(LocalOptions::new(a.path())).unwrap();
-    let http = HttpEngine::with_token(&start(b.path(), |_| {}), None);
-    let (d1, m1, e1, a1, s1) = scenario(&local);
-    let (d2, m2, e2, a2, s2) = scenario(&http);
-    assert_eq!(d1.params, d2.params);
-    assert_eq!((d1.summary.n_points, d1.summary.n_edges), (d2.summary.n_points, d2.summary.n_edges));
-    assert_eq!(m1.params, m2.params);
-    assert_eq!(m1.losses, m2.losses, "same seed, same training");
-    assert_eq!(e1.embedding, e2.embedding);
-    assert_eq!(e1.condition, e2.condition);
-    assert_eq!(e1.embedding.len(), 240);
-    assert_eq!(a1.distances, a2.distances);
-    assert_eq!(a1.clusters, a2.clusters);
-    assert_eq!(a1.distances.len(), 4);
-    assert_eq!(s1, s2);
-    roxmltree::Document::parse(&s1).unwrap();
-    // Weights download is the saved file.
-    assert_eq!(local.model_weights(&m1.id).unwrap().len(), http.model_weights(&m2.id).unwrap().len());
-    // Errors come back as the same variants.
-    for e in [&local as &dyn Engine, &http] {
-        let err = e.dataset("ds_missing").unwrap_err();
-        assert!(matches!(&err, marble::Error::NotFound { kind: "dataset", id } if id == "ds_missing"), "{err:?}");
-        let err = e.analyze(&m1.id.replace("job_", "job_0"), &AnalysisParams::default()).unwrap_err();
-        assert_eq!(err.code(), "not_found");
-        let bad = Params { k: 0, ..Params::default() };
-        let err = e.start_fit(&FitRequest { dataset: d1.id.clone(), params: Some(bad.clone()) });
-        // d1 lives in the local store only; over HTTP it is unknown.
-        assert!(err.is_err());
-    }
-    let d = http.create_dataset(&new_dataset(3)).unwrap();
-    let err =
-        http.start_fit(&FitRequest { dataset: d.id, params: Some(Params { k: 0, ..Params::default() }) }).unwrap_err();
-    assert_eq!(err.code(), "invalid_params");
-    assert!(err.to_string().contains("k"), "{err}");
-}
-
 pub(crate) fn raw() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
