@@ -188,6 +188,102 @@ fn indices(path: &Path) -> Result<Vec<usize>> {
         .map_err(|_| Error::ModelFile { path: path.to_path_buf(), message: "holds a negative index".into() })
 }
 
+/// The arrays of a model's run folder, each an `.npy` file named after it
+/// (`GET /v1/models/{id}/arrays/{name}` answers its bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunArray {
+    /// Latents, n x out_channels, float32.
+    Embedding,
+    /// Condition of each point, int64.
+    Condition,
+    /// Each point's row in its condition's input, int64.
+    SampleIndex,
+    /// The sampled points, n x D, float32.
+    Anchor,
+    /// Their vectors, n x S, float32.
+    Vector,
+    /// C x C distances between conditions, float64.
+    Distances,
+    /// k-means cluster of each point, int64.
+    Clusters,
+    /// K x out_channels cluster centroids, float64.
+    ClusterCentroids,
+    /// C x K points per condition and cluster, float64.
+    ClusterHistograms,
+    /// C x C x K x K optimal transport plans (only with `distance = "clusters"`).
+    TransportPlans,
+    /// 2-D view of the points shown, m x 2, float64.
+    #[serde(rename = "view_2d")]
+    View2d,
+    /// The rows `view_2d` shows, int64.
+    #[serde(rename = "view_2d_index")]
+    View2dIndex,
+    /// The rows whose view coordinates UMAP optimised, int64.
+    #[serde(rename = "view_2d_optimised")]
+    View2dOptimised,
+    /// C x 2 classical MDS of the distances, float64.
+    ConditionMap,
+    /// The latents' out-of-fold predictions of the latest decoding, float64.
+    DecodingPredictions,
+}
+
+impl RunArray {
+    /// Every array, in the order above.
+    pub const ALL: [RunArray; 15] = [
+        RunArray::Embedding,
+        RunArray::Condition,
+        RunArray::SampleIndex,
+        RunArray::Anchor,
+        RunArray::Vector,
+        RunArray::Distances,
+        RunArray::Clusters,
+        RunArray::ClusterCentroids,
+        RunArray::ClusterHistograms,
+        RunArray::TransportPlans,
+        RunArray::View2d,
+        RunArray::View2dIndex,
+        RunArray::View2dOptimised,
+        RunArray::ConditionMap,
+        RunArray::DecodingPredictions,
+    ];
+
+    /// The array's name in routes: "embedding", "view_2d", ...
+    pub fn name(self) -> &'static str {
+        match self {
+            RunArray::Embedding => "embedding",
+            RunArray::Condition => "condition",
+            RunArray::SampleIndex => "sample_index",
+            RunArray::Anchor => "anchor",
+            RunArray::Vector => "vector",
+            RunArray::Distances => "distances",
+            RunArray::Clusters => "clusters",
+            RunArray::ClusterCentroids => "cluster_centroids",
+            RunArray::ClusterHistograms => "cluster_histograms",
+            RunArray::TransportPlans => "transport_plans",
+            RunArray::View2d => "view_2d",
+            RunArray::View2dIndex => "view_2d_index",
+            RunArray::View2dOptimised => "view_2d_optimised",
+            RunArray::ConditionMap => "condition_map",
+            RunArray::DecodingPredictions => "decoding_predictions",
+        }
+    }
+
+    /// The array called `name`, or the error `unknown` listing the names.
+    pub fn parse(name: &str) -> Result<RunArray> {
+        RunArray::ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| Error::Unknown {
+            kind: "array",
+            name: name.to_string(),
+            choices: RunArray::ALL.map(RunArray::name).join(", "),
+        })
+    }
+
+    /// File name in the run folder.
+    pub fn file(self) -> String {
+        format!("{}.npy", self.name())
+    }
+}
+
 impl Run {
     /// Write the embedding of a fitted dataset (n x out_channels, one row per point) and the
     /// inputs of later analysis next to the model: one row per kept input row (a point merged
@@ -195,11 +291,11 @@ impl Run {
     /// conditions and sample indices, and the summary.
     pub fn write_embedding(dir: &Path, data: &Dataset, embedding: &Array2<f32>) -> Result<()> {
         let rows = data.output_rows();
-        write_npy_f32(&dir.join("embedding.npy"), &rows.spread(embedding))?;
-        write_npy_f32(&dir.join("anchor.npy"), &rows.spread(&data.anchor).mapv(|v| v as f32))?;
-        write_npy_f32(&dir.join("vector.npy"), &rows.spread(&data.vector).mapv(|v| v as f32))?;
-        write_npy_i64(&dir.join("condition.npy"), &rows.condition)?;
-        write_npy_i64(&dir.join("sample_index.npy"), &rows.sample_index)?;
+        write_npy_f32(&dir.join(RunArray::Embedding.file()), &rows.spread(embedding))?;
+        write_npy_f32(&dir.join(RunArray::Anchor.file()), &rows.spread(&data.anchor).mapv(|v| v as f32))?;
+        write_npy_f32(&dir.join(RunArray::Vector.file()), &rows.spread(&data.vector).mapv(|v| v as f32))?;
+        write_npy_i64(&dir.join(RunArray::Condition.file()), &rows.condition)?;
+        write_npy_i64(&dir.join(RunArray::SampleIndex.file()), &rows.sample_index)?;
         write_json(&dir.join("summary.json"), &data.summary)
     }
 
@@ -211,7 +307,7 @@ impl Run {
 
     /// Read a run folder written by `marble fit`.
     pub fn read(dir: &Path) -> Result<Run> {
-        let embedding_path = dir.join("embedding.npy");
+        let embedding_path = dir.join(RunArray::Embedding.file());
         if !embedding_path.exists() {
             return Err(Error::ModelFile {
                 path: embedding_path,
@@ -219,10 +315,10 @@ impl Run {
             });
         }
         let embedding: Array2<f32> = read_array(&embedding_path)?;
-        let condition = indices(&dir.join("condition.npy"))?;
-        let sample_index = indices(&dir.join("sample_index.npy"))?;
-        let optional = |name: &str| -> Result<Option<Array2<f64>>> {
-            let path = dir.join(name);
+        let condition = indices(&dir.join(RunArray::Condition.file()))?;
+        let sample_index = indices(&dir.join(RunArray::SampleIndex.file()))?;
+        let optional = |array: RunArray| -> Result<Option<Array2<f64>>> {
+            let path = dir.join(array.file());
             if path.exists() { Ok(Some(read_array::<f32, _>(&path)?.mapv(f64::from))) } else { Ok(None) }
         };
         let json = |name: &str| dir.join(name).exists().then(|| dir.join(name));
@@ -231,16 +327,18 @@ impl Run {
             embedding: embedding.mapv(f64::from),
             condition,
             sample_index,
-            anchor: optional("anchor.npy")?,
-            vector: optional("vector.npy")?,
+            anchor: optional(RunArray::Anchor)?,
+            vector: optional(RunArray::Vector)?,
             losses: json("losses.json").map(|p| read_json(&p)).transpose()?,
             summary: json("summary.json").map(|p| read_json(&p)).transpose()?,
         };
         let n = run.embedding.nrows();
-        for (name, len) in [("condition.npy", run.condition.len()), ("sample_index.npy", run.sample_index.len())] {
+        for (array, len) in
+            [(RunArray::Condition, run.condition.len()), (RunArray::SampleIndex, run.sample_index.len())]
+        {
             if len != n {
                 return Err(Error::ModelFile {
-                    path: dir.join(name),
+                    path: dir.join(array.file()),
                     message: format!("has {len} entries but embedding.npy has {n} rows; run `marble fit` again"),
                 });
             }
@@ -307,7 +405,7 @@ impl Run {
         let p = DecodeParams { folds: folds.unwrap_or(defaults.folds), ..defaults };
         let (latents, baseline) = self.decode(&y, groups.as_deref(), &p)?;
         let baseline = baseline.ok_or_else(|| Error::ModelFile {
-            path: self.dir.join("anchor.npy"),
+            path: self.dir.join(RunArray::Anchor.file()),
             message: "missing, so there is no PCA baseline to decode against; fit the model again".into(),
         })?;
         let written = self.write_decoding(source, p.folds, &latents, Some(&baseline))?;
@@ -394,23 +492,23 @@ impl Run {
             files.push(name.to_string());
             dir.join(name)
         };
-        write_npy(&put("distances.npy"), &a.distances.matrix)?;
-        write_npy_i64(&put("clusters.npy"), &a.clusters.labels)?;
-        write_npy(&put("cluster_centroids.npy"), &a.clusters.centroids)?;
-        write_npy(&put("cluster_histograms.npy"), &a.histograms)?;
-        let plans = dir.join("transport_plans.npy");
+        write_npy(&put(&RunArray::Distances.file()), &a.distances.matrix)?;
+        write_npy_i64(&put(&RunArray::Clusters.file()), &a.clusters.labels)?;
+        write_npy(&put(&RunArray::ClusterCentroids.file()), &a.clusters.centroids)?;
+        write_npy(&put(&RunArray::ClusterHistograms.file()), &a.histograms)?;
+        let plans = dir.join(RunArray::TransportPlans.file());
         match &a.distances.plans {
-            Some(plans) => write_npy(&put("transport_plans.npy"), plans)?,
+            Some(plans) => write_npy(&put(&RunArray::TransportPlans.file()), plans)?,
             // A stale file from an earlier clusters analysis would no longer match.
             None if plans.exists() => {
                 std::fs::remove_file(&plans).map_err(|e| Error::io("cannot remove", &plans, e))?
             }
             None => {}
         }
-        write_npy(&put("view_2d.npy"), &a.view.points)?;
-        write_npy_i64(&put("view_2d_index.npy"), &a.view.index)?;
-        write_npy_i64(&put("view_2d_optimised.npy"), &a.view.optimised)?;
-        write_npy(&put("condition_map.npy"), &a.condition_map)?;
+        write_npy(&put(&RunArray::View2d.file()), &a.view.points)?;
+        write_npy_i64(&put(&RunArray::View2dIndex.file()), &a.view.index)?;
+        write_npy_i64(&put(&RunArray::View2dOptimised.file()), &a.view.optimised)?;
+        write_npy(&put(&RunArray::ConditionMap.file()), &a.condition_map)?;
 
         let view_conditions: Vec<usize> = a.view.index.iter().map(|&i| self.condition[i]).collect();
         let view_colour: Option<Vec<f64>> = colour_by.as_ref().map(|c| a.view.index.iter().map(|&i| c[i]).collect());
@@ -486,7 +584,22 @@ impl Run {
         };
         let path = self.dir.join("decoding.json");
         write_json(&path, &record)?;
-        write_npy(&self.dir.join("decoding_predictions.npy"), &latents.predictions)?;
+        write_npy(&self.dir.join(RunArray::DecodingPredictions.file()), &latents.predictions)?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunArray;
+
+    #[test]
+    fn array_names_are_their_routes_files_and_serde_names() {
+        for a in RunArray::ALL {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.name(), "{a:?}");
+            assert_eq!(RunArray::parse(a.name()).unwrap(), a);
+            assert_eq!(a.file(), format!("{}.npy", a.name()));
+        }
+        assert_eq!(RunArray::parse("view2d").unwrap_err().code(), "unknown_name");
     }
 }

@@ -150,24 +150,20 @@ fn ballast(dir: &Path, name: &str, leave: u64) -> PathBuf {
 }
 
 /// A dataset of `n` random points per condition (incompressible: about n x 4 x 8 x 2 bytes).
-fn noisy(n: usize) -> NewDataset {
+fn noisy(n: usize) -> NewDatasetJson {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(n as u64);
     let conditions = (0..2)
-        .map(|_| ConditionData {
-            name: None,
-            value: None,
-            anchor: (0..n).map(|_| vec![rng.random::<f64>(), rng.random::<f64>()]).collect(),
-            vector: (0..n).map(|_| vec![rng.random::<f64>(), rng.random::<f64>()]).collect(),
-            label: None,
-            mask: None,
-            trajectories: None,
+        .map(|_| {
+            let mut rows = |n: usize| Rows::from(ndarray::Array2::from_shape_fn((n, 2), |_| rng.random::<f64>()));
+            ConditionData { anchor: Some(rows(n)), vector: Some(rows(n)), ..ConditionData::default() }
         })
         .collect();
-    NewDataset { name: None, conditions, params: Some(Params { k: 5, epochs: 1, ..Params::default() }) }
+    let params = serde_json::to_value(Params { k: 5, epochs: 1, ..Params::default() }).unwrap();
+    NewDatasetJson { name: None, conditions, params: Some(params) }
 }
 
-fn post_dataset(base: &str, d: &NewDataset) -> (u16, serde_json::Value) {
+fn post_dataset(base: &str, d: &NewDatasetJson) -> (u16, serde_json::Value) {
     let mut resp = raw()
         .post(format!("{base}/v1/datasets"))
         .header("content-type", "application/json")
@@ -248,13 +244,13 @@ fn a_server_restarted_on_a_full_disk_comes_up_and_serves_reads() {
     let data = fs.path().join("data");
     let first = {
         let e = LocalEngine::open(LocalOptions { min_free_mib: 2, ..LocalOptions::new(&data) }).unwrap();
-        e.create_dataset(&noisy(200)).unwrap()
+        e.create_dataset(&NewDataset::try_from(noisy(200)).unwrap()).unwrap()
     };
     let _brim = ballast(fs.path(), "brim", 0);
     let base = start(&data, |o| o.engine.min_free_mib = 2);
     let e = HttpEngine::with_token(&base, None);
     assert_eq!(e.dataset(&first.id).unwrap().id, first.id);
-    assert_eq!(e.create_dataset(&noisy(200)).unwrap_err().code(), "disk_full");
+    assert_eq!(e.create_dataset(&NewDataset::try_from(noisy(200)).unwrap()).unwrap_err().code(), "disk_full");
 }
 
 #[test]

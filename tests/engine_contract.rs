@@ -23,6 +23,7 @@ struct Outcome {
     distances: Vec<Vec<f64>>,
     clusters: Vec<usize>,
     decode: DecodeInfo,
+    arrays: Vec<Vec<u8>>,
     plots: Vec<String>,
     resumed: (JobState, JobState, usize),
     after_delete: usize,
@@ -72,12 +73,26 @@ fn contract(e: &dyn Engine) -> Outcome {
     let emb = e.transform(&TransformRequest { model: job.id.clone(), dataset: from_npz.id.clone() }).unwrap();
     assert_eq!(e.embedding(&emb.id).unwrap(), emb);
     let analysis = e.analyze(&job.id, &AnalysisParams { n_clusters: 4, ..AnalysisParams::default() }).unwrap();
+    let undecoded = code("predictions before decoding", e.model_array(&job.id, RunArray::DecodingPredictions));
     // Behaviour known to the latents' input: the anchors' first coordinate.
     let behaviour: Vec<Vec<f64>> =
         conditions().as_slice().iter().flat_map(|c| c.anchor.rows().into_iter().map(|r| vec![r[0]])).collect();
-    let decode =
-        e.decode(&job.id, &DecodeRequest { behaviour: behaviour.clone(), groups: None, folds: Some(4) }).unwrap();
+    let decode = e
+        .decode(&job.id, &DecodeRequest { behaviour: behaviour.clone().into(), groups: None, folds: Some(4) })
+        .unwrap();
     let plots = PlotKind::ALL.iter().map(|k| e.plot(&job.id, *k).unwrap()).collect();
+    // The results as .npy bytes hold what the JSON answers hold.
+    let arrays: Vec<Vec<u8>> =
+        [RunArray::Embedding, RunArray::Distances, RunArray::Clusters, RunArray::DecodingPredictions]
+            .iter()
+            .map(|&a| e.model_array(&job.id, a).unwrap())
+            .collect();
+    let distances: ndarray::Array2<f64> = ndarray_npy::ReadNpyExt::read_npy(&arrays[1][..]).unwrap();
+    assert_eq!(distances.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>(), analysis.distances);
+    let clusters: ndarray::Array1<i64> = ndarray_npy::ReadNpyExt::read_npy(&arrays[2][..]).unwrap();
+    assert_eq!(clusters.iter().map(|&c| c as usize).collect::<Vec<_>>(), analysis.clusters);
+    let predictions: ndarray::Array2<f64> = ndarray_npy::ReadNpyExt::read_npy(&arrays[3][..]).unwrap();
+    assert_eq!(predictions.dim(), (behaviour.len(), 1));
     // Cancel a fit, then resume it to the end.
     let long = e.start_fit(&FitRequest { dataset: from_npz.id.clone(), params: Some(params(20)) }).unwrap();
     e.cancel_job(&long.id).unwrap();
@@ -90,6 +105,8 @@ fn contract(e: &dyn Engine) -> Outcome {
     let after_delete = e.list_datasets().unwrap().len();
     let ready = e.readiness().unwrap();
     let errors = vec![
+        undecoded,
+        code("array of a missing model", e.model_array("job_missing", RunArray::Distances)),
         code("missing dataset", e.dataset("ds_missing")),
         code("deleted dataset", e.dataset(&spare.id)),
         code("delete missing", e.delete_dataset("ds_missing")),
@@ -106,7 +123,7 @@ fn contract(e: &dyn Engine) -> Outcome {
         code("fit bad params", e.start_fit(&FitRequest { dataset: d.id.clone(), params: Some(params(0)) })),
         code(
             "decode rows",
-            e.decode(&job.id, &DecodeRequest { behaviour: vec![vec![0.0]; 7], groups: None, folds: None }),
+            e.decode(&job.id, &DecodeRequest { behaviour: vec![vec![0.0]; 7].into(), groups: None, folds: None }),
         ),
         code("analyze missing", e.analyze("job_missing", &AnalysisParams::default())),
         code("plot missing", e.plot("job_missing", PlotKind::Losses)),
@@ -124,6 +141,7 @@ fn contract(e: &dyn Engine) -> Outcome {
         distances: analysis.distances,
         clusters: analysis.clusters,
         decode,
+        arrays,
         plots,
         resumed: (stopped.state, resumed.state, resumed.epoch),
         after_delete,
@@ -159,6 +177,8 @@ fn both_engines_keep_one_contract() {
         ("missing model", "not_found"),
         ("missing npy", "not_found"),
         ("not an npz", "input_format"),
+        ("predictions before decoding", "not_found"),
+        ("array of a missing model", "not_found"),
         ("fit bad params", "invalid_params"),
     ];
     for (what, want) in expected {

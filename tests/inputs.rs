@@ -7,7 +7,7 @@ use marble::dataset::{Condition, Conditions, Dataset};
 use marble::params::Duplicates;
 use marble::progress::Silent;
 use marble::{Error, Params, examples};
-use ndarray::{Array1, Array2, array};
+use ndarray::{Array1, Array2, ShapeBuilder, array};
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.path().join(name);
@@ -125,6 +125,50 @@ fn json_conditions_and_their_errors() {
     }
 }
 
+#[test]
+fn json_mistakes_name_where_they_are() {
+    let e = io::parse_json(r#"{"conditions": [{"anchor": [[0, 0], [1, "a"]], "vector": [[1, 0], [1, 0]]}]}"#, "t")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("at `conditions[0].anchor[1][1]`") && e.contains("JSON has no NaN"), "{e}");
+    let e = io::parse_json(r#"[{"anchor": [[0, 0]], "vector": [[1, 0]], "lable": [1]}]"#, "t").unwrap_err().to_string();
+    assert!(e.contains("at `[0].lable`: unknown field `lable`, expected one of"), "{e}");
+    let e = io::parse_json(r#"{"conditions": [{"anchor": [[0, 0]], "vector": [[1, 0]]}]} trailing"#, "t").unwrap_err();
+    assert_eq!(e.code(), "input_format");
+    // Ragged rows keep their code and the first row at fault, in any array.
+    let e = io::parse_json(r#"[{"trajectories": [[[0, 0], [0, 1], [2]]]}]"#, "t").unwrap_err();
+    assert!(
+        matches!(&e, Error::Ragged { row: 2, expected: 2, found: 1, origin } if origin.ends_with("trajectory 0")),
+        "{e:?}"
+    );
+    // Masks as true/false or 0/1, and null as absent.
+    let c = io::parse_json(r#"[{"anchor": [[0], [1]], "vector": [[1], [1]], "mask": [1, 0], "label": null}]"#, "t")
+        .unwrap();
+    assert_eq!(c.as_slice()[0].mask.as_ref().unwrap(), &array![true, false]);
+    assert!(c.as_slice()[0].label.is_none());
+}
+
+#[test]
+fn arrays_in_any_memory_order_build_the_same_dataset() {
+    // numpy hands over Fortran-order arrays and column selections; the build reads rows.
+    let conds = examples::planar_fields(&examples::PLANAR_FIELDS[..2], 40, 0);
+    let fortran: Vec<Condition> = conds
+        .as_slice()
+        .iter()
+        .map(|c| {
+            let mut f = c.clone();
+            f.anchor = Array2::from_shape_vec(c.anchor.dim().f(), c.anchor.t().iter().copied().collect()).unwrap();
+            assert!(!f.anchor.is_standard_layout());
+            f
+        })
+        .collect();
+    let fortran = Conditions::new(fortran).unwrap();
+    let p = Params { k: 8, ..Params::default() }.check().unwrap();
+    let (a, b) = (Dataset::build(&conds, &p, &Silent).unwrap(), Dataset::build(&fortran, &p, &Silent).unwrap());
+    assert_eq!(a.anchor, b.anchor);
+    assert_eq!(a.summary.n_points, b.summary.n_points);
+}
+
 fn line(n: usize) -> Condition {
     Condition::new(
         Array2::from_shape_fn((n, 2), |(i, c)| if c == 0 { i as f64 } else { (i as f64).sin() }),
@@ -196,6 +240,9 @@ fn tables_from_npy_of_any_numeric_dtype_or_csv_with_a_header() {
     assert!(e.to_string().contains("line 3, column 2: `oops` is not a number"), "{e}");
     let e = io::read_table(&write(&dir, "ragged.csv", "x,y\n1,2\n3\n")).unwrap_err();
     assert!(matches!(e, Error::Ragged { row: 3, expected: 2, found: 1, .. }), "{e:?}");
+    // The one CSV reader: no header means the first line is data, and `#` lines are comments.
+    let bare = write(&dir, "bare.csv", "# trial behaviour\n1,2\n3,4\n");
+    assert_eq!(io::read_named_table(&bare).unwrap(), (expect.clone(), vec![]));
     let p = dir.path().join("nan.npy");
     ndarray_npy::write_npy(&p, &array![[1.0, f64::NAN]]).unwrap();
     let e = io::read_table(&p).unwrap_err().to_string();

@@ -82,11 +82,7 @@ fn cli_local_and_http_fits_write_identical_run_folders() {
     let behaviour = dir.path().join("behaviour.npy");
     ndarray_npy::write_npy(&behaviour, &anchors.mapv(f64::from)).unwrap();
     run_ok(marble().args(["analyze", "--folds", "4", "--run"]).arg(&cli).arg("--behaviour").arg(&behaviour));
-    let req = DecodeRequest {
-        behaviour: anchors.rows().into_iter().map(|r| r.iter().map(|&v| f64::from(v)).collect()).collect(),
-        groups: None,
-        folds: Some(4),
-    };
+    let req = DecodeRequest { behaviour: anchors.mapv(f64::from).into(), groups: None, folds: Some(4) };
     local.decode(&local_job, &req).unwrap();
     http.decode(&http_job, &req).unwrap();
     let decoding = |run: &Path| -> serde_json::Value {

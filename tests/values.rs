@@ -111,7 +111,7 @@ fn example_npz_json_and_flag_values_reach_the_summary_the_analysis_and_the_figur
     assert!(summary["conditions"][1].get("value").is_none());
     body["conditions"][1]["value"] = "fast".into();
     std::fs::write(&json, serde_json::json!({ "conditions": body["conditions"] }).to_string()).unwrap();
-    fails_saying(&mut json_ds("bad-json"), &["condition 1, value", "one number"]);
+    fails_saying(&mut json_ds("bad-json"), &["conditions[1].value", "one number"]);
 }
 
 #[test]

@@ -81,15 +81,7 @@ impl DataArgs {
         if let Some(name) = &self.example {
             return Ok(examples::by_name(name, None, 0)?);
         }
-        let first = &self.data[0];
-        let ext = first.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        Ok(match (ext.as_str(), &self.vectors) {
-            ("npy", Some(v)) => io::read_npy_pair(first, v)?,
-            (_, Some(_)) => bail!("--vectors goes with an anchors .npy file in --data"),
-            ("csv", None) => io::read_csv(&self.data, self.anchor_dim)?,
-            _ if self.data.len() > 1 => bail!("several --data files are read only as CSV, one per condition"),
-            _ => io::read_conditions(first)?,
-        })
+        Ok(io::read_input(&self.data, self.vectors.as_deref(), self.anchor_dim)?)
     }
 
     /// The checked parameters of --params, or the defaults.

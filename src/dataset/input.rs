@@ -171,7 +171,16 @@ fn check_finite(condition: usize, array: &'static str, x: ArrayView2<f64>) -> Re
 
 impl Conditions {
     /// Validate and wrap. Errors name the condition, the array and the row at fault.
-    pub fn new(conditions: Vec<Condition>) -> Result<Self> {
+    pub fn new(mut conditions: Vec<Condition>) -> Result<Self> {
+        // Later stages read rows as slices: arrays in another order (a column selection,
+        // Fortran order from numpy) are laid out row-major once, here.
+        for cond in &mut conditions {
+            for a in [&mut cond.anchor, &mut cond.vector] {
+                if !a.is_standard_layout() {
+                    *a = a.as_standard_layout().into_owned();
+                }
+            }
+        }
         let Some(first) = conditions.first() else {
             return Err(Error::NoConditions);
         };

@@ -190,19 +190,19 @@ impl LocalEngine {
     }
 
     /// Store checked conditions as a dataset, building it once to validate and summarise.
-    pub fn create_dataset_from(
+    fn create_dataset_from(
         &self,
-        conditions: crate::Conditions,
+        conditions: &crate::Conditions,
         name: Option<String>,
         params: Option<crate::Params>,
     ) -> Result<DatasetInfo> {
         let params = params.unwrap_or_default();
         self.inner.artifacts.check_room()?;
-        let data = Dataset::build(&conditions, &params.clone().check()?, &Silent)?;
+        let data = Dataset::build(conditions, &params.clone().check()?, &Silent)?;
         let info = DatasetInfo { id: new_id("ds"), name, created: now(), params, summary: data.summary };
         let file = self.inner.artifacts.dataset_file(&info.id);
         // No partial file stays behind (a full disk, say).
-        fsio::write_atomic(&file, |tmp| io::write_npz(tmp, &conditions))?;
+        fsio::write_atomic(&file, |tmp| io::write_npz(tmp, conditions))?;
         self.inner.artifacts.publish(&file)?;
         self.inner.store.insert_dataset(&info)?;
         Ok(info)
@@ -408,9 +408,7 @@ fn embedding_info(id: &str, model: &str, dataset: &str, emb: &Array2<f32>, condi
 
 impl Engine for LocalEngine {
     fn create_dataset(&self, req: &NewDataset) -> Result<DatasetInfo> {
-        let value = serde_json::json!({ "conditions": req.conditions });
-        let conditions = io::conditions_from_json(&value, "conditions")?;
-        self.create_dataset_from(conditions, req.name.clone(), req.params.clone())
+        self.create_dataset_from(&req.conditions, req.name.clone(), req.params.clone())
     }
 
     fn list_datasets(&self) -> Result<Vec<DatasetInfo>> {
@@ -546,7 +544,7 @@ impl Engine for LocalEngine {
     fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo> {
         self.inner.artifacts.check_room()?;
         let run = Run::read(&self.succeeded_run(model)?)?;
-        let behaviour = matrix(&req.behaviour, "behaviour")?;
+        let behaviour = req.behaviour.clone().into_array("behaviour")?;
         let run::DecodeOutcome { latents, baseline, written, .. } =
             run.decode_and_write(behaviour, req.groups.as_deref(), req.folds, "request")?;
         self.inner.artifacts.publish(&written)?;
@@ -567,7 +565,7 @@ impl Engine for LocalEngine {
         params: Option<&crate::Params>,
     ) -> Result<DatasetInfo> {
         let conditions = io::read_npz_bytes(npz, "the uploaded body")?;
-        self.create_dataset_from(conditions, name.map(str::to_string), params.cloned())
+        self.create_dataset_from(&conditions, name.map(str::to_string), params.cloned())
     }
 
     fn embedding_npy(&self, id: &str) -> Result<Vec<u8>> {
@@ -575,6 +573,14 @@ impl Engine for LocalEngine {
         let (values, _) = self.inner.artifacts.embedding_files(id);
         self.inner.artifacts.fetch(&values)?;
         std::fs::read(&values).map_err(|e| Error::io("cannot read", &values, e))
+    }
+
+    fn model_array(&self, model: &str, array: RunArray) -> Result<Vec<u8>> {
+        let path = self.succeeded_run(model)?.join(array.file());
+        if !path.exists() {
+            return Err(Error::NotFound { kind: "array", id: format!("{model}/{}", array.file()) });
+        }
+        std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))
     }
 
     fn readiness(&self) -> Result<Readiness> {

@@ -50,77 +50,75 @@ use crate::error::{Error, Result};
 use crate::model::Losses;
 use crate::params::Params;
 
-// Also `trajectories` (not in the schema, as in JSON input files): time series turned into
-// anchors x[t] and vectors x[t+1] - x[t].
-/// One condition as JSON arrays (documentation of the request body; the server parses it
-/// with row-level error messages).
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConditionData {
-    /// Optional name, shown for the condition in figures and results (e.g. "mu = 0.5").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 200)]
+pub use crate::dataset::io::{ConditionData, Rows};
+pub use crate::run::RunArray;
+
+/// A new dataset: conditions as arrays, and the parameters that build (and later fit) it.
+/// What every way in gives the engine: the REST API's JSON body and `.npz` upload, files
+/// the CLI reads, and arrays from Rust or Python, all validated by [`crate::Conditions`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "NewDatasetJson", into = "NewDatasetJson")]
+pub struct NewDataset {
+    /// A name for listings.
     pub name: Option<String>,
-    /// Optional number the condition was recorded under (e.g. mu = 0.5, a gain, a reach
-    /// angle). Kept in the summary; when every condition has one, figures colour the
-    /// conditions on a continuous scale by it, with a colour bar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    /// Anchors, n rows of D numbers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schema(min_items = 1, required)]
-    pub anchor: Vec<Vec<f64>>,
-    /// Vectors, n rows of S numbers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schema(min_items = 1, required)]
-    pub vector: Vec<Vec<f64>>,
-    /// Optional label per point.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<Vec<f64>>,
-    /// Optional mask per point.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mask: Option<Vec<bool>>,
-    /// Time series (T x D each) instead of `anchor` and `vector`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(ignore)]
-    pub trajectories: Option<Vec<Vec<Vec<f64>>>>,
+    /// The conditions, validated.
+    pub conditions: crate::Conditions,
+    /// Parameters (defaults for missing keys).
+    pub params: Option<Params>,
 }
 
+impl NewDataset {
+    /// A request that takes the conditions over: their arrays reach the build uncopied.
+    pub fn new(name: Option<&str>, conditions: crate::Conditions, params: Option<Params>) -> NewDataset {
+        NewDataset { name: name.map(str::to_string), conditions, params }
+    }
+
+    /// A request from borrowed conditions (one copy of their arrays; [`NewDataset::new`]
+    /// makes none).
+    pub fn from_conditions(name: Option<&str>, conditions: &crate::Conditions, params: Option<Params>) -> NewDataset {
+        NewDataset::new(name, conditions.clone(), params)
+    }
+}
+
+// The JSON form of `NewDataset`: the REST API's JSON body, read by serde straight into
+// flat arrays (no JSON value per number).
 /// A new dataset: conditions and the parameters that build (and later fit) it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = NewDataset)]
 #[serde(deny_unknown_fields)]
-pub struct NewDataset {
+pub struct NewDatasetJson {
     /// A name for listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The conditions.
     #[schema(min_items = 1)]
     pub conditions: Vec<ConditionData>,
+    // Kept as JSON, so that the server reads them as it reads every parameter object.
     /// Parameters (defaults for missing keys; unknown keys are errors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub params: Option<Params>,
+    #[schema(value_type = Option<Params>)]
+    pub params: Option<serde_json::Value>,
 }
 
-impl NewDataset {
-    /// A request from in-memory conditions.
-    pub fn from_conditions(name: Option<&str>, conditions: &crate::Conditions, params: Option<Params>) -> NewDataset {
-        let rows = |a: &ndarray::Array2<f64>| a.rows().into_iter().map(|r| r.to_vec()).collect();
-        NewDataset {
-            name: name.map(str::to_string),
-            conditions: conditions
-                .as_slice()
-                .iter()
-                .map(|c| ConditionData {
-                    name: c.name.clone(),
-                    value: c.value,
-                    anchor: rows(&c.anchor),
-                    vector: rows(&c.vector),
-                    label: c.label.as_ref().map(|l| l.to_vec()),
-                    mask: c.mask.as_ref().map(|m| m.to_vec()),
-                    trajectories: None,
-                })
-                .collect(),
-            params,
+impl TryFrom<NewDatasetJson> for NewDataset {
+    type Error = Error;
+    fn try_from(j: NewDatasetJson) -> Result<NewDataset> {
+        let params = j
+            .params
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| Error::ParamsParse { source_name: "params".into(), message: e.to_string() })?;
+        let conditions = crate::dataset::io::conditions_from_data(j.conditions, "conditions")?;
+        Ok(NewDataset { name: j.name, conditions, params })
+    }
+}
+
+impl From<NewDataset> for NewDatasetJson {
+    fn from(d: NewDataset) -> NewDatasetJson {
+        NewDatasetJson {
+            name: d.name,
+            conditions: d.conditions.as_slice().iter().map(ConditionData::from_condition).collect(),
+            params: d.params.map(|p| serde_json::to_value(p).expect("parameters are plain data")),
         }
     }
 }
@@ -327,8 +325,8 @@ pub struct AnalysisInfo {
 #[serde(deny_unknown_fields)]
 pub struct DecodeRequest {
     /// Behaviour, one row per point (or per input row).
-    #[schema(min_items = 1)]
-    pub behaviour: Vec<Vec<f64>>,
+    #[schema(value_type = Vec<Vec<f64>>, min_items = 1)]
+    pub behaviour: Rows,
     /// Cross-validation groups (trial ids), one per row of `behaviour`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<usize>>,
@@ -398,6 +396,10 @@ pub trait Engine: Send + Sync {
     /// A kept embedding's latents as the bytes of an .npy (float32, n x out_channels), as
     /// `GET /v1/embeddings/{id}?format=npy`.
     fn embedding_npy(&self, id: &str) -> Result<Vec<u8>>;
+    /// One array of a model's run folder as the bytes of its `.npy` (embedding, distances,
+    /// clusters, 2-D view, decoding predictions, ...), as
+    /// `GET /v1/models/{id}/arrays/{name}`: results as arrays, never as JSON numbers.
+    fn model_array(&self, model: &str, array: RunArray) -> Result<Vec<u8>>;
     /// Whether writes are accepted now: the data folder's free space against its floor, as
     /// `GET /readyz` reports it.
     fn readiness(&self) -> Result<Readiness>;
@@ -433,13 +435,4 @@ pub(crate) fn new_id(prefix: &str) -> String {
 
 pub(crate) fn rows<T: Clone>(a: &ndarray::Array2<T>) -> Vec<Vec<T>> {
     a.rows().into_iter().map(|r| r.to_vec()).collect()
-}
-
-/// A matrix from JSON rows, refusing ragged rows.
-pub(crate) fn matrix(rows: &[Vec<f64>], field: &str) -> Result<ndarray::Array2<f64>> {
-    let width = rows.first().map_or(0, Vec::len);
-    if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != width) {
-        return Err(Error::Ragged { origin: field.to_string(), row: i, expected: width, found: r.len() });
-    }
-    Ok(ndarray::Array2::from_shape_fn((rows.len(), width), |(i, j)| rows[i][j]))
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use super::problem::{ApiError, ApiResult, blocking, json_body};
+use super::problem::{ApiError, ApiResult, blocking, json_arrays_body, json_body, json_value};
 use super::{AppState, Binary};
 use crate::engine::*;
 use crate::error::{Error, ErrorCode};
@@ -28,7 +28,7 @@ pub(super) struct UploadQuery {
 /// `.npz` (`application/octet-stream`, arrays `anchor_c`/`vector_c` or `trajectory_c_j`, and
 /// optional `label_c`, `mask_c` and `name_c`).
 #[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadQuery),
-    request_body(content((NewDataset = "application/json"), (Binary = "application/octet-stream"))),
+    request_body(content((NewDatasetJson = "application/json"), (Binary = "application/octet-stream"))),
     responses((status = 201, description = "Created", body = DatasetInfo)))]
 pub(super) async fn create_dataset(
     State(s): State<AppState>,
@@ -41,10 +41,16 @@ pub(super) async fn create_dataset(
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let engine = s.engine.clone();
     let info = if ct.starts_with("application/json") {
-        // The same typed parse as every JSON body, so a mistake answers as it does elsewhere.
-        let mut req: NewDataset = json_body(&body)?;
-        req.name = req.name.or(q.name);
-        blocking(move || engine.create_dataset(&req)).await?
+        // Typed, as every JSON body, but with no JSON value per number.
+        let req: NewDatasetJson = json_arrays_body(&body)?;
+        drop(body);
+        let params = req.params.map(|p| json_value(p, "params")).transpose()?;
+        let name = req.name.or(q.name);
+        blocking(move || {
+            let conditions = crate::dataset::io::conditions_from_data(req.conditions, "conditions")?;
+            engine.create_dataset(&NewDataset::new(name.as_deref(), conditions, params))
+        })
+        .await?
     } else if ct.starts_with("application/octet-stream") || ct.starts_with("application/x-npz") {
         // JSON text of a Params object; an empty value is no parameters.
         let params = match q.parameters.as_deref().map(str::trim).filter(|t| !t.is_empty()) {

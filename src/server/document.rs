@@ -53,6 +53,7 @@ const ERRORS: &[(&str, &[&[C]])] = &[
     ("analyze", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT], &[C::DISK_FULL]]),
     ("decode", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT], &[C::DISK_FULL]]),
     ("plot", &[&[C::NOT_FOUND, C::CONFLICT, C::INVALID_ARGUMENT]]),
+    ("model_array", &[&[C::NOT_FOUND, C::CONFLICT, C::UNKNOWN_NAME]]),
     ("transform", &[JSON_BODY, UNUSABLE, &[C::NOT_FOUND, C::CONFLICT, C::DEVICE_UNAVAILABLE], &[C::DISK_FULL]]),
     ("get_embedding", &[&[C::BAD_REQUEST, C::NOT_FOUND]]),
 ];
@@ -209,6 +210,15 @@ fn links() -> Vec<LinkSpec> {
             "/models/{id}",
             "get",
             "200",
+            "Embedding",
+            "model_array",
+            json!({"id": "$response.body#/id", "name": "embedding"}),
+            None,
+        ),
+        (
+            "/models/{id}",
+            "get",
+            "200",
             "Transform",
             "transform",
             json!({}),
@@ -224,6 +234,15 @@ fn links() -> Vec<LinkSpec> {
             None,
         ),
         ("/models/{id}/analyses", "post", "200", "GetModel", "get_model", path_id(), None),
+        (
+            "/models/{id}/analyses",
+            "post",
+            "200",
+            "Distances",
+            "model_array",
+            json!({"id": "$request.path.id", "name": "distances"}),
+            None,
+        ),
         ("/embeddings", "post", "201", "GetEmbedding", "get_embedding", id(), None),
         ("/embeddings", "post", "201", "GetModel", "get_model", json!({"id": "$response.body#/model"}), None),
     ]
@@ -292,8 +311,7 @@ mod tests {
         assert_eq!(seen, ERRORS.len());
         // The example is a dataset the engine accepts.
         let example = &doc["components"]["schemas"]["NewDataset"]["example"];
-        let conditions =
-            crate::dataset::io::conditions_from_json(&json!({"conditions": example["conditions"]}), "example").unwrap();
+        let conditions = crate::dataset::io::parse_json(&example["conditions"].to_string(), "example").unwrap();
         let params: crate::Params = serde_json::from_value(example["params"].clone()).unwrap();
         crate::Dataset::build(&conditions, &params.check().unwrap(), &crate::progress::Silent).unwrap();
     }

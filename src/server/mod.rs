@@ -37,7 +37,7 @@ struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "MARBLE", description = "Latent representations of dynamics on manifolds: datasets, fits, embeddings, analyses and figures."),
-    components(schemas(Problem, PlotKind, embeddings::EmbeddingFormat)),
+    components(schemas(Problem, PlotKind, RunArray, embeddings::EmbeddingFormat)),
     tags((name = "datasets"), (name = "jobs"), (name = "models"), (name = "embeddings"))
 )]
 struct ApiDoc;
@@ -99,6 +99,7 @@ fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(models::analyze))
         .routes(routes!(models::decode))
         .routes(routes!(models::plot))
+        .routes(routes!(models::model_array))
         .routes(routes!(embeddings::transform))
         .routes(routes!(embeddings::get_embedding))
         .split_for_parts();

@@ -28,6 +28,23 @@ pub(super) async fn model_weights(State(s): State<AppState>, Path(id): Path<Stri
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
 }
 
+/// One array of the model's run folder as an `.npy` file: `embedding`, `condition`,
+/// `distances`, `clusters`, `view_2d`, `decoding_predictions`, ... (see `RunArray`), so that
+/// clients read the results as arrays rather than JSON numbers. 404 for an array not
+/// written yet (an analysis or decoding makes it).
+#[utoipa::path(get, path = "/models/{id}/arrays/{name}", tag = "models",
+    params(("id" = String, Path), ("name" = RunArray, Path)),
+    responses((status = 200, description = "OK", body = Binary, content_type = "application/octet-stream")))]
+pub(super) async fn model_array(
+    State(s): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let array = RunArray::parse(&name)?;
+    let e = s.engine.clone();
+    let bytes = blocking(move || e.model_array(&id, array)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+}
+
 /// Analyse the model's training embedding: distances between conditions, clusters, 2-D
 /// views (and refresh its figures). With `colour_by` (one value per point or per input
 /// row, named by `colour_by_name`), the embedding and vector-field figures are coloured by

@@ -96,15 +96,48 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
 
 /// Parse a JSON body into `T`, with integral floats taken as integers.
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(malformed)?;
+    json_value(value, "")
+}
+
+/// Read a part of a body already parsed (at `prefix`, named in messages) into `T`, with
+/// integral floats taken as integers.
+pub(crate) fn json_value<T: serde::de::DeserializeOwned>(
+    mut value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, ApiError> {
     integral_numbers(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(value).map_err(|e| schema_error(prefix, &e.path().to_string(), &e.into_inner()))
+}
+
+/// Parse a large JSON body straight into `T`, with no JSON value per number: for bodies of
+/// arrays, whose few integer fields `T` keeps as JSON values for [`json_value`].
+pub(crate) fn json_arrays_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let at = e.path().to_string();
-        let at = if at == "." { String::new() } else { format!(" at `{at}`") };
-        let why = e.into_inner().to_string();
-        ApiError::new(ErrorCode::BAD_REQUEST, format!("the body does not fit its schema{at}: {}", did_you_mean(&why)))
-    })
+        let e = e.into_inner();
+        if e.is_syntax() || e.is_eof() { malformed(e) } else { schema_error("", &at, &e) }
+    })?;
+    de.end().map_err(malformed)?;
+    Ok(value)
+}
+
+fn malformed(e: serde_json::Error) -> ApiError {
+    ApiError::new(ErrorCode::BAD_REQUEST, format!("malformed JSON: {e}"))
+}
+
+fn schema_error(prefix: &str, path: &str, why: &dyn std::fmt::Display) -> ApiError {
+    let at = match (prefix, path) {
+        ("", ".") => String::new(),
+        (p, ".") => format!(" at `{p}`"),
+        ("", at) => format!(" at `{at}`"),
+        (p, at) => format!(" at `{p}.{at}`"),
+    };
+    ApiError::new(
+        ErrorCode::BAD_REQUEST,
+        format!("the body does not fit its schema{at}: {}", did_you_mean(&why.to_string())),
+    )
 }
 
 /// Rewrite every float with no fractional part that an integer type holds exactly

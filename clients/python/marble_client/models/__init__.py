@@ -24,6 +24,7 @@ from .optimizer import Optimizer
 from .params import Params
 from .plot_kind import PlotKind
 from .problem import Problem
+from .run_array import RunArray
 from .step_time import StepTime
 from .summary import Summary
 from .transform_request import TransformRequest
@@ -53,6 +54,7 @@ __all__ = (
     "Params",
     "PlotKind",
     "Problem",
+    "RunArray",
     "StepTime",
     "Summary",
     "TransformRequest",

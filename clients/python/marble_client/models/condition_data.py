@@ -22,8 +22,8 @@ T = TypeVar("T", bound="ConditionData")
 
 @_attrs_define
 class ConditionData:
-    """ One condition as JSON arrays (documentation of the request body; the server parses it
-    with row-level error messages).
+    """ One condition as JSON arrays (the request body of `POST /v1/datasets`, and the layout of
+    `.json` input files).
 
         Attributes:
             anchor (list[list[float]]): Anchors, n rows of D numbers.

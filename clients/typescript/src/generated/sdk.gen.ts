@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AnalyzeData, AnalyzeErrors, AnalyzeResponses, CancelJobData, CancelJobErrors, CancelJobResponses, CreateDatasetData, CreateDatasetErrors, CreateDatasetResponses, DecodeData, DecodeErrors, DecodeResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetEmbeddingData, GetEmbeddingErrors, GetEmbeddingResponses, GetJobData, GetJobErrors, GetJobResponses, GetModelData, GetModelErrors, GetModelResponses, JobEventsData, JobEventsErrors, JobEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ModelWeightsData, ModelWeightsErrors, ModelWeightsResponses, PlotData, PlotErrors, PlotResponses, ResumeJobData, ResumeJobErrors, ResumeJobResponses, StartFitData, StartFitErrors, StartFitResponses, TransformData, TransformErrors, TransformResponses } from './types.gen.js';
+import type { AnalyzeData, AnalyzeErrors, AnalyzeResponses, CancelJobData, CancelJobErrors, CancelJobResponses, CreateDatasetData, CreateDatasetErrors, CreateDatasetResponses, DecodeData, DecodeErrors, DecodeResponses, DeleteDatasetData, DeleteDatasetErrors, DeleteDatasetResponses, GetDatasetData, GetDatasetErrors, GetDatasetResponses, GetEmbeddingData, GetEmbeddingErrors, GetEmbeddingResponses, GetJobData, GetJobErrors, GetJobResponses, GetModelData, GetModelErrors, GetModelResponses, JobEventsData, JobEventsErrors, JobEventsResponses, ListDatasetsData, ListDatasetsErrors, ListDatasetsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ModelArrayData, ModelArrayErrors, ModelArrayResponses, ModelWeightsData, ModelWeightsErrors, ModelWeightsResponses, PlotData, PlotErrors, PlotResponses, ResumeJobData, ResumeJobErrors, ResumeJobResponses, StartFitData, StartFitErrors, StartFitResponses, TransformData, TransformErrors, TransformResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -122,6 +122,14 @@ export const analyze = <ThrowOnError extends boolean = true>(options: Options<An
         ...options.headers
     }
 });
+
+/**
+ * One array of the model's run folder as an `.npy` file: `embedding`, `condition`,
+ * `distances`, `clusters`, `view_2d`, `decoding_predictions`, ... (see `RunArray`), so that
+ * clients read the results as arrays rather than JSON numbers. 404 for an array not
+ * written yet (an analysis or decoding makes it).
+ */
+export const modelArray = <ThrowOnError extends boolean = true>(options: Options<ModelArrayData, ThrowOnError>) => (options.client ?? client).get<ModelArrayResponses, ModelArrayErrors, ThrowOnError>({ url: '/models/{id}/arrays/{name}', ...options });
 
 /**
  * Decode behaviour from the model's latents, against PCA of the input at the same

@@ -141,8 +141,8 @@ export type AnalysisParams = {
 export type Binary = Blob | File;
 
 /**
- * One condition as JSON arrays (documentation of the request body; the server parses it
- * with row-level error messages).
+ * One condition as JSON arrays (the request body of `POST /v1/datasets`, and the layout of
+ * `.json` input files).
  */
 export type ConditionData = {
     /**
@@ -702,6 +702,12 @@ export type Problem = {
      */
     title: string;
 };
+
+/**
+ * The arrays of a model's run folder, each an `.npy` file named after it
+ * (`GET /v1/models/{id}/arrays/{name}` answers its bytes).
+ */
+export type RunArray = 'embedding' | 'condition' | 'sample_index' | 'anchor' | 'vector' | 'distances' | 'clusters' | 'cluster_centroids' | 'cluster_histograms' | 'transport_plans' | 'view_2d' | 'view_2d_index' | 'view_2d_optimised' | 'condition_map' | 'decoding_predictions';
 
 /**
  * How long a step took.
@@ -1450,6 +1456,54 @@ export type AnalyzeResponses = {
 };
 
 export type AnalyzeResponse = AnalyzeResponses[keyof AnalyzeResponses];
+
+export type ModelArrayData = {
+    body?: never;
+    path: {
+        id: string;
+        name: RunArray;
+    };
+    query?: never;
+    url: '/models/{id}/arrays/{name}';
+};
+
+export type ModelArrayErrors = {
+    /**
+     * The server sets MARBLE_TOKEN and the request has no matching `Authorization: Bearer` token
+     */
+    401: Problem;
+    /**
+     * No such object
+     */
+    404: Problem;
+    /**
+     * The request took longer than the server's timeout
+     */
+    408: Problem;
+    /**
+     * Conflicts with the object's state (e.g. the model's job has not finished)
+     */
+    409: Problem;
+    /**
+     * Well-formed, but the engine cannot use it: data or parameter values it refuses beyond what a schema can say (fewer points than k + 1, val_fraction + test_fraction >= 1, ...); `code`, `field` and `detail` say which and how to fix it
+     */
+    422: Problem;
+    /**
+     * The server failed (see detail)
+     */
+    500: Problem;
+};
+
+export type ModelArrayError = ModelArrayErrors[keyof ModelArrayErrors];
+
+export type ModelArrayResponses = {
+    /**
+     * OK
+     */
+    200: Binary;
+};
+
+export type ModelArrayResponse = ModelArrayResponses[keyof ModelArrayResponses];
 
 export type DecodeData = {
     body: DecodeRequest;
