@@ -16,6 +16,7 @@ mod notebooks;
 mod pg;
 mod pg_tls;
 mod plot;
+mod python_package;
 mod run_folder;
 mod scale_out;
 mod sdk_python;

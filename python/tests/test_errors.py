@@ -44,3 +44,19 @@ def test_unknown_ids_and_names(local):
     import pickle
     err = pickle.loads(pickle.dumps(marble_rs.NotFound("not_found", 404, "x")))
     assert err.code == "not_found"
+
+
+def test_every_public_name_is_documented_and_the_native_module_stubbed():
+    import ast
+    import inspect
+    import pathlib
+    for name in marble_rs.__all__:
+        obj = getattr(marble_rs, name)
+        assert inspect.getdoc(obj), f"marble_rs.{name} has no docstring"
+    stub = ast.parse((pathlib.Path(marble_rs.__file__).parent / "_marble.pyi").read_text())
+    stubbed = {n.name for n in stub.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    engine = next(n for n in stub.body if isinstance(n, ast.ClassDef) and n.name == "Engine")
+    methods = {n.name for n in engine.body if isinstance(n, ast.FunctionDef)}
+    native = marble_rs._marble
+    assert {n for n in dir(native) if not n.startswith("__") and callable(getattr(native, n))} <= stubbed
+    assert {n for n in dir(native.Engine) if not n.startswith("_")} <= methods

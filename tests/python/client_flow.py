@@ -11,12 +11,12 @@ import time
 sdk_dir, base, npz = sys.argv[1:4]
 sys.path.insert(0, sdk_dir)
 
-from marble_client import Client  # noqa: E402
-from marble_client.api.datasets import create_dataset, get_dataset  # noqa: E402
-from marble_client.api.embeddings import transform  # noqa: E402
-from marble_client.api.jobs import get_job, start_fit  # noqa: E402
-from marble_client.api.models import analyze, model_weights, plot  # noqa: E402
-from marble_client.models import (  # noqa: E402
+from marble_rs_client import Client  # noqa: E402
+from marble_rs_client.api.datasets import create_dataset, get_dataset  # noqa: E402
+from marble_rs_client.api.embeddings import transform  # noqa: E402
+from marble_rs_client.api.jobs import get_job, start_fit  # noqa: E402
+from marble_rs_client.api.models import analyze, model_weights, plot  # noqa: E402
+from marble_rs_client.models import (  # noqa: E402
     AnalysisParams,
     DatasetInfo,
     FitRequest,
@@ -25,7 +25,7 @@ from marble_client.models import (  # noqa: E402
     Problem,
     TransformRequest,
 )
-from marble_client.types import File  # noqa: E402
+from marble_rs_client.types import File  # noqa: E402
 
 client = Client(base_url=base + "/v1", raise_on_unexpected_status=True)
 

@@ -148,26 +148,38 @@ class Record(Mapping):
 
 
 class DatasetInfo(Record):
+    """A stored dataset: ``id``, ``name``, ``created``, ``params`` and ``summary`` (what stage 1 found)."""
+
     _title = "dataset"
 
 
 class Job(Record):
+    """A fit job: ``id``, ``dataset``, ``state`` (queued, running, succeeded, failed, cancelled), ``epoch`` of ``epochs``, losses."""
+
     _title = "job"
 
 
 class Model(Record):
+    """A trained model: ``id`` (its job's), ``dataset``, ``params``, ``losses`` and ``diffusion_time``."""
+
     _title = "model"
 
 
 class Embedding(Record):
+    """Latents of a dataset: ``embedding`` (n x out_channels, float32 numpy) and ``condition`` per row."""
+
     _title = "embedding"
 
 
 class Analysis(Record):
+    """An analysis: ``distances`` (C x C), ``clusters``, ``centroids``, ``histograms``, ``condition_map``, ``view`` (2-D, with ``view_index``), as numpy arrays."""
+
     _title = "analysis"
 
 
 class Decoding(Record):
+    """Cross-validated ``r2`` (per behaviour column) from the latents, ``baseline_r2`` from PCA, and ``predictions``."""
+
     _title = "decoding"
 
 

@@ -1,0 +1,71 @@
+//! The Python package in python/ (marble-rs): its pytest suite and the Python notebook, run
+//! with the interpreter of a fresh venv into which .ci/run installed the wheel it built.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `MARBLE_PYPKG_PYTHON`: a venv's python with the marble-rs wheel of this checkout, pytest,
+/// tqdm, scikit-learn, nbclient and ipykernel (.ci/run makes it). Without it the tests say
+/// so and pass, unless `MARBLE_REQUIRE_PYPKG` is set (as in CI).
+fn python() -> Option<PathBuf> {
+    crate::external_tool(
+        "MARBLE_PYPKG_PYTHON",
+        "MARBLE_REQUIRE_PYPKG",
+        "a venv's python with the marble-rs wheel installed (maturin build python/), pytest and nbclient",
+    )
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("python runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn the_pytest_suite_passes_on_both_engines() {
+    let Some(py) = python() else { return };
+    let text = run(Command::new(py)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"])
+        .current_dir(root())
+        .env("MARBLE_BIN", env!("CARGO_BIN_EXE_marble"))
+        .env("MARBLE_REQUIRE_SERVER", "1"));
+    // Every test ran: none skipped for want of the server or scikit-learn.
+    assert!(text.contains(" passed") && !text.contains("skipped"), "{text}");
+}
+
+/// The notebook runs headless at nbclient's defaults and prints what it was stored with
+/// (seeded: the same distances and correlation), and shows its figure as SVG.
+#[test]
+fn the_python_notebook_runs_and_reproduces_its_stored_outputs() {
+    let Some(py) = python() else { return };
+    let script = r#"
+import json, sys, nbformat, nbclient
+path = sys.argv[1]
+stored = nbformat.read(path, 4)
+fresh = nbformat.read(path, 4)
+nbclient.NotebookClient(fresh, kernel_name="python3").execute()
+def streams(nb):
+    return [o["text"] for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "stream"]
+def svgs(nb):
+    return sum("image/svg+xml" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+print(json.dumps({"same": streams(stored) == streams(fresh), "stored": streams(stored), "fresh": streams(fresh),
+                  "svg": svgs(fresh), "stored_svg": svgs(stored)}))
+"#;
+    let nb = root().join("notebooks/python/01_van_der_pol.ipynb");
+    let out = run(Command::new(py).arg("-c").arg(script).arg(&nb));
+    let line = out.lines().rev().find(|l| l.starts_with('{')).expect("a JSON line");
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["same"], true, "the notebook's stored outputs differ from a fresh run: {v}");
+    assert!(v["fresh"].as_array().unwrap().len() >= 3, "{v}");
+    assert_eq!((v["svg"].as_u64(), v["stored_svg"].as_u64()), (Some(1), Some(1)), "{v}");
+    // The distances follow mu: their ranks correlate with |mu_i - mu_j|.
+    let fresh: Vec<&str> = v["fresh"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
+    let line = fresh.iter().flat_map(|s| s.lines()).find(|l| l.starts_with("Spearman")).expect("the correlation line");
+    let rho: f64 = line.rsplit(' ').next().unwrap().trim().parse().unwrap();
+    assert!(rho > 0.6, "{line}");
+}
