@@ -13,6 +13,7 @@ mod model;
 mod modules;
 mod names;
 mod notebooks;
+mod observability;
 mod pg;
 mod pg_tls;
 mod plot;
