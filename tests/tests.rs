@@ -3,6 +3,7 @@
 mod analysis;
 mod api_fuzz;
 mod awkward_data;
+mod browser;
 mod cli;
 mod data_folder;
 mod engine_contract;
