@@ -19,7 +19,9 @@ macro_rules! warning {
     }};
 }
 
-/// Metric names, one place: README's table of /metrics lists the same.
+/// Metric names, one place: README's list of /metrics says the same. (Unused in a build
+/// without the server, which records nothing.)
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) mod names {
     /// Histogram of whole jobs, seconds, by how they ended (`state`).
     pub const JOB_SECONDS: &str = "marble_job_duration_seconds";
