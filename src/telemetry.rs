@@ -23,6 +23,10 @@ macro_rules! warning {
 /// without the server, which records nothing.)
 #[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) mod names {
+    /// Counter of answered requests, by `method`, `route` (the template) and `status`.
+    pub const REQUESTS: &str = "marble_http_requests_total";
+    /// Histogram of the time to answer a request (to its headers), seconds, by the same labels.
+    pub const REQUEST_SECONDS: &str = "marble_http_request_duration_seconds";
     /// Histogram of whole jobs, seconds, by how they ended (`state`).
     pub const JOB_SECONDS: &str = "marble_job_duration_seconds";
     /// Histogram of training epochs, seconds.

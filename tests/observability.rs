@@ -349,3 +349,21 @@ fn cors_answers_preflights_for_listed_origins_only() {
         assert!(e.contains("cors_origin"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_library_warning_is_a_log_line_and_the_disk_gauges_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // A floor no disk reaches: every write is refused, and the library warns.
+    let server = Served::spawn(dir.path(), &["--min-free-mib", "1000000000"], &[]);
+    let e = HttpEngine::with_token(&server.url, None);
+    assert_eq!(e.create_dataset(&small_dataset(1)).unwrap_err().code(), "disk_full");
+    let line = server.wait_for("the warning", |l| l["level"] == "WARN");
+    assert!(line["message"].as_str().unwrap().starts_with("refusing writes:"), "{line}");
+    assert_eq!(line["target"], "marble::engine::artifacts");
+    let line = server.wait_for("the 507", |l| l["route"] == "/v1/datasets");
+    assert_eq!((line["status"].as_u64(), line["code"].as_str()), (Some(507), Some("disk_full")));
+    let page = scrape(&server.url, None);
+    assert_eq!(sample(&page, "marble_writable"), 0.0);
+    assert_eq!(sample(&page, "marble_disk_min_free_bytes"), 1e9 * (1u64 << 20) as f64);
+    assert!(sample(&page, "marble_disk_free_bytes") < sample(&page, "marble_disk_min_free_bytes"));
+}

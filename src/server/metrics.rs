@@ -14,12 +14,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use super::observe::InFlight;
 use super::problem::blocking;
 use crate::engine::{Engine, JobState};
-use crate::telemetry::names;
-
-/// Counter of answered requests, by `method`, `route` (the template) and `status`.
-pub(super) const REQUESTS: &str = "marble_http_requests_total";
-/// Histogram of the time to answer a request (to its headers), seconds, by the same labels.
-pub(super) const REQUEST_SECONDS: &str = "marble_http_request_duration_seconds";
+use crate::telemetry::names::{self, REQUEST_SECONDS, REQUESTS};
 
 /// The process's recorder, installed by the first server built in it (later ones, e.g. in
 /// tests, share it); `None` when another recorder was installed first.

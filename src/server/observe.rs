@@ -94,8 +94,8 @@ pub(crate) async fn observe(State(in_flight): State<Arc<InFlight>>, request: Req
     let status = response.status().as_u16();
     response.headers_mut().insert(REQUEST_ID, id.clone());
     let labels = [("method", method.clone()), ("route", route.clone()), ("status", status.to_string())];
-    metrics::counter!(super::metrics::REQUESTS, &labels).increment(1);
-    metrics::histogram!(super::metrics::REQUEST_SECONDS, &labels).record(seconds);
+    metrics::counter!(crate::telemetry::names::REQUESTS, &labels).increment(1);
+    metrics::histogram!(crate::telemetry::names::REQUEST_SECONDS, &labels).record(seconds);
     let line = Line {
         method: &method,
         route: &route,
