@@ -510,7 +510,7 @@ impl Error {
         let path = path.into();
         const EDQUOT: i32 = 122;
         if source.kind() == std::io::ErrorKind::StorageFull || source.raw_os_error() == Some(EDQUOT) {
-            eprintln!("marble: {action} {}: {source}", path.display());
+            warning!("{action} {}: {source}", path.display());
             let free_mib = crate::disk::free_bytes(&path).map_or(0, |b| b >> 20);
             return Error::DiskFull { free_mib, needed_mib: None };
         }

@@ -50,6 +50,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[macro_use]
+mod telemetry;
 pub mod analysis;
 pub mod dataset;
 pub mod disk;

@@ -10,6 +10,11 @@ mod cli;
 #[derive(Parser)]
 #[command(name = "marble", version, about = "MARBLE: latent representations of dynamics on manifolds")]
 struct Cli {
+    /// How log lines on standard error are written: text, or one JSON object per line for
+    /// log collectors. `RUST_LOG` filters them (default: warnings; `serve` and `worker` also
+    /// log each request and job).
+    #[arg(long, global = true, value_enum, default_value_t, env = "MARBLE_LOG_FORMAT")]
+    log_format: cli::log::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,7 +75,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let long_running = matches!(cli.command, Command::Serve(_) | Command::Worker(_));
+    cli::log::init(cli.log_format, cli::log::default_filter(long_running), long_running);
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", cli::causes(&e));

@@ -29,8 +29,17 @@ pub struct ServerOptions {
     /// Requests (other than event streams) taking longer are answered 408 (whole seconds for
     /// a child process).
     pub timeout: Duration,
-    /// Bearer token required on every route but /healthz and /readyz, when set.
+    /// Bearer token required on every route but /healthz, /readyz and (unless
+    /// `metrics_token`) /metrics, when set.
     pub token: Option<String>,
+    /// Put `/metrics` behind the bearer token too (it is open by default, like the probes).
+    pub metrics_token: bool,
+    /// Web origins (`https://lab.example.org`) whose pages may call the API from a browser,
+    /// with credentials; `*` for any origin, without credentials. Empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take to finish before the
+    /// server stops anyway (whole seconds for a child process).
+    pub shutdown_timeout: Duration,
 }
 
 impl ServerOptions {
@@ -41,6 +50,9 @@ impl ServerOptions {
             max_body: crate::engine::defaults::MAX_BODY_MIB << 20,
             timeout: Duration::from_secs(crate::engine::defaults::TIMEOUT_S),
             token: std::env::var("MARBLE_TOKEN").ok().filter(|t| !t.is_empty()),
+            metrics_token: false,
+            cors_origins: Vec::new(),
+            shutdown_timeout: Duration::from_secs(crate::engine::defaults::SHUTDOWN_TIMEOUT_S),
         }
     }
 }
@@ -65,6 +77,7 @@ fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<OsString>
     };
     whole("max_body", options.max_body % (1 << 20) == 0, "MiB")?;
     whole("timeout", options.timeout.subsec_nanos() == 0, "seconds")?;
+    whole("shutdown_timeout", options.shutdown_timeout.subsec_nanos() == 0, "seconds")?;
     let mut data_dir = OsString::from("--data-dir=");
     data_dir.push(&e.data_dir);
     let mut args: Vec<OsString> = vec!["serve".into(), "--until-stdin-closes".into(), data_dir];
@@ -77,9 +90,12 @@ fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<OsString>
             format!("--min-free-mib={}", e.min_free_mib),
             format!("--max-body-mib={}", options.max_body >> 20),
             format!("--timeout-s={}", options.timeout.as_secs()),
+            format!("--shutdown-timeout-s={}", options.shutdown_timeout.as_secs()),
         ]
         .map(OsString::from),
     );
+    args.extend(options.cors_origins.iter().map(|o| format!("--cors-origin={o}").into()));
+    args.extend(options.metrics_token.then(|| "--metrics-token".into()));
     args.extend(e.store.iter().map(|s| format!("--store={s}").into()));
     args.extend(e.artifacts.iter().map(|a| format!("--artifacts={a}").into()));
     Ok(args)
@@ -155,8 +171,21 @@ mod tests {
         o.engine.store = Some("postgres://u@h/db".into());
         o.max_body = 64 << 20;
         o.timeout = Duration::from_secs(30);
+        o.shutdown_timeout = Duration::from_secs(7);
+        o.cors_origins = vec!["http://a.test".into(), "http://b.test:8000".into()];
+        o.metrics_token = true;
         let args = serve_args("127.0.0.1:0".parse().unwrap(), &o).unwrap();
-        for want in ["--addr=127.0.0.1:0", "--data-dir=/tmp/d", "--workers=3", "--max-body-mib=64", "--timeout-s=30"] {
+        for want in [
+            "--addr=127.0.0.1:0",
+            "--data-dir=/tmp/d",
+            "--workers=3",
+            "--max-body-mib=64",
+            "--timeout-s=30",
+            "--shutdown-timeout-s=7",
+            "--cors-origin=http://a.test",
+            "--cors-origin=http://b.test:8000",
+            "--metrics-token",
+        ] {
             assert!(args.iter().any(|a| a == want), "{want} missing from {args:?}");
         }
         assert!(args.iter().any(|a| a == "--store=postgres://u@h/db"));

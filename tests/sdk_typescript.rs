@@ -16,7 +16,7 @@ use crate::server::start;
 /// The `node` binary (Node.js 20.19 or later), named by `MARBLE_NODE` (set by .ci/run), for
 /// clients/typescript once `npm ci` has installed its pinned generator and TypeScript there.
 /// Without it the tests say so and pass, unless `MARBLE_REQUIRE_NODE` is set (as in CI).
-fn node() -> Option<PathBuf> {
+pub(crate) fn node() -> Option<PathBuf> {
     let node = crate::external_tool(
         "MARBLE_NODE",
         "MARBLE_REQUIRE_NODE",
@@ -26,7 +26,7 @@ fn node() -> Option<PathBuf> {
     Some(node)
 }
 
-fn sdk() -> PathBuf {
+pub(crate) fn sdk() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/typescript")
 }
 
@@ -42,6 +42,17 @@ fn run_node(node: &Path, script: &str, args: &[&OsStr], env: &[(&str, &Path)]) -
     let said = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "node {script} failed ({}):\n{said}", out.status);
     (out.stdout, said)
+}
+
+/// Compiles the SDK into dist/ (ignored by git), once per test run: the scenario and the
+/// browser test (tests/browser.rs) import it. Compiling also type-checks the generated code.
+pub(crate) fn compile(node: &Path) {
+    static DONE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = DONE.lock().unwrap_or_else(|p| p.into_inner());
+    if !*done {
+        run_node(node, "node_modules/typescript/bin/tsc", &[OsStr::new("-p"), OsStr::new(".")], &[]);
+        *done = true;
+    }
 }
 
 #[test]
@@ -65,9 +76,7 @@ fn typescript_sdk_is_generated_from_the_current_document() {
 #[test]
 fn typescript_sdk_runs_the_pipeline() {
     let Some(node) = node() else { return };
-    // The scenario imports the compiled SDK (dist/, ignored by git); compiling also type-checks
-    // the generated code.
-    run_node(&node, "node_modules/typescript/bin/tsc", &[OsStr::new("-p"), OsStr::new(".")], &[]);
+    compile(&node);
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data.npz");
     marble::dataset::io::write_npz(&data, &examples::planar_fields(&examples::PLANAR_FIELDS, 60, 0)).unwrap();

@@ -258,6 +258,8 @@ impl Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_marble"))
             .args(args)
             .env_remove("MARBLE_TOKEN")
+            // Warnings only: a line per request would drown the test's own output.
+            .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()

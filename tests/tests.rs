@@ -3,6 +3,7 @@
 mod analysis;
 mod api_fuzz;
 mod awkward_data;
+mod browser;
 mod cli;
 mod data_folder;
 mod engine_contract;
@@ -13,6 +14,7 @@ mod model;
 mod modules;
 mod names;
 mod notebooks;
+mod observability;
 mod pg;
 mod pg_tls;
 mod plot;

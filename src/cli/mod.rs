@@ -28,6 +28,7 @@ pub mod doctor;
 pub mod example;
 pub mod fit;
 pub mod kernel;
+pub mod log;
 pub mod openapi;
 pub mod serve;
 pub mod transform;

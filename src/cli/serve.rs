@@ -25,6 +25,19 @@ pub struct Args {
     /// Request timeout, seconds (event streams excepted).
     #[arg(long, default_value_t = defaults::TIMEOUT_S)]
     timeout_s: u64,
+    /// A web origin (`https://lab.example.org`, `http://localhost:3000`) whose pages may call
+    /// the API from a browser, bearer token included; repeat for more, or `*` for any origin
+    /// (without credentials). None by default: browsers on other origins are refused.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
+    /// Ask for the bearer token (MARBLE_TOKEN) on GET /metrics too; by default it is open,
+    /// like /healthz, so that Prometheus scrapes it without the API's key.
+    #[arg(long)]
+    metrics_token: bool,
+    /// After SIGTERM or Ctrl-C, seconds that requests in flight may take to finish before
+    /// the server stops anyway; running fits resume later from their checkpoints.
+    #[arg(long, default_value_t = defaults::SHUTDOWN_TIMEOUT_S)]
+    shutdown_timeout_s: u64,
     /// Stop when standard input closes: how `marble::server::spawn` in a lean build ties
     /// the server's life to the process that started it.
     #[arg(long, hide = true)]
@@ -32,7 +45,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let Args { addr, store, workers, max_queued, max_body_mib, timeout_s, until_stdin_closes } = args;
+    let Args {
+        addr,
+        store,
+        workers,
+        max_queued,
+        max_body_mib,
+        timeout_s,
+        cors_origins,
+        metrics_token,
+        shutdown_timeout_s,
+        until_stdin_closes,
+    } = args;
     if workers == 0 && store.store.is_none() {
         bail!(
             "--workers 0 leaves the fits to `marble worker` processes, which need a shared store: \
@@ -44,6 +68,12 @@ pub fn run(args: Args) -> Result<()> {
     options.engine.max_queued = max_queued;
     options.max_body = max_body_mib << 20;
     options.timeout = std::time::Duration::from_secs(timeout_s);
+    options.cors_origins = cors_origins;
+    options.metrics_token = metrics_token;
+    options.shutdown_timeout = std::time::Duration::from_secs(shutdown_timeout_s);
+    if metrics_token && options.token.is_none() {
+        bail!("--metrics-token puts /metrics behind the API's bearer token, but MARBLE_TOKEN is not set");
+    }
     let auth = if options.token.is_some() { "bearer token from MARBLE_TOKEN required" } else { "no token" };
     if until_stdin_closes {
         std::thread::spawn(|| {
@@ -56,5 +86,7 @@ pub fn run(args: Args) -> Result<()> {
         say!("listening on http://{a} (docs at http://{a}/docs, OpenAPI at http://{a}/openapi.json; {auth})");
         say!("{}", store.describe());
     }))?;
+    // Work left on blocking threads (a request past the grace period) ends with the process.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(())
 }

@@ -25,9 +25,15 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     let engine = marble::engine::LocalEngine::open(store.engine(workers)?)?;
-    say!("worker {} running {workers} fit(s) at a time; {}", engine.name(), store.describe());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(marble::server::shutdown_signal());
+    // Listening before saying so: a SIGTERM sent right after the first line is heard.
+    let signalled = {
+        let _in_runtime = rt.enter();
+        marble::server::shutdown_signal()
+    };
+    say!("worker {} running {workers} fit(s) at a time; {}", engine.name(), store.describe());
+    let signal = rt.block_on(signalled);
+    tracing::info!(signal, "stopping: a fit in progress resumes elsewhere when its lease expires");
     say!("stopping: a fit in progress resumes elsewhere when its lease expires");
     engine.shutdown();
     Ok(())

@@ -106,8 +106,8 @@ impl Artifacts {
         if room.writable() {
             return Ok(());
         }
-        eprintln!(
-            "marble: refusing writes: {} has {} MiB free, below --min-free-mib {}",
+        warning!(
+            "refusing writes: {} has {} MiB free, below --min-free-mib {}",
             self.root.display(),
             room.free_mib,
             room.min_free_mib

@@ -108,6 +108,8 @@ struct JobObserver<'a> {
     id: &'a str,
     worker: &'a str,
     lost: &'a AtomicBool,
+    /// The job's epochs in all, for the log's milestones.
+    epochs: usize,
 }
 
 impl run::FitEvents for JobObserver<'_> {}
@@ -119,6 +121,28 @@ impl Observer for JobObserver<'_> {
         // takeover would resume from an older checkpoint).
         if self.lost.load(Ordering::SeqCst) {
             return;
+        }
+        crate::telemetry::epoch(r.seconds);
+        let (job, done, of) = (self.id, r.epoch + 1, self.epochs.max(1));
+        // The first, the last, and each tenth of the way in the log; every epoch at debug.
+        if done == 1 || done >= of || done * 10 / of > (done - 1) * 10 / of {
+            tracing::info!(
+                job,
+                epoch = done,
+                epochs = of,
+                train_loss = r.train_loss,
+                val_loss = r.val_loss,
+                "job epoch"
+            );
+        } else {
+            tracing::debug!(
+                job,
+                epoch = done,
+                epochs = of,
+                train_loss = r.train_loss,
+                val_loss = r.val_loss,
+                "job epoch"
+            );
         }
         let _ = self.artifacts.publish(&self.checkpoint);
         let _ = self.store.set_progress(self.id, self.worker, r.epoch + 1, r.train_loss, r.val_loss);
@@ -256,11 +280,16 @@ impl LocalEngine {
 /// Claim jobs until the engine shuts down or its last user is gone.
 fn worker(inner: std::sync::Weak<Inner>, name: String) {
     let Some(wake) = inner.upgrade().map(|s| s.wake.clone()) else { return };
+    crate::telemetry::workers(1.0);
     loop {
-        let Some(strong) = inner.upgrade() else { return };
+        let Some(strong) = inner.upgrade() else {
+            crate::telemetry::workers(-1.0);
+            return;
+        };
         if strong.shutdown.load(Ordering::SeqCst) || Arc::strong_count(&strong) == 1 {
             // Shut down, or only this worker holds the engine: its users are gone.
             strong.running.fetch_sub(1, Ordering::SeqCst);
+            crate::telemetry::workers(-1.0);
             return;
         }
         match strong.store.claim(&name, strong.lease) {
@@ -283,6 +312,7 @@ fn worker(inner: std::sync::Weak<Inner>, name: String) {
 /// renew it for a whole lease (cut off from the store), it stops the fit and writes nothing
 /// more, since another worker may own the job by now.
 fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
+    let started = log_start(job, worker);
     let id = job.id.as_str();
     let store = inner.store.as_ref();
     let cancel = Cancel::new();
@@ -295,36 +325,7 @@ fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
     let finished = Arc::new(AtomicBool::new(false));
     let outcome = std::thread::scope(|scope| {
         let (beat_cancel, beat_lost, beat_finished) = (cancel.clone(), lost.clone(), finished.clone());
-        scope.spawn(move || {
-            let period = inner.lease / 3;
-            let mut last_renewed = std::time::Instant::now();
-            let mut waited = Duration::ZERO;
-            while !beat_finished.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(20));
-                waited += Duration::from_millis(20);
-                if waited < period {
-                    continue;
-                }
-                waited = Duration::ZERO;
-                match store.heartbeat(id, worker, inner.lease) {
-                    Ok(beat) if !beat.owned => {
-                        beat_lost.store(true, Ordering::SeqCst);
-                        beat_cancel.cancel();
-                    }
-                    Ok(beat) => {
-                        last_renewed = std::time::Instant::now();
-                        if beat.cancel {
-                            beat_cancel.cancel();
-                        }
-                    }
-                    Err(_) if last_renewed.elapsed() >= inner.lease => {
-                        beat_lost.store(true, Ordering::SeqCst);
-                        beat_cancel.cancel();
-                    }
-                    Err(_) => {}
-                }
-            }
-        });
+        scope.spawn(move || heartbeat(inner, id, worker, &beat_cancel, &beat_lost, &beat_finished));
         let outcome =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fit_job(inner, id, worker, &cancel, &lost)))
                 .unwrap_or_else(|panic| {
@@ -341,23 +342,105 @@ fn run_job(inner: &Inner, job: &JobInfo, worker: &str) {
     inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     if lost.load(Ordering::SeqCst) {
         // Another worker has it now: it decides how the job ends.
+        tracing::warn!(job = id, worker, "job lease lost: another worker has taken the job over");
         return;
     }
-    let stopping = inner.shutdown.load(Ordering::SeqCst);
+    // Stopped by a shutdown, not by a user: back in the queue for the next worker.
+    let requeue = inner.shutdown.load(Ordering::SeqCst) && !store.cancel_requested(id).unwrap_or(false);
+    log_end(id, &outcome, requeue, started);
     let message = store.job(id).ok().and_then(|j| j.message);
     let record = || match &outcome {
         Ok(true) => store.finish(id, worker, JobState::Succeeded, message.as_deref()),
-        // Stopped by a shutdown, not by a user: back in the queue for the next worker.
-        Ok(false) if stopping && !store.cancel_requested(id).unwrap_or(false) => store.requeue(id, worker),
+        Ok(false) if requeue => store.requeue(id, worker),
         Ok(false) => store.finish(id, worker, JobState::Cancelled, Some("cancelled by a user")),
         Err(e) => store.finish(id, worker, JobState::Failed, Some(&format!("{} ({})", e, e.code()))),
     };
-    if record().is_err() {
+    if let Err(e) = record() {
         // A full disk may refuse the store's write too: give it the reserve's room and
         // record the end once more, so the job cannot stay `running` for ever.
+        tracing::warn!(job = id, code = e.code(), "cannot record the job's end ({e}); trying once more");
         inner.artifacts.release_reserve_if_full();
         let _ = record();
     }
+}
+
+/// Renew a running job's lease every third of it until `finished`; cancel the fit when a
+/// user asks (from any process), or when the lease is lost or cannot be renewed for a whole
+/// lease (`lost` says so then).
+fn heartbeat(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &AtomicBool, finished: &AtomicBool) {
+    let store = inner.store.as_ref();
+    let period = inner.lease / 3;
+    let mut last_renewed = std::time::Instant::now();
+    let mut waited = Duration::ZERO;
+    while !finished.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(20));
+        waited += Duration::from_millis(20);
+        if waited < period {
+            continue;
+        }
+        waited = Duration::ZERO;
+        match store.heartbeat(id, worker, inner.lease) {
+            Ok(beat) if !beat.owned => {
+                lost.store(true, Ordering::SeqCst);
+                cancel.cancel();
+            }
+            Ok(beat) => {
+                last_renewed = std::time::Instant::now();
+                if beat.cancel {
+                    cancel.cancel();
+                }
+            }
+            Err(_) if last_renewed.elapsed() >= inner.lease => {
+                lost.store(true, Ordering::SeqCst);
+                cancel.cancel();
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// Log a claimed job's start (a takeover of a stopped worker's job says so); the time it
+/// started, for its duration.
+fn log_start(job: &JobInfo, worker: &str) -> std::time::Instant {
+    let (id, attempt, epoch) = (job.id.as_str(), job.attempts, job.epoch);
+    let message = job.message.as_deref().unwrap_or("");
+    // The store's takeover message (`takeover_message`) names the worker that stopped.
+    if attempt > 1 && (message.contains("stopped during epoch") || message.contains("stopped before the first")) {
+        crate::telemetry::job_started("taken_over");
+        tracing::info!(job = id, worker, attempt, epoch, reason = message, "job taken over");
+    } else {
+        crate::telemetry::job_started("claimed");
+        tracing::info!(job = id, worker, attempt, epoch, "job started");
+    }
+    std::time::Instant::now()
+}
+
+/// Log how a job's run in this process ended, and time it.
+fn log_end(id: &str, outcome: &Result<bool>, requeued: bool, started: std::time::Instant) {
+    let seconds = started.elapsed().as_secs_f64();
+    let state = match outcome {
+        Ok(true) => {
+            tracing::info!(job = id, seconds, "job succeeded");
+            "succeeded"
+        }
+        Ok(false) if requeued => {
+            tracing::info!(
+                job = id,
+                seconds,
+                "job queued again: this process is stopping; it resumes from its checkpoint"
+            );
+            "requeued"
+        }
+        Ok(false) => {
+            tracing::info!(job = id, seconds, "job cancelled");
+            "cancelled"
+        }
+        Err(e) => {
+            tracing::error!(job = id, seconds, code = e.code(), error = %e, "job failed");
+            "failed"
+        }
+    };
+    crate::telemetry::job_finished(state, seconds);
 }
 
 /// Train, save and analyse through [`run::fit_run`] (as `marble fit` does); `Ok(false)`
@@ -388,8 +471,15 @@ fn fit_job(inner: &Inner, id: &str, worker: &str, cancel: &Cancel, lost: &Atomic
         epochs: params.epochs.saturating_sub(done),
         analysis: Some(&AnalysisParams::for_points),
     };
-    let mut observer =
-        JobObserver { store, artifacts: &inner.artifacts, checkpoint: checkpoint.clone(), id, worker, lost };
+    let mut observer = JobObserver {
+        store,
+        artifacts: &inner.artifacts,
+        checkpoint: checkpoint.clone(),
+        id,
+        worker,
+        lost,
+        epochs: params.epochs,
+    };
     // A lost lease cancels too, so nothing is written after the checkpoint then.
     if run::fit_run(&conditions, &plan, &Silent, &mut observer, cancel)?.is_none() {
         return Ok(false);
@@ -447,6 +537,7 @@ impl Engine for LocalEngine {
             attempts: 0,
         };
         self.inner.store.insert_job(&job, &params, self.inner.max_queued)?;
+        tracing::info!(job = %job.id, dataset = %job.dataset, epochs = job.epochs, "job queued");
         self.inner.wake.1.notify_one();
         Ok(job)
     }
@@ -462,12 +553,14 @@ impl Engine for LocalEngine {
     fn resume_job(&self, id: &str) -> Result<JobInfo> {
         self.inner.artifacts.check_room()?;
         let job = self.inner.store.resume(id, self.inner.max_queued)?;
+        tracing::info!(job = %job.id, epoch = job.epoch, "job queued again: resumed by a user");
         self.inner.wake.1.notify_one();
         Ok(job)
     }
 
     fn cancel_job(&self, id: &str) -> Result<JobInfo> {
         let job = self.inner.store.request_cancel(id)?;
+        tracing::info!(job = id, "job cancel requested");
         // A fit running in this process stops at once; elsewhere, at its next heartbeat.
         if let Some(c) = self.inner.cancels.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
             c.cancel();

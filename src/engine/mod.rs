@@ -42,6 +42,8 @@ pub mod defaults {
     pub const MAX_BODY_MIB: usize = 512;
     /// Request timeout, seconds (event streams excepted).
     pub const TIMEOUT_S: u64 = 600;
+    /// After SIGTERM, seconds the server waits for requests in flight before it stops.
+    pub const SHUTDOWN_TIMEOUT_S: u64 = 30;
 }
 
 use crate::analysis::{AnalysisParams, DistanceKind};

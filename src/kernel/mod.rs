@@ -163,8 +163,8 @@ pub fn start(spec_dir: &Path, connection_file: &Path, marble: &Path) -> Result<s
     cache::collect_garbage(&setup, &keep);
     let slot = cache::take_slot(&setup, &choice.build)?;
     if choice.config == cache::Config::First {
-        eprintln!(
-            "marble: no build of {} is ready, so this kernel compiles it before it answers \
+        warning!(
+            "no build of {} is ready, so this kernel compiles it before it answers \
              (run `marble kernel install` to do that beforehand, with a progress bar)",
             setup.crate_dir.display()
         );
@@ -179,7 +179,7 @@ pub fn start(spec_dir: &Path, connection_file: &Path, marble: &Path) -> Result<s
         .env(BIN_ENV, marble);
     let mismatch = toolchain::evcxr_mismatch(&setup.evcxr);
     if let Some(m) = &mismatch {
-        eprintln!("{m}");
+        warning!("{m}");
     }
     let notice: Vec<&str> = choice.notice.iter().chain(&mismatch).map(String::as_str).collect();
     match notice.is_empty() {
@@ -212,7 +212,7 @@ pub fn notice() {
     static SAID: std::sync::Once = std::sync::Once::new();
     SAID.call_once(|| {
         if let Some(n) = std::env::var_os(cache::NOTICE_ENV) {
-            eprintln!("{}", n.to_string_lossy());
+            warning!("{}", n.to_string_lossy());
         }
     });
 }

@@ -53,9 +53,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&*self.0).expect("plain data serialises");
+        // For the request's log line: the code, and for a fault of the server what it was.
+        let code = ErrorCode::find(&self.0.code).map_or("internal", |c| c.code);
+        let detail = (self.0.status >= 500).then(|| std::sync::Arc::<str>::from(self.0.detail.as_str()));
+        let tag = super::observe::ErrorTag { code, detail };
         let mut response =
             (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))], body)
                 .into_response();
+        response.extensions_mut().insert(tag);
         if status == StatusCode::TOO_MANY_REQUESTS {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(QUEUE_RETRY_AFTER_S));
         }

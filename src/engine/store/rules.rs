@@ -61,7 +61,14 @@ impl Sql<'_> {
 
 /// Run `f` on `b`'s connection, as `mode` says, speaking its dialect.
 fn run<B: Backend, T>(b: &B, mode: Mode, mut f: impl FnMut(&mut Sql<'_>) -> Result<T>) -> Result<T> {
-    b.run(mode, |conn| f(&mut Sql { conn, dialect: B::DIALECT }))
+    let result = b.run(mode, |conn| f(&mut Sql { conn, dialect: B::DIALECT }));
+    if let Err(e) = &result {
+        // The database's failures, not the caller's mistakes (a full queue, a missing id).
+        if matches!(e.code(), "database" | "unavailable") {
+            crate::telemetry::store_error(B::DIALECT.name);
+        }
+    }
+    result
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
