@@ -52,8 +52,9 @@ def main():
     runs = {"build": [], "engine": []}
     for _ in range(args.repeat):
         for mode in runs:  # alternating, so drift in the machine hits both
-            out = subprocess.run([sys.executable, "-c", CHILD, mode, str(args.n)], capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run([sys.executable, "-c", CHILD, mode, str(args.n)], capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"the {mode} run failed:\n{out.stderr}")
             r = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps(r), flush=True)
             runs[mode].append(r)

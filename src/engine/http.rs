@@ -128,6 +128,16 @@ impl HttpEngine {
     }
 }
 
+/// An array from the bytes of an .npy the server sent.
+fn npy<D: ndarray::Dimension, T: ndarray_npy::ReadableElement>(bytes: &[u8]) -> Result<ndarray::Array<T, D>> {
+    use ndarray_npy::ReadNpyExt;
+    ndarray::Array::<T, D>::read_npy(bytes).map_err(|e| Error::Remote {
+        code: "internal",
+        status: 200,
+        message: format!("the server sent an .npy that does not read: {e}"),
+    })
+}
+
 impl Engine for HttpEngine {
     fn create_dataset(&self, req: &NewDataset) -> Result<DatasetInfo> {
         // The arrays travel as the bytes of an .npz (about 8 bytes a number), never as JSON text.
@@ -176,7 +186,11 @@ impl Engine for HttpEngine {
     }
 
     fn transform(&self, req: &TransformRequest) -> Result<EmbeddingInfo> {
-        self.post("embeddings", req)
+        // The latents travel as .npy bytes, not as JSON numbers.
+        let mut info: EmbeddingInfo = self.post("embeddings?arrays=omit", req)?;
+        let latents: ndarray::Array2<f32> = npy(&self.embedding_npy(&info.id)?)?;
+        info.embedding = rows(&latents);
+        Ok(info)
     }
 
     fn embedding(&self, id: &str) -> Result<EmbeddingInfo> {
@@ -184,7 +198,22 @@ impl Engine for HttpEngine {
     }
 
     fn analyze(&self, model: &str, params: &AnalysisParams) -> Result<AnalysisInfo> {
-        self.post(&format!("models/{model}/analyses"), params)
+        // The arrays travel as .npy bytes from the run folder the analysis just wrote.
+        let mut info: AnalysisInfo = self.post(&format!("models/{model}/analyses?arrays=omit"), params)?;
+        let f64s = |a: RunArray| -> Result<Vec<Vec<f64>>> {
+            Ok(rows(&npy::<ndarray::Ix2, f64>(&self.model_array(model, a)?)?))
+        };
+        let ints = |a: RunArray| -> Result<Vec<usize>> {
+            Ok(npy::<ndarray::Ix1, i64>(&self.model_array(model, a)?)?.iter().map(|&i| i as usize).collect())
+        };
+        info.distances = f64s(RunArray::Distances)?;
+        info.centroids = f64s(RunArray::ClusterCentroids)?;
+        info.histograms = f64s(RunArray::ClusterHistograms)?;
+        info.condition_map = f64s(RunArray::ConditionMap)?;
+        info.view = f64s(RunArray::View2d)?;
+        info.clusters = ints(RunArray::Clusters)?;
+        info.view_index = ints(RunArray::View2dIndex)?;
+        Ok(info)
     }
 
     fn decode(&self, model: &str, req: &DecodeRequest) -> Result<DecodeInfo> {

@@ -11,15 +11,49 @@ use super::problem::{ApiJson, ApiResult, blocking};
 use super::{AppState, Binary};
 use crate::engine::*;
 
+/// Whether a JSON answer carries its arrays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrays {
+    /// The arrays as JSON numbers (the default).
+    #[default]
+    Include,
+    /// Empty lists in their place, for clients that fetch them as .npy
+    /// (`GET /v1/embeddings/{id}?format=npy`, `GET /v1/models/{id}/arrays/{name}`).
+    Omit,
+}
+
+/// Query of calls whose answers hold arrays.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ArraysQuery {
+    /// `include` (default) or `omit`: leave the arrays out of the answer, to fetch them as
+    /// .npy instead of JSON numbers.
+    arrays: Option<Arrays>,
+}
+
+impl ArraysQuery {
+    pub(super) fn omit(q: Result<Query<ArraysQuery>, QueryRejection>) -> ApiResult<bool> {
+        let Query(q) = q?;
+        Ok(q.arrays == Some(Arrays::Omit))
+    }
+}
+
 /// Embed a dataset with a model; the embedding is kept.
-#[utoipa::path(post, path = "/embeddings", tag = "embeddings", request_body = TransformRequest,
+#[utoipa::path(post, path = "/embeddings", tag = "embeddings", request_body = TransformRequest, params(ArraysQuery),
     responses((status = 201, description = "Created", body = EmbeddingInfo)))]
 pub(super) async fn transform(
     State(s): State<AppState>,
+    query: Result<Query<ArraysQuery>, QueryRejection>,
     ApiJson(req): ApiJson<TransformRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    let omit = ArraysQuery::omit(query)?;
     let e = s.engine.clone();
-    let info = blocking(move || e.transform(&req)).await?;
+    let mut info = blocking(move || e.transform(&req)).await?;
+    if omit {
+        info.embedding.clear();
+    }
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/v1/embeddings/{}", info.id))], Json(info)))
 }
 

@@ -42,7 +42,7 @@ struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "MARBLE", description = "Latent representations of dynamics on manifolds: datasets, fits, embeddings, analyses and figures."),
-    components(schemas(Problem, PlotKind, RunArray, embeddings::EmbeddingFormat)),
+    components(schemas(Problem, PlotKind, RunArray, embeddings::EmbeddingFormat, embeddings::Arrays)),
     tags((name = "datasets"), (name = "jobs"), (name = "models"), (name = "embeddings"))
 )]
 struct ApiDoc;

@@ -1,10 +1,12 @@
 //! `/models/{id}`: a finished fit's model, weights, analyses, decodings and figures.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 
+use super::embeddings::ArraysQuery;
 use super::problem::{ApiError, ApiJson, ApiResult, blocking};
 use super::{AppState, Binary};
 use crate::analysis::AnalysisParams;
@@ -49,16 +51,28 @@ pub(super) async fn model_array(
 /// views (and refresh its figures). With `colour_by` (one value per point or per input
 /// row, named by `colour_by_name`), the embedding and vector-field figures are coloured by
 /// that variable instead of by condition, until the next analysis.
-#[utoipa::path(post, path = "/models/{id}/analyses", tag = "models", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/models/{id}/analyses", tag = "models", params(("id" = String, Path), ArraysQuery),
     request_body = AnalysisParams,
     responses((status = 200, description = "OK", body = AnalysisInfo)))]
 pub(super) async fn analyze(
     State(s): State<AppState>,
     Path(id): Path<String>,
+    query: Result<Query<ArraysQuery>, QueryRejection>,
     ApiJson(p): ApiJson<AnalysisParams>,
 ) -> ApiResult<Json<AnalysisInfo>> {
+    let omit = ArraysQuery::omit(query)?;
     let e = s.engine.clone();
-    Ok(Json(blocking(move || e.analyze(&id, &p)).await?))
+    let mut info = blocking(move || e.analyze(&id, &p)).await?;
+    if omit {
+        for a in
+            [&mut info.distances, &mut info.centroids, &mut info.histograms, &mut info.condition_map, &mut info.view]
+        {
+            a.clear();
+        }
+        info.clusters.clear();
+        info.view_index.clear();
+    }
+    Ok(Json(info))
 }
 
 /// Decode behaviour from the model's latents, against PCA of the input at the same

@@ -101,7 +101,7 @@ class Data:
 def construct_dataset(anchor, vector, label=None, mask=None, graph_type="cknn", k=20, delta=1.0,
                       frac_geodesic_nb=1.5, spacing=0.0, number_of_resamples=1, var_explained=0.9,
                       local_gauges=False, seed=None, metric="euclidean", number_of_eigenvectors=None,
-                      *, engine: Optional[Engine] = None) -> Data:
+                      *, names=None, values=None, engine: Optional[Engine] = None) -> Data:
     """Build the dataset (stage 1): ``anchor`` and ``vector`` are one array each or lists
     of arrays, one per condition (as the reference takes them).
 
@@ -109,7 +109,11 @@ def construct_dataset(anchor, vector, label=None, mask=None, graph_type="cknn", 
     reproducible); ``number_of_resamples`` other than 1 and ``metric`` other than
     ``"euclidean"`` are not implemented and raise; ``number_of_eigenvectors`` selects the
     spectral diffusion with that many eigenpairs (the default, None, uses the exact Krylov
-    diffusion, which needs no eigenpairs at all)."""
+    diffusion, which needs no eigenpairs at all).
+
+    Beyond the reference, keyword-only: ``names`` and ``values`` per condition (e.g.
+    ``values=mus``) label the conditions in results and figures, and ``engine`` picks the
+    engine (default: :func:`default_engine`, in this process)."""
     if number_of_resamples != 1:
         raise NotImplementedError("number_of_resamples other than 1 is not implemented; resample the data yourself")
     if metric != "euclidean":
@@ -120,7 +124,7 @@ def construct_dataset(anchor, vector, label=None, mask=None, graph_type="cknn", 
     if number_of_eigenvectors is not None:
         params.update(diffusion_method="spectral", n_eigenpairs=int(number_of_eigenvectors))
     engine = engine or default_engine()
-    conds = _conditions(anchor, vector, None, None, None, label, mask)
+    conds = _conditions(anchor, vector, None, names, values, label, mask)
     info = DatasetInfo(engine._native.create_dataset(conds, None, params))
     return Data(engine, info, params, conds)
 

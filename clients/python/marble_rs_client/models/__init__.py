@@ -2,6 +2,7 @@
 
 from .analysis_info import AnalysisInfo
 from .analysis_params import AnalysisParams
+from .arrays import Arrays
 from .condition_data import ConditionData
 from .condition_summary import ConditionSummary
 from .dataset_info import DatasetInfo
@@ -32,6 +33,7 @@ from .transform_request import TransformRequest
 __all__ = (
     "AnalysisInfo",
     "AnalysisParams",
+    "Arrays",
     "ConditionData",
     "ConditionSummary",
     "DatasetInfo",

@@ -136,6 +136,11 @@ export type AnalysisParams = {
 };
 
 /**
+ * Whether a JSON answer carries its arrays.
+ */
+export type Arrays = 'include' | 'omit';
+
+/**
  * A file in a request or response body (.npz, .npy).
  */
 export type Binary = Blob | File;
@@ -981,7 +986,13 @@ export type GetDatasetResponse = GetDatasetResponses[keyof GetDatasetResponses];
 export type TransformData = {
     body: TransformRequest;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * `include` (default) or `omit`: leave the arrays out of the answer, to fetch them as
+         * .npy instead of JSON numbers.
+         */
+        arrays?: Arrays;
+    };
     url: '/embeddings';
 };
 
@@ -1399,7 +1410,13 @@ export type AnalyzeData = {
     path: {
         id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * `include` (default) or `omit`: leave the arrays out of the answer, to fetch them as
+         * .npy instead of JSON numbers.
+         */
+        arrays?: Arrays;
+    };
     url: '/models/{id}/analyses';
 };
 

@@ -8,9 +8,11 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.arrays import Arrays
 from ...models.embedding_info import EmbeddingInfo
 from ...models.problem import Problem
 from ...models.transform_request import TransformRequest
+from ...types import UNSET, Unset
 from typing import cast
 
 
@@ -18,6 +20,7 @@ from typing import cast
 def _get_kwargs(
     *,
     body: TransformRequest,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -25,11 +28,22 @@ def _get_kwargs(
 
     
 
-    
+    params: dict[str, Any] = {}
+
+    json_arrays: str | Unset = UNSET
+    if not isinstance(arrays, Unset):
+        json_arrays = arrays.value
+
+    params["arrays"] = json_arrays
+
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/embeddings",
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -145,11 +159,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TransformRequest,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> Response[EmbeddingInfo | Problem]:
     """ Embed a dataset with a model; the embedding is kept.
 
     Args:
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (TransformRequest): Embed a dataset with a model.
 
     Raises:
@@ -163,6 +179,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+arrays=arrays,
 
     )
 
@@ -176,11 +193,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: TransformRequest,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> EmbeddingInfo | Problem | None:
     """ Embed a dataset with a model; the embedding is kept.
 
     Args:
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (TransformRequest): Embed a dataset with a model.
 
     Raises:
@@ -195,6 +214,7 @@ def sync(
     return sync_detailed(
         client=client,
 body=body,
+arrays=arrays,
 
     ).parsed
 
@@ -202,11 +222,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TransformRequest,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> Response[EmbeddingInfo | Problem]:
     """ Embed a dataset with a model; the embedding is kept.
 
     Args:
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (TransformRequest): Embed a dataset with a model.
 
     Raises:
@@ -220,6 +242,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+arrays=arrays,
 
     )
 
@@ -233,11 +256,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: TransformRequest,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> EmbeddingInfo | Problem | None:
     """ Embed a dataset with a model; the embedding is kept.
 
     Args:
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (TransformRequest): Embed a dataset with a model.
 
     Raises:
@@ -252,5 +277,6 @@ async def asyncio(
     return (await asyncio_detailed(
         client=client,
 body=body,
+arrays=arrays,
 
     )).parsed

@@ -10,7 +10,9 @@ from ... import errors
 
 from ...models.analysis_info import AnalysisInfo
 from ...models.analysis_params import AnalysisParams
+from ...models.arrays import Arrays
 from ...models.problem import Problem
+from ...types import UNSET, Unset
 from typing import cast
 
 
@@ -19,6 +21,7 @@ def _get_kwargs(
     id: str,
     *,
     body: AnalysisParams,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -26,11 +29,22 @@ def _get_kwargs(
 
     
 
-    
+    params: dict[str, Any] = {}
+
+    json_arrays: str | Unset = UNSET
+    if not isinstance(arrays, Unset):
+        json_arrays = arrays.value
+
+    params["arrays"] = json_arrays
+
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/models/{id}/analyses".format(id=quote(str(id), safe=""),),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -140,6 +154,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AnalysisParams,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> Response[AnalysisInfo | Problem]:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
@@ -149,6 +164,7 @@ def sync_detailed(
 
     Args:
         id (str):
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (AnalysisParams): Settings of the analysis stage. Unknown keys are errors.
 
     Raises:
@@ -163,6 +179,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
 body=body,
+arrays=arrays,
 
     )
 
@@ -177,6 +194,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AnalysisParams,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> AnalysisInfo | Problem | None:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
@@ -186,6 +204,7 @@ def sync(
 
     Args:
         id (str):
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (AnalysisParams): Settings of the analysis stage. Unknown keys are errors.
 
     Raises:
@@ -201,6 +220,7 @@ def sync(
         id=id,
 client=client,
 body=body,
+arrays=arrays,
 
     ).parsed
 
@@ -209,6 +229,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AnalysisParams,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> Response[AnalysisInfo | Problem]:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
@@ -218,6 +239,7 @@ async def asyncio_detailed(
 
     Args:
         id (str):
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (AnalysisParams): Settings of the analysis stage. Unknown keys are errors.
 
     Raises:
@@ -232,6 +254,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
 body=body,
+arrays=arrays,
 
     )
 
@@ -246,6 +269,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AnalysisParams,
+    arrays: Arrays | Unset = UNSET,
 
 ) -> AnalysisInfo | Problem | None:
     """ Analyse the model's training embedding: distances between conditions, clusters, 2-D
@@ -255,6 +279,7 @@ async def asyncio(
 
     Args:
         id (str):
+        arrays (Arrays | Unset): Whether a JSON answer carries its arrays.
         body (AnalysisParams): Settings of the analysis stage. Unknown keys are errors.
 
     Raises:
@@ -270,5 +295,6 @@ async def asyncio(
         id=id,
 client=client,
 body=body,
+arrays=arrays,
 
     )).parsed
