@@ -83,8 +83,8 @@ fn cli_local_and_http_fits_write_identical_run_folders() {
     ndarray_npy::write_npy(&behaviour, &anchors.mapv(f64::from)).unwrap();
     run_ok(marble().args(["analyze", "--folds", "4", "--run"]).arg(&cli).arg("--behaviour").arg(&behaviour));
     let req = DecodeRequest { behaviour: anchors.mapv(f64::from).into(), groups: None, folds: Some(4) };
-    local.decode(&local_job, &req).unwrap();
-    http.decode(&http_job, &req).unwrap();
+    let in_process = local.decode(&local_job, &req).unwrap();
+    let over_rest = http.decode(&http_job, &req).unwrap();
     let decoding = |run: &Path| -> serde_json::Value {
         let mut v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(run.join("decoding.json")).unwrap()).unwrap();
@@ -97,4 +97,11 @@ fn cli_local_and_http_fits_write_identical_run_folders() {
         assert!(predictions(&cli) == predictions(run), "decoding_predictions.npy differs");
     }
     assert_eq!(decoding(&cli)["folds"], 4);
+    // `marble analyze --behaviour` and POST /v1/models/{id}/decodings give equal R^2, bit for
+    // bit, for the latents and for the PCA baseline (and so does the in-process engine).
+    let cli_r2 = |who: &str| -> Vec<f64> { serde_json::from_value(decoding(&cli)[who]["r2"].clone()).unwrap() };
+    for answer in [&in_process, &over_rest] {
+        assert_eq!(answer.r2, cli_r2("latents"));
+        assert_eq!(answer.baseline_r2, cli_r2("pca_baseline"));
+    }
 }
