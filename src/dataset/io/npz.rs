@@ -215,8 +215,7 @@ fn write_npz_to<W: Write + Seek>(out: W, conditions: &Conditions, path: &Path) -
         other => fail(other.to_string()),
     };
     let mut zip = zip::ZipWriter::new(out);
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
     // I/O errors stay themselves, so that a full disk is told apart.
     let mut put = |name: String, write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<()> {
         zip.start_file(format!("{name}.npy"), options).map_err(zip_fail)?;
