@@ -24,8 +24,12 @@ use crate::kernel::BIN_ENV;
 pub struct ServerOptions {
     /// The engine's store, workers and queue.
     pub engine: LocalOptions,
-    /// Largest request body, in bytes (whole MiB for a child process).
+    /// Largest request body, in bytes (whole MiB for a child process): an .npz upload, which
+    /// is streamed to the data folder, so this bounds disk, not memory.
     pub max_body: usize,
+    /// Largest JSON body, in bytes (whole MiB for a child process), which is read whole into
+    /// memory; `max_body` bounds it too.
+    pub max_json_body: usize,
     /// Requests (other than event streams) taking longer are answered 408 (whole seconds for
     /// a child process).
     pub timeout: Duration,
@@ -43,11 +47,13 @@ pub struct ServerOptions {
 }
 
 impl ServerOptions {
-    /// Defaults: 512 MiB bodies, 10-minute requests, token from `MARBLE_TOKEN`.
+    /// Defaults: 4 GiB uploads, 512 MiB JSON bodies, 10-minute requests, token from
+    /// `MARBLE_TOKEN`.
     pub fn new(data_dir: impl Into<PathBuf>) -> ServerOptions {
         ServerOptions {
             engine: LocalOptions::new(data_dir),
             max_body: crate::engine::defaults::MAX_BODY_MIB << 20,
+            max_json_body: crate::engine::defaults::MAX_JSON_MIB << 20,
             timeout: Duration::from_secs(crate::engine::defaults::TIMEOUT_S),
             token: std::env::var("MARBLE_TOKEN").ok().filter(|t| !t.is_empty()),
             metrics_token: false,
@@ -76,6 +82,7 @@ fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<OsString>
         }
     };
     whole("max_body", options.max_body % (1 << 20) == 0, "MiB")?;
+    whole("max_json_body", options.max_json_body % (1 << 20) == 0, "MiB")?;
     whole("timeout", options.timeout.subsec_nanos() == 0, "seconds")?;
     whole("shutdown_timeout", options.shutdown_timeout.subsec_nanos() == 0, "seconds")?;
     let mut data_dir = OsString::from("--data-dir=");
@@ -89,6 +96,7 @@ fn serve_args(addr: SocketAddr, options: &ServerOptions) -> Result<Vec<OsString>
             format!("--lease-s={}", e.lease.as_secs_f64()),
             format!("--min-free-mib={}", e.min_free_mib),
             format!("--max-body-mib={}", options.max_body >> 20),
+            format!("--max-json-mib={}", options.max_json_body >> 20),
             format!("--timeout-s={}", options.timeout.as_secs()),
             format!("--shutdown-timeout-s={}", options.shutdown_timeout.as_secs()),
         ]
@@ -170,6 +178,7 @@ mod tests {
         o.engine.workers = 3;
         o.engine.store = Some("postgres://u@h/db".into());
         o.max_body = 64 << 20;
+        o.max_json_body = 8 << 20;
         o.timeout = Duration::from_secs(30);
         o.shutdown_timeout = Duration::from_secs(7);
         o.cors_origins = vec!["http://a.test".into(), "http://b.test:8000".into()];
@@ -180,6 +189,7 @@ mod tests {
             "--data-dir=/tmp/d",
             "--workers=3",
             "--max-body-mib=64",
+            "--max-json-mib=8",
             "--timeout-s=30",
             "--shutdown-timeout-s=7",
             "--cors-origin=http://a.test",

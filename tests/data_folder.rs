@@ -235,6 +235,20 @@ fn a_full_disk_answers_507_leaves_nothing_behind_and_recovers_after_a_delete() {
     let (status, body) = post_dataset(&base, &noisy(100_000));
     assert_eq!((status, body["code"].as_str()), (507, Some("disk_full")), "{body}");
     assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
+    // An .npz streamed with no length fails as 507 once the disk nears the floor, and its
+    // temporary file goes; one whose length does not fit is refused before it is sent.
+    let npz = marble::dataset::io::npz_bytes(&NewDataset::try_from(noisy(70_000)).unwrap().conditions).unwrap();
+    assert!(npz.len() as u64 > (free_mib(fs.path()) - floor) << 20, "{} bytes", npz.len());
+    let mut resp = raw()
+        .post(format!("{base}/v1/datasets"))
+        .header("content-type", "application/octet-stream")
+        .send(ureq::SendBody::from_reader(&mut &npz[..]))
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!((resp.status().as_u16(), body["code"].as_str()), (507, Some("disk_full")), "{body}");
+    assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
+    let (status, answer) = crate::uploads::send_head(&base, npz.len());
+    assert!(status == 507 && answer.contains("disk_full"), "{answer}");
     std::fs::remove_file(&ballast).unwrap();
 }
 

@@ -13,6 +13,7 @@ use marble::{Params, examples};
 struct Outcome {
     summary: marble::dataset::Summary,
     npz_summary: marble::dataset::Summary,
+    npz_file_summary: marble::dataset::Summary,
     listed: usize,
     job_epochs: (usize, usize),
     losses: marble::model::Losses,
@@ -62,6 +63,16 @@ fn contract(e: &dyn Engine) -> Outcome {
     let d = e.create_dataset(&NewDataset::from_conditions(Some("json"), &conditions(), Some(params(3)))).unwrap();
     let from_npz = e.create_dataset_npz(&npz_bytes(), Some("npz"), Some(&params(3))).unwrap();
     assert_eq!(from_npz.name.as_deref(), Some("npz"));
+    // An .npz that is already a file: read (or streamed) from it, and left as it is.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fields.npz");
+    std::fs::write(&file, npz_bytes()).unwrap();
+    let from_file = e.create_dataset_npz_file(&file, Some("file"), Some(&params(3))).unwrap();
+    assert_eq!(from_file.name.as_deref(), Some("file"));
+    assert_eq!(std::fs::read(&file).unwrap(), npz_bytes());
+    e.delete_dataset(&from_file.id).unwrap();
+    let not_npz = dir.path().join("notes.npz");
+    std::fs::write(&not_npz, "not an npz").unwrap();
     assert_eq!(e.dataset(&d.id).unwrap(), d);
     let listed = e.list_datasets().unwrap().len();
     let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
@@ -119,6 +130,8 @@ fn contract(e: &dyn Engine) -> Outcome {
         code("missing npy", e.embedding_npy("emb_missing")),
         code("transform missing", e.transform(&TransformRequest { model: job.id.clone(), dataset: "ds_x".into() })),
         code("not an npz", e.create_dataset_npz(b"not an npz", None, None)),
+        code("not an npz file", e.create_dataset_npz_file(&not_npz, None, None)),
+        code("missing npz file", e.create_dataset_npz_file(&dir.path().join("missing.npz"), None, None)),
         code("k too large", e.create_dataset_npz(&npz_bytes(), None, Some(&Params { k: 500, ..params(3) }))),
         code("fit bad params", e.start_fit(&FitRequest { dataset: d.id.clone(), params: Some(params(0)) })),
         code(
@@ -131,6 +144,7 @@ fn contract(e: &dyn Engine) -> Outcome {
     Outcome {
         summary: untimed(d.summary),
         npz_summary: untimed(from_npz.summary),
+        npz_file_summary: untimed(from_file.summary),
         listed,
         job_epochs: (done.epoch, done.epochs),
         losses: model.losses,
@@ -159,6 +173,7 @@ fn both_engines_keep_one_contract() {
     // What each result must be, on either engine.
     assert_eq!(l.summary.n_points, 240);
     assert_eq!(l.summary, l.npz_summary, "the same arrays as JSON or as .npz bytes");
+    assert_eq!(l.summary, l.npz_file_summary, "the same arrays as an .npz file");
     assert_eq!((l.listed, l.after_delete), (2, 2));
     assert_eq!(l.job_epochs, (3, 3));
     assert_eq!(l.embedding.len(), 240);
@@ -177,6 +192,7 @@ fn both_engines_keep_one_contract() {
         ("missing model", "not_found"),
         ("missing npy", "not_found"),
         ("not an npz", "input_format"),
+        ("not an npz file", "input_format"),
         ("predictions before decoding", "not_found"),
         ("array of a missing model", "not_found"),
         ("fit bad params", "invalid_params"),

@@ -25,6 +25,7 @@ mod sdk_python;
 mod sdk_typescript;
 mod server;
 mod store;
+mod uploads;
 mod values;
 
 /// An external tool a test needs, named by the environment variable `var`. Without it the

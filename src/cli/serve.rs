@@ -19,9 +19,14 @@ pub struct Args {
     /// Jobs that may wait; more get 429.
     #[arg(long, default_value_t = defaults::MAX_QUEUED)]
     max_queued: usize,
-    /// Largest request body, MiB.
+    /// Largest request body, MiB: an .npz upload is streamed to the data folder as it
+    /// arrives, so this bounds disk, not memory; larger bodies get 413.
     #[arg(long, default_value_t = defaults::MAX_BODY_MIB)]
     max_body_mib: usize,
+    /// Largest JSON body, MiB (also at most --max-body-mib): a JSON body is read whole
+    /// into memory, so this bounds the memory of each request.
+    #[arg(long, default_value_t = defaults::MAX_JSON_MIB)]
+    max_json_mib: usize,
     /// Request timeout, seconds (event streams excepted).
     #[arg(long, default_value_t = defaults::TIMEOUT_S)]
     timeout_s: u64,
@@ -51,6 +56,7 @@ pub fn run(args: Args) -> Result<()> {
         workers,
         max_queued,
         max_body_mib,
+        max_json_mib,
         timeout_s,
         cors_origins,
         metrics_token,
@@ -67,6 +73,7 @@ pub fn run(args: Args) -> Result<()> {
     options.engine = store.engine(workers)?;
     options.engine.max_queued = max_queued;
     options.max_body = max_body_mib << 20;
+    options.max_json_body = max_json_mib << 20;
     options.timeout = std::time::Duration::from_secs(timeout_s);
     options.cors_origins = cors_origins;
     options.metrics_token = metrics_token;

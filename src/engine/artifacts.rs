@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! datasets/<id>.npz        the conditions as uploaded
+//! datasets/upload_<r>.tmp  an upload being received by the server (removed once read)
 //! runs/<job id>/           a run folder (see crate::run): checkpoint, model, analysis
 //! embeddings/<id>.npy      latents of a transform (float32), with <id>.condition.npy
 //! ```
@@ -144,6 +145,12 @@ impl Artifacts {
     /// Where a dataset's conditions live.
     pub fn dataset_file(&self, id: &str) -> PathBuf {
         self.root.join("datasets").join(format!("{id}.npz"))
+    }
+
+    /// Where the server streams uploads before the engine reads them (temporary files ending
+    /// in `.tmp`): the datasets' folder, on the disk whose free space is watched.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.root.join("datasets")
     }
 
     /// A job's run folder.

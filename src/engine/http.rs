@@ -121,6 +121,18 @@ impl HttpEngine {
         }
     }
 
+    /// `POST /v1/datasets` of an .npz, its body still to send.
+    fn upload(&self, name: Option<&str>, params: Option<&Params>) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
+        let mut req = self.auth(self.agent.post(self.url("datasets"))).content_type("application/octet-stream");
+        if let Some(n) = name {
+            req = req.query("name", n);
+        }
+        if let Some(p) = params {
+            req = req.query("parameters", serde_json::to_string(p).expect("plain data"));
+        }
+        req
+    }
+
     /// Read a whole binary answer (an .npy, a model's .npz).
     fn bytes(&self, resp: std::result::Result<Response<ureq::Body>, ureq::Error>) -> Result<Vec<u8>> {
         let mut resp = self.check(resp)?;
@@ -221,16 +233,22 @@ impl Engine for HttpEngine {
     }
 
     fn create_dataset_npz(&self, npz: &[u8], name: Option<&str>, params: Option<&Params>) -> Result<DatasetInfo> {
-        let params = params.map(|p| serde_json::to_string(p).expect("plain data"));
+        self.json(self.retrying(|| self.upload(name, params).send(npz)))
+    }
+
+    fn create_dataset_npz_file(
+        &self,
+        path: &std::path::Path,
+        name: Option<&str>,
+        params: Option<&Params>,
+    ) -> Result<DatasetInfo> {
+        use std::io::{Seek, SeekFrom};
+        let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+        // Streamed from the file with its length, never read whole; from its start again
+        // when a full queue's wait is retried.
         self.json(self.retrying(|| {
-            let mut req = self.auth(self.agent.post(self.url("datasets"))).content_type("application/octet-stream");
-            if let Some(n) = name {
-                req = req.query("name", n);
-            }
-            if let Some(p) = &params {
-                req = req.query("parameters", p);
-            }
-            req.send(npz)
+            (&file).seek(SeekFrom::Start(0))?;
+            self.upload(name, params).send(&file)
         }))
     }
 

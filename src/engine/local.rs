@@ -661,6 +661,18 @@ impl Engine for LocalEngine {
         self.create_dataset_from(&conditions, name.map(str::to_string), params.cloned())
     }
 
+    fn create_dataset_npz_file(
+        &self,
+        path: &std::path::Path,
+        name: Option<&str>,
+        params: Option<&crate::Params>,
+    ) -> Result<DatasetInfo> {
+        // The stored file is written anew from the arrays (uncompressed, only the arrays it
+        // needs), as from bytes; the given file stays the caller's.
+        let conditions = io::read_npz(path)?;
+        self.create_dataset_from(&conditions, name.map(str::to_string), params.cloned())
+    }
+
     fn embedding_npy(&self, id: &str) -> Result<Vec<u8>> {
         self.inner.store.embedding(id)?;
         let (values, _) = self.inner.artifacts.embedding_files(id);

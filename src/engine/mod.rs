@@ -38,8 +38,12 @@ pub mod defaults {
     pub const POLL_MS: u64 = 500;
     /// Writes are refused while the data folder's disk has less free space than this, MiB.
     pub const MIN_FREE_MIB: u64 = 64;
-    /// Largest request body, MiB.
-    pub const MAX_BODY_MIB: usize = 512;
+    /// Largest request body, MiB: an .npz upload, which the server streams to the data
+    /// folder, so this bounds disk, not memory.
+    pub const MAX_BODY_MIB: usize = 4096;
+    /// Largest JSON body, MiB (a JSON upload is read whole into memory; at most
+    /// [`MAX_BODY_MIB`] too).
+    pub const MAX_JSON_MIB: usize = 512;
     /// Request timeout, seconds (event streams excepted).
     pub const TIMEOUT_S: u64 = 600;
     /// After SIGTERM, seconds the server waits for requests in flight before it stops.
@@ -395,6 +399,16 @@ pub trait Engine: Send + Sync {
     /// `value_<c>`), as `POST /v1/datasets` with `application/octet-stream` does: the arrays
     /// arrive as bytes, never as JSON numbers.
     fn create_dataset_npz(&self, npz: &[u8], name: Option<&str>, params: Option<&Params>) -> Result<DatasetInfo>;
+    /// Store a dataset from an .npz that is already a file (as [`Engine::create_dataset_npz`]),
+    /// never holding its bytes in memory: [`LocalEngine`] reads the arrays from the file and
+    /// [`HttpEngine`] streams it as the request body. The file is left as it is; messages
+    /// about its content name it by `path`.
+    fn create_dataset_npz_file(
+        &self,
+        path: &std::path::Path,
+        name: Option<&str>,
+        params: Option<&Params>,
+    ) -> Result<DatasetInfo>;
     /// A kept embedding's latents as the bytes of an .npy (float32, n x out_channels), as
     /// `GET /v1/embeddings/{id}?format=npy`.
     fn embedding_npy(&self, id: &str) -> Result<Vec<u8>>;

@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::problem::{ApiError, ApiResult, blocking, json_arrays_body, json_body, json_value};
-use super::{AppState, Binary};
+use super::{AppState, Binary, upload};
 use crate::engine::*;
 use crate::error::{Error, ErrorCode};
 
@@ -27,42 +27,49 @@ pub(super) struct UploadQuery {
 /// Create a dataset from JSON arrays (`application/json`, a `NewDataset`) or an uploaded
 /// `.npz` (`application/octet-stream`, arrays `anchor_c`/`vector_c` or `trajectory_c_j`, and
 /// optional `label_c`, `mask_c` and `name_c`).
+// An .npz is streamed to the data folder (bounded by `--max-body-mib`, on disk); a JSON body
+// is read whole (bounded by `--max-json-mib`, in memory).
 #[utoipa::path(post, path = "/datasets", tag = "datasets", params(UploadQuery),
     request_body(content((NewDatasetJson = "application/json"), (Binary = "application/octet-stream"))),
     responses((status = 201, description = "Created", body = DatasetInfo)))]
 pub(super) async fn create_dataset(
     State(s): State<AppState>,
     query: Result<Query<UploadQuery>, QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<impl IntoResponse> {
+    request: Request,
+) -> ApiResult<Response> {
     let Query(q) = query?;
-    let body = body?;
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let engine = s.engine.clone();
+    let ct =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let info = if ct.starts_with("application/json") {
-        // Typed, as every JSON body, but with no JSON value per number.
+        // Read whole (within the JSON limit), typed, with no JSON value per number.
+        let body = Bytes::from_request(request, &s).await?;
         let req: NewDatasetJson = json_arrays_body(&body)?;
         drop(body);
         let params = req.params.map(|p| json_value(p, "params")).transpose()?;
         let name = req.name.or(q.name);
+        let engine = s.engine.clone();
         blocking(move || {
             let conditions = crate::dataset::io::conditions_from_data(req.conditions, "conditions")?;
             engine.create_dataset(&NewDataset::new(name.as_deref(), conditions, params))
         })
         .await?
     } else if ct.starts_with("application/octet-stream") || ct.starts_with("application/x-npz") {
-        // JSON text of a Params object; an empty value is no parameters.
-        let params = match q.parameters.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            None => None,
-            Some(text) => Some(parse_params(json_body(text.as_bytes()).map_err(|_| {
-                ApiError::from(Error::ParamsParse {
-                    source_name: "parameters".into(),
-                    message: "is not JSON; give a Params object as JSON text, e.g. {\"epochs\": 50}".into(),
-                })
-            })?)?),
+        let params = upload_params(q.parameters.as_deref())?;
+        let (parts, body) = request.into_parts();
+        // Streamed to a file: an answer before the body's end closes the connection.
+        let upload = match s.uploads.receive(s.engine.clone(), &parts.headers, body).await {
+            Ok(upload) => upload,
+            Err(e) => return Ok(closing(e.into_response())),
         };
-        blocking(move || engine.create_dataset_npz(&body, q.name.as_deref(), params.as_ref())).await?
+        let (engine, path) = (s.engine.clone(), upload.path().to_path_buf());
+        let info = blocking(move || {
+            engine
+                .create_dataset_npz_file(&path, q.name.as_deref(), params.as_ref())
+                .map_err(|e| upload::as_uploaded(e, &path))
+        })
+        .await;
+        drop(upload);
+        info?
     } else {
         return Err(ApiError::new(
             ErrorCode::UNSUPPORTED_MEDIA_TYPE,
@@ -70,7 +77,27 @@ pub(super) async fn create_dataset(
         ));
     };
     let location = format!("/v1/datasets/{}", info.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(info)))
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(info)).into_response())
+}
+
+/// The `parameters` query of an upload: JSON text of a Params object; empty is none.
+fn upload_params(text: Option<&str>) -> ApiResult<Option<crate::Params>> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => Ok(Some(parse_params(json_body(text.as_bytes()).map_err(|_| {
+            ApiError::from(Error::ParamsParse {
+                source_name: "parameters".into(),
+                message: "is not JSON; give a Params object as JSON text, e.g. {\"epochs\": 50}".into(),
+            })
+        })?)?)),
+    }
+}
+
+/// Say that the connection closes after this answer (its body was not read to the end), so
+/// that a client which pools connections does not send its next request into it.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 fn parse_params(v: serde_json::Value) -> ApiResult<crate::Params> {

@@ -11,6 +11,7 @@ mod metrics;
 mod models;
 mod observe;
 mod problem;
+mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +38,8 @@ use crate::error::{Error, ErrorCode};
 #[derive(Clone)]
 struct AppState {
     engine: std::sync::Arc<dyn Engine>,
+    /// Where .npz uploads are streamed before the engine reads them.
+    uploads: upload::Uploads,
 }
 
 #[derive(OpenApi)]
@@ -134,12 +137,14 @@ fn build(options: &ServerOptions) -> crate::Result<(Router, Running)> {
         "sqlite" => "running jobs resume from their last checkpoint when the server starts again",
         _ => "running jobs are taken over by another worker when their lease expires",
     };
+    let uploads = upload::Uploads::new(local.artifacts().uploads_dir(), options.max_body as u64);
     let engine: Arc<dyn Engine> = Arc::new(local);
     let in_flight = Arc::new(observe::InFlight::default());
     let (api, doc) = routers();
     let timeout = options.timeout;
     let api = api
-        .layer(DefaultBodyLimit::max(options.max_body))
+        // For bodies read whole (JSON); uploads count their bytes as they stream.
+        .layer(DefaultBodyLimit::max(options.max_json_body.min(options.max_body)))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     let docs: Router<AppState> =
         Router::new().merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", doc));
@@ -152,7 +157,7 @@ fn build(options: &ServerOptions) -> crate::Result<(Router, Running)> {
     let protected = Router::new()
         .nest("/v1", api)
         .merge(docs)
-        .with_state(AppState { engine: engine.clone() })
+        .with_state(AppState { engine: engine.clone(), uploads: uploads.clone() })
         .merge(token_metrics)
         .fallback(|| async { ApiError::new(ErrorCode::NOT_FOUND, "no such route; see /docs") })
         .layer(middleware::from_fn_with_state(options.token.clone(), require_token));
@@ -160,7 +165,7 @@ fn build(options: &ServerOptions) -> crate::Result<(Router, Running)> {
     let probes = Router::new()
         .route("/healthz", axum::routing::get(healthz))
         .route("/readyz", axum::routing::get(readyz))
-        .with_state(AppState { engine })
+        .with_state(AppState { engine, uploads })
         .merge(open_metrics);
     // `Router::layer` wraps each route, so the request's middleware sees its matched path;
     // CORS answers preflights before the token is asked for, and the log sees every answer.

@@ -34,12 +34,16 @@ impl From<Error> for ApiError {
 
 impl From<BytesRejection> for ApiError {
     fn from(r: BytesRejection) -> ApiError {
-        let code = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ErrorCode::BODY_TOO_LARGE
-        } else {
-            ErrorCode::BAD_REQUEST
-        };
-        ApiError::new(code, r.body_text())
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            // Only bodies read whole (JSON) meet this limit; uploads count their own bytes.
+            return ApiError::new(
+                ErrorCode::BODY_TOO_LARGE,
+                "the JSON body is larger than this server's limit for JSON (--max-json-mib); send large \
+                 arrays as an .npz (application/octet-stream), which is streamed to disk, or start the \
+                 server with a larger --max-json-mib",
+            );
+        }
+        ApiError::new(ErrorCode::BAD_REQUEST, r.body_text())
     }
 }
 
