@@ -8,7 +8,7 @@
 //! | `condition.npy`, `sample_index.npy` | condition of each point and its row in that condition's input, int64 | [`Run::write_embedding`] |
 //! | `anchor.npy`, `vector.npy` | the sampled points and their vectors, float32 (for plots and the PCA baseline) | [`Run::write_embedding`] |
 //! | `summary.json` | the dataset summary | [`Run::write_embedding`] |
-//! | `model.json`, `model.npz`, `params.json`, `losses.json` | the trained model (see [`crate::model::store`]) | [`Run::write_model`] |
+//! | `model.json`, `model.npz`, `params.json`, `losses.json` | the trained model (see `model::store`) | [`Run::write_model`] |
 //! | `checkpoint.json` | the training state after the latest epoch, for resuming | [`crate::model::fit`] |
 //! | `distances.npy` | C x C distances between conditions, float64 | [`Run::write_analysis`] |
 //! | `clusters.npy` | k-means cluster of each point, int64 | [`Run::write_analysis`] |
@@ -167,7 +167,7 @@ fn point_colouring<'a>(
 }
 
 /// Names shown for `n` unnamed conditions: "condition 0", ...
-pub fn condition_names(n: usize) -> Vec<String> {
+pub(crate) fn condition_names(n: usize) -> Vec<String> {
     crate::dataset::input::display_names(std::iter::repeat_n(None, n))
 }
 
