@@ -2,11 +2,11 @@
 //! The full-size table (4 x 64k points, peak memory) comes from `marble bench dataset`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use marble::dataset::graph::cknn_edges;
-use marble::geometry::diffusion::krylov_expsum;
-use marble::geometry::laplacian::normalized_adjacency;
-use marble::geometry::neighbours::NeighbourIndex;
-use marble::geometry::spectrum::lowest_eigenpairs;
+use marble::internals::dataset::graph::cknn_edges;
+use marble::internals::geometry::diffusion::krylov_expsum;
+use marble::internals::geometry::laplacian::normalized_adjacency;
+use marble::internals::geometry::neighbours::NeighbourIndex;
+use marble::internals::geometry::spectrum::lowest_eigenpairs;
 use marble::progress::Silent;
 use marble::{Conditions, Dataset, Params, examples};
 

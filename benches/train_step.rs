@@ -3,9 +3,9 @@
 //! precomputed coefficients (host contraction): both should stay flat as n grows.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use marble::model::features::{FeatureLayout, features};
-use marble::model::network::{Architecture, Model};
-use marble::model::precomputed::Precomputed;
+use marble::internals::model::features::{FeatureLayout, features};
+use marble::internals::model::precomputed::Precomputed;
+use marble::model::{Architecture, Model};
 use marble::progress::Silent;
 use marble::{Dataset, Params, examples};
 use rand::{Rng, SeedableRng};

@@ -330,7 +330,7 @@ pub enum Error {
 /// A parser's "unknown field `epoch`, expected one of `k`, `delta`, ..." with the list of
 /// every key replaced by the one that was most likely meant (`did you mean "epochs"?`),
 /// when one is close by edit distance; other messages are returned as they are.
-pub fn did_you_mean(message: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn did_you_mean(message: &str) -> std::borrow::Cow<'_, str> {
     const UNKNOWN: &str = "unknown field `";
     let Some(start) = message.find(UNKNOWN).map(|i| i + UNKNOWN.len()) else { return message.into() };
     let Some(len) = message[start..].find('`') else { return message.into() };

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 /// Write `path` through a temporary file unique to this process and call, renamed over it
 /// when `write` has filled it. Files being written end in `.tmp`.
-pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     // Unique per process and call: on a shared folder, a worker that lost its lease may
     // still be writing the same file as the job's new owner for a moment.
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -40,14 +40,14 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 }
 
 /// Read a JSON file written by [`write_json`].
-pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
     serde_json::from_str(&text)
         .map_err(|e| Error::ModelFile { path: path.to_path_buf(), message: format!("not a valid file: {e}") })
 }
 
 /// Write any array as `.npy`, atomically.
-pub fn write_npy<T: WritableElement, D: Dimension>(path: &Path, a: &Array<T, D>) -> Result<()> {
+pub(crate) fn write_npy<T: WritableElement, D: Dimension>(path: &Path, a: &Array<T, D>) -> Result<()> {
     write_atomic(path, |tmp| {
         ndarray_npy::write_npy(tmp, a).map_err(|e| match e {
             // The OS error itself, so a full disk is told apart.
@@ -63,11 +63,11 @@ pub fn write_npy_f32(path: &Path, a: &Array2<f32>) -> Result<()> {
 }
 
 /// Write a vector of indices as `.npy` (int64).
-pub fn write_npy_i64(path: &Path, v: &[usize]) -> Result<()> {
+pub(crate) fn write_npy_i64(path: &Path, v: &[usize]) -> Result<()> {
     write_npy(path, &Array1::from_iter(v.iter().map(|&x| x as i64)))
 }
 
-/// Read a `.npy` file of the given element type and dimension (as [`write_npy`] wrote it).
+/// Read a `.npy` file of the given element type and dimension (as `write_npy` wrote it).
 pub fn read_npy<T: ReadableElement, D: Dimension>(path: &Path) -> Result<Array<T, D>> {
     ndarray_npy::read_npy(path)
         .map_err(|e| Error::ModelFile { path: path.to_path_buf(), message: format!("cannot read: {e}") })

@@ -11,7 +11,7 @@
 //!   [`ValidParams`].
 //! - [`error`]: [`Error`], one error type whose messages say what to change, with a stable
 //!   code per variant.
-//! - [`seed`]: the seeded random streams behind every draw, so a seed gives the same result
+//! - `seed`: the seeded random streams behind every draw, so a seed gives the same result
 //!   bit for bit on any number of threads.
 //! - [`fsio`]: atomic file writes, JSON and `.npy`.
 //! - [`progress`]: how long steps report progress ([`progress::Silent`] for none).
@@ -20,7 +20,7 @@
 //! - [`examples`]: seeded example inputs (planar fields, parabola, van der Pol, surfaces).
 //! - [`dataset`]: stage 1: inputs ([`Conditions`], readers in [`dataset::io`]),
 //!   farthest-point sampling, proximity graphs, and [`Dataset::build`], which assembles it.
-//! - [`geometry`]: what stage 1 computes on the graph: neighbours (kiddo k-d trees), local
+//! - `geometry`: what stage 1 computes on the graph: neighbours (kiddo k-d trees), local
 //!   frames, connections, Laplacians, gradient operators, spectra and diffusion, all sparse
 //!   (no n x n matrix anywhere).
 //! - [`model`]: stages 2 and 3: features, the network (on dfdx), contrastive training
@@ -36,7 +36,7 @@
 //! - [`engine`]: the one API users program against, [`engine::Engine`]: in-process
 //!   ([`engine::LocalEngine`], with its job store and workers) or over HTTP
 //!   ([`engine::HttpEngine`]).
-//! - [`server`]: the REST API on an engine (`marble serve`); [`server_process`] runs it as a
+//! - [`server`]: the REST API on an engine (`marble serve`); `server::spawn` runs it as a
 //!   child process.
 //! - [`kernel`] and [`prelude`]: the bundled Jupyter kernel and what a notebook imports.
 //!
@@ -54,12 +54,12 @@
 mod telemetry;
 pub mod analysis;
 pub mod dataset;
-pub mod disk;
+pub(crate) mod disk;
 pub mod engine;
 pub mod error;
 pub mod examples;
 pub mod fsio;
-pub mod geometry;
+pub(crate) mod geometry;
 pub mod kernel;
 pub mod model;
 pub mod params;
@@ -68,10 +68,10 @@ pub mod prelude;
 pub mod progress;
 pub mod reaching;
 pub mod run;
-pub mod seed;
+pub(crate) mod seed;
 #[cfg(feature = "server")]
 pub mod server;
-pub mod server_process;
+pub(crate) mod server_process;
 
 /// A build without the `server` feature (a notebook's lean kernel): [`server::spawn`] runs
 /// the REST API as a `marble serve` child process.
@@ -83,3 +83,65 @@ pub mod server {
 pub use dataset::{Condition, Conditions, Dataset};
 pub use error::{Error, Result};
 pub use params::{Params, ValidParams};
+
+/// Not part of the API: the internals that benches, tests and the binary's own harnesses
+/// (`marble bench`, a store URL in log lines) reach, at the paths they have in the crate
+/// (`internals::geometry::sparse::CsrMatrix` is `crate::geometry::sparse::CsrMatrix`).
+/// Nothing here is stable; it may change in any release.
+#[doc(hidden)]
+pub mod internals {
+    /// Free space on a disk.
+    pub mod disk {
+        pub use crate::disk::*;
+    }
+    /// Neighbours, frames, connections, Laplacians, gradient operators, spectra, diffusion.
+    pub mod geometry {
+        pub use crate::geometry::{
+            connection, diffusion, frames, gradient, laplacian, linalg, neighbours, sparse, spectrum,
+        };
+    }
+    /// `marble serve` as a child process of a named program.
+    pub mod server_process {
+        pub use crate::server_process::*;
+    }
+    /// Stage 1's internals.
+    pub mod dataset {
+        /// Proximity graphs.
+        pub mod graph {
+            pub use crate::dataset::graph::*;
+        }
+    }
+    /// Stages 2 and 3's internals.
+    pub mod model {
+        /// Features of a batch.
+        pub mod features {
+            pub use crate::model::features::*;
+        }
+        /// The precomputed operators of a dataset.
+        pub mod precomputed {
+            pub use crate::model::precomputed::*;
+        }
+        /// The model files.
+        pub mod store {
+            pub use crate::model::store::*;
+        }
+    }
+    /// Stage 4's internals.
+    pub mod analysis {
+        /// Decoding behaviour from the latents.
+        pub mod decode {
+            pub use crate::analysis::decode::*;
+        }
+        /// 2-D views.
+        pub mod embed {
+            pub use crate::analysis::embed::*;
+        }
+    }
+    /// The engine's internals.
+    pub mod engine {
+        /// The job store (SQLite, PostgreSQL).
+        pub mod store {
+            pub use crate::engine::store::*;
+        }
+    }
+}

@@ -8,7 +8,7 @@
 //! | `condition.npy`, `sample_index.npy` | condition of each point and its row in that condition's input, int64 | [`Run::write_embedding`] |
 //! | `anchor.npy`, `vector.npy` | the sampled points and their vectors, float32 (for plots and the PCA baseline) | [`Run::write_embedding`] |
 //! | `summary.json` | the dataset summary | [`Run::write_embedding`] |
-//! | `model.json`, `model.npz`, `params.json`, `losses.json` | the trained model (see [`crate::model::store`]) | [`Run::write_model`] |
+//! | `model.json`, `model.npz`, `params.json`, `losses.json` | the trained model (see `model::store`) | [`Run::write_model`] |
 //! | `checkpoint.json` | the training state after the latest epoch, for resuming | [`crate::model::fit`] |
 //! | `distances.npy` | C x C distances between conditions, float64 | [`Run::write_analysis`] |
 //! | `clusters.npy` | k-means cluster of each point, int64 | [`Run::write_analysis`] |
@@ -167,7 +167,7 @@ fn point_colouring<'a>(
 }
 
 /// Names shown for `n` unnamed conditions: "condition 0", ...
-pub fn condition_names(n: usize) -> Vec<String> {
+pub(crate) fn condition_names(n: usize) -> Vec<String> {
     crate::dataset::input::display_names(std::iter::repeat_n(None, n))
 }
 
@@ -479,72 +479,14 @@ impl Run {
     /// vector field are coloured by `p.colour_by` instead when it is given.
     pub fn write_analysis(&self, a: &Analysis, p: &AnalysisParams) -> Result<AnalysisRecord> {
         let start = Instant::now();
-        let dir = &self.dir;
         let names = self.condition_names();
         let condition_values = self.condition_values();
         let values: Option<Vec<f64>> = condition_values.iter().copied().collect();
-        let what = plot::value_name(&names);
         let colour_by = self.colour_by(p)?;
-        let colour_name = p.colour_by_label().unwrap_or_default();
-        let valued = values.as_deref().map(|v| (v, what.as_str()));
-        let mut files = Vec::new();
-        let mut put = |name: &str| -> PathBuf {
-            files.push(name.to_string());
-            dir.join(name)
-        };
-        write_npy(&put(&RunArray::Distances.file()), &a.distances.matrix)?;
-        write_npy_i64(&put(&RunArray::Clusters.file()), &a.clusters.labels)?;
-        write_npy(&put(&RunArray::ClusterCentroids.file()), &a.clusters.centroids)?;
-        write_npy(&put(&RunArray::ClusterHistograms.file()), &a.histograms)?;
-        let plans = dir.join(RunArray::TransportPlans.file());
-        match &a.distances.plans {
-            Some(plans) => write_npy(&put(&RunArray::TransportPlans.file()), plans)?,
-            // A stale file from an earlier clusters analysis would no longer match.
-            None if plans.exists() => {
-                std::fs::remove_file(&plans).map_err(|e| Error::io("cannot remove", &plans, e))?
-            }
-            None => {}
-        }
-        write_npy(&put(&RunArray::View2d.file()), &a.view.points)?;
-        write_npy_i64(&put(&RunArray::View2dIndex.file()), &a.view.index)?;
-        write_npy_i64(&put(&RunArray::View2dOptimised.file()), &a.view.optimised)?;
-        write_npy(&put(&RunArray::ConditionMap.file()), &a.condition_map)?;
-
-        let view_conditions: Vec<usize> = a.view.index.iter().map(|&i| self.condition[i]).collect();
-        let view_colour: Option<Vec<f64>> = colour_by.as_ref().map(|c| a.view.index.iter().map(|&i| c[i]).collect());
-        plot::embedding(
-            a.view.points.view(),
-            point_colouring(&view_conditions, view_colour.as_deref().map(|c| (c, colour_name)), valued, &names),
-            &format!("Embedding ({})", a.view.method),
-        )?
-        .save(&put(PlotKind::Embedding.file()))?;
-        plot::distance_matrix(a.distances.matrix.view(), &names, "Distances between conditions")?
-            .save(&put(PlotKind::Distances.file()))?;
-        plot::cluster_histograms_by_value(a.histograms.view(), &names, values.as_deref(), "Clusters per condition")?
-            .save(&put(PlotKind::Clusters.file()))?;
-        // An analysis read from an older file may lack what the map's axes explain.
-        let explained = match a.condition_map_explained.len() {
-            2 => a.condition_map_explained.clone(),
-            _ => crate::analysis::mds(a.distances.matrix.view(), 2)?.explained,
-        };
-        plot::condition_map(a.condition_map.view(), &names, values.as_deref(), &explained, "Condition map")?
-            .save(&put(PlotKind::ConditionMap.file()))?;
-        if let Some(losses) = self.losses.as_ref().filter(|l| !l.train_loss.is_empty()) {
-            plot::loss_curves(losses, "Training")?.save(&put(PlotKind::Losses.file()))?;
-        }
-        if let (Some(x), Some(v)) = (&self.anchor, &self.vector)
-            && x.ncols() >= 2
-            && x.ncols() == v.ncols()
-        {
-            let colour = colour_by.as_deref().map(|c| (c, colour_name));
-            plot::vector_field(
-                x.view(),
-                v.view(),
-                point_colouring(&self.condition, colour, valued, &names),
-                "Input vector fields",
-            )?
-            .save(&put(PlotKind::VectorField.file()))?;
-        }
+        let mut out = Written { dir: &self.dir, files: Vec::new() };
+        write_analysis_arrays(a, &mut out)?;
+        let explained = self.write_analysis_figures(a, p, &names, values.as_deref(), colour_by.as_deref(), &mut out)?;
+        let mut files = out.files;
         files.push("analysis.json".into());
         let mut timings = a.timings.clone();
         timings.push(StepTime { step: "files and figures".into(), seconds: start.elapsed().as_secs_f64() });
@@ -561,8 +503,60 @@ impl Run {
             condition_map_explained: explained,
             colour_by: p.colour_by_label().map(str::to_owned),
         };
-        write_json(&dir.join("analysis.json"), &record)?;
+        write_json(&self.dir.join("analysis.json"), &record)?;
         Ok(record)
+    }
+
+    /// The figures of [`Run::write_analysis`]; returns the variance the condition map's axes
+    /// explain.
+    fn write_analysis_figures(
+        &self,
+        a: &Analysis,
+        p: &AnalysisParams,
+        names: &[String],
+        values: Option<&[f64]>,
+        colour_by: Option<&[f64]>,
+        out: &mut Written,
+    ) -> Result<Vec<f64>> {
+        let what = plot::value_name(names);
+        let colour_name = p.colour_by_label().unwrap_or_default();
+        let valued = values.map(|v| (v, what.as_str()));
+        let view_conditions: Vec<usize> = a.view.index.iter().map(|&i| self.condition[i]).collect();
+        let view_colour: Option<Vec<f64>> = colour_by.map(|c| a.view.index.iter().map(|&i| c[i]).collect());
+        plot::embedding(
+            a.view.points.view(),
+            point_colouring(&view_conditions, view_colour.as_deref().map(|c| (c, colour_name)), valued, names),
+            &format!("Embedding ({})", a.view.method),
+        )?
+        .save(&out.put(PlotKind::Embedding.file()))?;
+        plot::distance_matrix(a.distances.matrix.view(), names, "Distances between conditions")?
+            .save(&out.put(PlotKind::Distances.file()))?;
+        plot::cluster_histograms_by_value(a.histograms.view(), names, values, "Clusters per condition")?
+            .save(&out.put(PlotKind::Clusters.file()))?;
+        // An analysis read from an older file may lack what the map's axes explain.
+        let explained = match a.condition_map_explained.len() {
+            2 => a.condition_map_explained.clone(),
+            _ => crate::analysis::mds(a.distances.matrix.view(), 2)?.explained,
+        };
+        plot::condition_map(a.condition_map.view(), names, values, &explained, "Condition map")?
+            .save(&out.put(PlotKind::ConditionMap.file()))?;
+        if let Some(losses) = self.losses.as_ref().filter(|l| !l.train_loss.is_empty()) {
+            plot::loss_curves(losses, "Training")?.save(&out.put(PlotKind::Losses.file()))?;
+        }
+        if let (Some(x), Some(v)) = (&self.anchor, &self.vector)
+            && x.ncols() >= 2
+            && x.ncols() == v.ncols()
+        {
+            let colour = colour_by.map(|c| (c, colour_name));
+            plot::vector_field(
+                x.view(),
+                v.view(),
+                point_colouring(&self.condition, colour, valued, names),
+                "Input vector fields",
+            )?
+            .save(&out.put(PlotKind::VectorField.file()))?;
+        }
+        Ok(explained)
     }
 
     /// Write a decoding (from [`Run::decode`]) as `decoding.json`, and the latents'
@@ -587,6 +581,41 @@ impl Run {
         write_npy(&self.dir.join(RunArray::DecodingPredictions.file()), &latents.predictions)?;
         Ok(path)
     }
+}
+
+/// The files an analysis writes into a run folder, in order, for `analysis.json`.
+struct Written<'a> {
+    dir: &'a Path,
+    files: Vec<String>,
+}
+
+impl Written<'_> {
+    /// The path of file `name` in the folder, recorded as written.
+    fn put(&mut self, name: &str) -> PathBuf {
+        self.files.push(name.to_string());
+        self.dir.join(name)
+    }
+}
+
+/// The arrays of [`Run::write_analysis`]; removes a stale `transport_plans.npy` when the
+/// analysis has no plans.
+fn write_analysis_arrays(a: &Analysis, out: &mut Written) -> Result<()> {
+    write_npy(&out.put(&RunArray::Distances.file()), &a.distances.matrix)?;
+    write_npy_i64(&out.put(&RunArray::Clusters.file()), &a.clusters.labels)?;
+    write_npy(&out.put(&RunArray::ClusterCentroids.file()), &a.clusters.centroids)?;
+    write_npy(&out.put(&RunArray::ClusterHistograms.file()), &a.histograms)?;
+    let plans = out.dir.join(RunArray::TransportPlans.file());
+    match &a.distances.plans {
+        Some(plans) => write_npy(&out.put(&RunArray::TransportPlans.file()), plans)?,
+        // A stale file from an earlier clusters analysis would no longer match.
+        None if plans.exists() => std::fs::remove_file(&plans).map_err(|e| Error::io("cannot remove", &plans, e))?,
+        None => {}
+    }
+    write_npy(&out.put(&RunArray::View2d.file()), &a.view.points)?;
+    write_npy_i64(&out.put(&RunArray::View2dIndex.file()), &a.view.index)?;
+    write_npy_i64(&out.put(&RunArray::View2dOptimised.file()), &a.view.optimised)?;
+    write_npy(&out.put(&RunArray::ConditionMap.file()), &a.condition_map)?;
+    Ok(())
 }
 
 #[cfg(test)]

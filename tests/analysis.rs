@@ -1,7 +1,8 @@
 //! Tests of the analysis stage against hand-computed values and independent solvers.
 
-use marble::analysis::embed::fit_ab;
 use marble::analysis::*;
+use marble::internals::analysis::decode;
+use marble::internals::analysis::embed::fit_ab;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, array};
 use rand::{Rng, SeedableRng};

@@ -131,7 +131,7 @@ impl Drop for Tmpfs {
 }
 
 fn free_mib(p: &Path) -> u64 {
-    marble::disk::free_bytes(p).unwrap() >> 20
+    marble::internals::disk::free_bytes(p).unwrap() >> 20
 }
 
 /// Fill the disk of `dir` with a ballast file until `leave` MiB are free.
@@ -140,7 +140,7 @@ fn ballast(dir: &Path, name: &str, leave: u64) -> PathBuf {
     let path = dir.join(name);
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).unwrap();
     let chunk = vec![7u8; 64 << 10];
-    while marble::disk::free_bytes(dir).unwrap() > (leave << 20) + chunk.len() as u64 {
+    while marble::internals::disk::free_bytes(dir).unwrap() > (leave << 20) + chunk.len() as u64 {
         if f.write_all(&chunk).is_err() {
             break;
         }

@@ -2,11 +2,11 @@
 //! spectra, diffusion against a dense matrix exponential, frames, connections.
 
 use marble::dataset::{Condition, Conditions, Dataset};
-use marble::geometry::diffusion::{chebyshev_expm, krylov_expsum, spectral_expsum};
-use marble::geometry::frames::Frames;
-use marble::geometry::laplacian;
-use marble::geometry::sparse::CsrMatrix;
-use marble::geometry::spectrum::{self, lowest_eigenpairs};
+use marble::internals::geometry::diffusion::{chebyshev_expm, krylov_expsum, spectral_expsum};
+use marble::internals::geometry::frames::Frames;
+use marble::internals::geometry::laplacian;
+use marble::internals::geometry::sparse::CsrMatrix;
+use marble::internals::geometry::spectrum::{self, lowest_eigenpairs};
 use marble::params::{DiffusionMethod, GraphType};
 use marble::progress::Silent;
 use marble::{Params, examples};

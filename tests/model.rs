@@ -3,7 +3,8 @@
 //! reproducible, saved and resumed.
 
 use marble::dataset::{Condition, Conditions, Dataset, Split};
-use marble::model::{Cancel, FitOptions, Fitted, NoObserver, Observer, fit, store};
+use marble::internals::model::store;
+use marble::model::{Cancel, FitOptions, Fitted, NoObserver, Observer, fit};
 use marble::progress::Silent;
 use marble::{Params, examples};
 use ndarray::{Array1, Array2, Axis};
@@ -278,7 +279,7 @@ fn transform_embeds_new_data_and_rejects_other_dimensions() {
     assert!(e.to_string().contains("embedding dimension"), "{e}");
 }
 
-use marble::model::features::{FeatureLayout, NeighbourSampler, all_features, features};
+use marble::internals::model::features::{FeatureLayout, NeighbourSampler, all_features, features};
 
 /// The batch computation (order-hop neighbourhoods only) agrees with applying the full
 /// operators to the whole dataset, in scalar, vector and local-frame modes, and dF/dt is
@@ -479,8 +480,8 @@ fn features_do_not_depend_on_the_thread_count() {
 /// diffusion. The switches they do not serve are named.
 #[test]
 fn precomputed_features_equal_per_batch_features() {
-    use marble::model::features::{FeatureLayout, features};
-    use marble::model::precomputed::{Precomputed, unsupported};
+    use marble::internals::model::features::{FeatureLayout, features};
+    use marble::internals::model::precomputed::{Precomputed, unsupported};
     use marble::params::DiffusionMethod;
     let planar = examples::planar_fields(&examples::PLANAR_FIELDS, 150, 1);
     // One scalar channel on the plane: scalar mode (S = 1, m = 2).
@@ -553,8 +554,8 @@ fn precomputed_features_equal_per_batch_features() {
 /// over its budget, and t past the interval is not covered.
 #[test]
 fn interpolated_features_equal_per_batch_features() {
-    use marble::model::features::{FeatureLayout, features};
-    use marble::model::precomputed::Precomputed;
+    use marble::internals::model::features::{FeatureLayout, features};
+    use marble::internals::model::precomputed::Precomputed;
     use marble::params::DiffusionMethod;
     let surface = examples::surface_fields(examples::Surface::ParaboloidR3, 150, 2);
     let p = Params { k: 10, local_gauges: true, ..Params::default() };

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use marble::Error;
-use marble::engine::store::{PostgresStore, Store};
+use marble::internals::engine::store::{PostgresStore, Store};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
 
 use crate::pg::{Postgres, TlsServer};
@@ -159,7 +159,7 @@ fn a_bad_tls_option_in_the_store_url_is_an_argument_error_without_the_password()
             "marble-no-such-ca.pem: cannot read it",
         ),
     ] {
-        let e = marble::engine::store::open(Some(&url), &dir).err().expect("refused");
+        let e = marble::internals::engine::store::open(Some(&url), &dir).err().expect("refused");
         let text = e.to_string();
         assert!(matches!(&e, Error::InvalidArgument { field, .. } if field == "store"), "{e:?}");
         assert!(text.contains(says) && !text.contains(PASSWORD), "{text}");

@@ -48,7 +48,7 @@ pub(crate) fn scenario(e: &dyn Engine) -> (DatasetInfo, ModelInfo, EmbeddingInfo
 /// from a `marble serve` child process.
 #[test]
 fn a_server_in_a_child_process_serves_the_api_and_says_why_it_cannot_start() {
-    use marble::server_process::spawn_with;
+    use marble::internals::server_process::spawn_with;
     let marble = std::path::Path::new(env!("CARGO_BIN_EXE_marble"));
     let dir = tempfile::tempdir().unwrap();
     let mut options = ServerOptions::new(dir.path().join("data"));

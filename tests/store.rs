@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use marble::dataset::Summary;
-use marble::engine::store::{Beat, PostgresStore, SqliteStore, Store};
 use marble::engine::{DatasetInfo, JobInfo, JobState};
+use marble::internals::engine::store::{Beat, PostgresStore, SqliteStore, Store};
 use marble::progress::Silent;
 use marble::{Dataset, Error, Params, examples};
 

@@ -21,11 +21,11 @@
 //! assert!((a.distances.matrix[[0, 1]] - 3.0).abs() < 1e-9);
 //! ```
 
-pub mod decode;
-pub mod distances;
-pub mod embed;
-pub mod kmeans;
-pub mod transport;
+pub(crate) mod decode;
+pub(crate) mod distances;
+pub(crate) mod embed;
+pub(crate) mod kmeans;
+pub(crate) mod transport;
 
 use std::time::Instant;
 

@@ -284,7 +284,7 @@ fn bench_fit(b: &BenchFit) -> Result<()> {
 /// How often the majority of a point's 5 nearest neighbours in the embedding `z` share its
 /// condition, and on how many points.
 fn condition_accuracy_5nn(z: &ndarray::Array2<f64>, condition: &[usize]) -> (f64, usize) {
-    use marble::geometry::neighbours::NeighbourIndex;
+    use marble::internals::geometry::neighbours::NeighbourIndex;
     // On a seeded sample of at most 20,000 points: constant fields embed all their points
     // at one spot, where a k-d tree cannot prune and each query would scan them all.
     let sample: Vec<usize> = if z.nrows() <= 20_000 {

@@ -144,7 +144,11 @@ impl StoreArgs {
     fn describe(&self) -> String {
         match &self.store {
             Some(url) => {
-                format!("store: {} (artifacts in {})", marble::engine::store::redact(url), self.artifacts_place())
+                format!(
+                    "store: {} (artifacts in {})",
+                    marble::internals::engine::store::redact(url),
+                    self.artifacts_place()
+                )
             }
             None => format!("store: {}", self.artifacts_place()),
         }

@@ -5,6 +5,9 @@
 //! on the stacked (block-diagonal) graph: the seeded split, frames and the manifold
 //! dimension, connections, gradient operators, and per condition the lowest eigenpairs of
 //! the normalised (connection) Laplacian. Nothing is O(n^2).
+//!
+//! The signal's diffusion is in [`super::diffusion`], what the build reports in
+//! [`super::summary`].
 
 use std::time::Instant;
 
@@ -14,20 +17,22 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::diffusion::{SignalDiffusion, diffusion_of_condition};
 use crate::dataset::duplicates::{group_coincident, merge};
 use crate::dataset::graph::{components_warning, connected_components, proximity_graph};
 use crate::dataset::input::{Condition, Conditions};
 use crate::dataset::sampling::farthest_point_sampling;
+use crate::dataset::summary::{ConditionSummary, StepTime, Summary};
 use crate::error::{Error, Result};
 use crate::geometry::connection::{Connections, compute_connections};
-use crate::geometry::diffusion::{self, Decay, ExpSum, krylov_expsum, spectral_expsum};
+use crate::geometry::diffusion::{self, ExpSum};
 use crate::geometry::frames::{Frames, complete_frame, explained_variance_curve, fit_local_frames, manifold_dimension};
 use crate::geometry::gradient::GradientOperator;
 use crate::geometry::laplacian;
 use crate::geometry::neighbours::NeighbourIndex;
 use crate::geometry::sparse::CsrMatrix;
-use crate::geometry::spectrum::{Eigenpairs, lowest_eigenpairs};
-use crate::params::{DiffusionMethod, Duplicates, GraphType, ParamsError, ValidParams};
+use crate::geometry::spectrum::Eigenpairs;
+use crate::params::{Duplicates, GraphType, ParamsError, ValidParams};
 use crate::progress::Progress;
 use crate::seed::{Stream, rng_for};
 
@@ -51,171 +56,6 @@ pub fn input_rows(points_in: &[usize], condition: &[usize], sample_index: &[usiz
         start.push(start.last().expect("non-empty") + s);
     }
     condition.iter().zip(sample_index).map(|(&c, &i)| start[c] + i).collect()
-}
-
-/// Per-condition facts for the summary.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ConditionSummary {
-    /// The condition's name, when it was given one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The number the condition was recorded under (e.g. mu), when it was given one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    /// Points in the input.
-    pub points_in: usize,
-    /// Points kept by farthest-point sampling.
-    pub points_sampled: usize,
-    /// Undirected edges of the proximity graph.
-    pub edges: usize,
-    /// Fewest neighbours of any point.
-    pub degree_min: usize,
-    /// Most neighbours of any point.
-    pub degree_max: usize,
-    /// Connected components of the proximity graph (more than one gets a warning).
-    pub components: usize,
-    /// Input rows merged into an earlier identical anchor (`duplicates = "merge"`).
-    #[serde(default)]
-    pub repeated_rows: usize,
-    /// Exponentials per signal channel in the diffusion of this condition (Ritz pairs for
-    /// `krylov`, eigenpairs for `spectral`); the most over channels.
-    pub diffusion_terms: usize,
-    /// Estimated error of Krylov diffusion for t <= 100, relative to |x| (0 for `spectral`).
-    pub diffusion_error: f64,
-    /// Eigenpairs of the normalised Laplacian kept (`spectral` only).
-    pub eigenpairs: Option<usize>,
-    /// Largest eigenpair residual |L v - lambda v| (`spectral` only).
-    pub eigen_residual: Option<f64>,
-    /// Smallest and largest kept eigenvalue (`spectral` only).
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub eigenvalue_range: Option<(f64, f64)>,
-    /// Eigenpairs of the normalised connection Laplacian kept (local frames only).
-    pub connection_eigenpairs: Option<usize>,
-}
-
-/// How long a step took.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StepTime {
-    /// Name of the step.
-    pub step: String,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-}
-
-impl StepTime {
-    /// "time: step 0.12s, other 3.40s, total 3.52s".
-    pub fn line(steps: &[StepTime]) -> String {
-        let total: f64 = steps.iter().map(|t| t.seconds).sum();
-        let each: String = steps.iter().map(|t| format!(" {} {:.2}s,", t.step, t.seconds)).collect();
-        format!("time:{each} total {total:.2}s")
-    }
-}
-
-/// What was built, for people and for `summary.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Summary {
-    /// Number of conditions.
-    pub n_conditions: usize,
-    /// Points after sampling, all conditions.
-    pub n_points: usize,
-    /// Undirected edges, all conditions.
-    pub n_edges: usize,
-    /// Embedding dimension D.
-    pub embedding_dim: usize,
-    /// Signal dimension S.
-    pub signal_dim: usize,
-    /// Manifold dimension m (D in global mode).
-    pub manifold_dim: usize,
-    /// Whether local frames were used.
-    pub local_gauges: bool,
-    /// Graph type used.
-    pub graph_type: GraphType,
-    /// Diffusion method (None when `diffusion` is off).
-    pub diffusion: Option<DiffusionMethod>,
-    /// Mean minus standard deviation of the cumulative explained variance of the local PCA,
-    /// by number of components (local frames only).
-    pub explained_variance: Option<Vec<f64>>,
-    /// Points in train / validation / test.
-    pub split: [usize; 3],
-    /// Per-condition details.
-    pub conditions: Vec<ConditionSummary>,
-    /// Time per step.
-    pub timings: Vec<StepTime>,
-    /// Things the user should know (e.g. a setting that could not apply).
-    pub notes: Vec<String>,
-    /// Things in the data the user should look at (e.g. a graph in several components).
-    #[serde(default)]
-    pub warnings: Vec<String>,
-}
-
-impl Summary {
-    /// The name shown for each condition: its own, or "condition c".
-    pub fn condition_names(&self) -> Vec<String> {
-        crate::dataset::input::display_names(self.conditions.iter().map(|c| c.name.clone()))
-    }
-
-    /// The value of each condition, `None` where it has none.
-    pub fn condition_values(&self) -> Vec<Option<f64>> {
-        self.conditions.iter().map(|c| c.value).collect()
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "{} conditions, {} points, {} edges ({:?} graph)",
-            self.n_conditions, self.n_points, self.n_edges, self.graph_type
-        )?;
-        writeln!(
-            f,
-            "embedding dim {}, signal dim {}, manifold dim {} ({} frames)",
-            self.embedding_dim,
-            self.signal_dim,
-            self.manifold_dim,
-            if self.local_gauges { "local" } else { "global" }
-        )?;
-        writeln!(f, "split: {} train / {} validation / {} test", self.split[0], self.split[1], self.split[2])?;
-        let (what, check) = match self.diffusion {
-            Some(DiffusionMethod::Krylov) => ("Ritz pairs", "error"),
-            Some(DiffusionMethod::Spectral) => ("eigenpairs", "residual"),
-            None => ("(diffusion off)", ""),
-        };
-        let named = self.conditions.iter().any(|c| c.name.is_some());
-        let name_head = if named { "  name" } else { "" };
-        let valued = self.conditions.iter().any(|c| c.value.is_some());
-        let value_head = if valued { "      value" } else { "" };
-        writeln!(
-            f,
-            "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}{value_head}{name_head}"
-        )?;
-        for (c, s) in self.conditions.iter().enumerate() {
-            let check = match self.diffusion {
-                Some(DiffusionMethod::Krylov) => format!("{:.1e}", s.diffusion_error),
-                Some(DiffusionMethod::Spectral) => format!("{:.1e}", s.eigen_residual.unwrap_or(0.0)),
-                None => String::new(),
-            };
-            let name = s.name.as_deref().map(|n| format!("  {n}")).unwrap_or_default();
-            let value = match (valued, s.value) {
-                (false, _) => String::new(),
-                (true, Some(v)) => format!("  {v:>9.4}"),
-                (true, None) => format!("  {:>9}", "-"),
-            };
-            writeln!(
-                f,
-                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}{value}{name}",
-                s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.components, s.diffusion_terms
-            )?;
-        }
-        writeln!(f, "{}", StepTime::line(&self.timings))?;
-        for n in &self.notes {
-            writeln!(f, "note: {n}")?;
-        }
-        for w in &self.warnings {
-            writeln!(f, "warning: {w}")?;
-        }
-        Ok(())
-    }
 }
 
 /// The output of stage 1: stacked, sampled points with their graph and geometry.
@@ -901,161 +741,4 @@ fn seeded_split(n: usize, val: f64, test: f64, seed: u64) -> Vec<Split> {
         }
     }
     split
-}
-
-/// The input signal's diffusion exp(-t L) x, as sums of exponentials per condition, ready
-/// to evaluate at any t in O(terms) per point.
-///
-/// Global frames: `parts[c][s]` diffuses channel s of condition c with the scalar Laplacian.
-/// Local frames: `parts[c][0]` diffuses the signal in local coordinates (m per point) with
-/// the connection Laplacian and `parts[c][1]` its magnitude with the scalar Laplacian; the
-/// diffused vectors are rescaled to the diffused magnitude (reference: `vector_diffusion`
-/// with `normalise=True`; exp(-t L_rw) 1 = 1, so no further division is needed).
-#[derive(Clone, Debug)]
-pub struct SignalDiffusion {
-    /// How the exponential sums were obtained.
-    pub method: DiffusionMethod,
-    /// Whether the signal lives in local frames.
-    pub local: bool,
-    /// sqrt(d_i) per point: exp(-t L_rw) x = D^-1/2 exp(-t L_sym) D^1/2 x.
-    pub sqrt_degree: Vec<f64>,
-    /// Exponential sums of D^1/2 x, per condition.
-    pub parts: Vec<Vec<ExpSum>>,
-    /// Condition c holds points `offsets[c]..offsets[c + 1]`.
-    pub offsets: Vec<usize>,
-}
-
-impl SignalDiffusion {
-    /// Components per point of the diffused signal: S (global) or m (local coordinates).
-    pub fn width(&self) -> usize {
-        if self.local {
-            self.parts[0][0].weights.nrows() / (self.offsets[1] - self.offsets[0])
-        } else {
-            self.parts[0].len()
-        }
-    }
-
-    /// Decay factors of every exponential sum at time t, for [`SignalDiffusion::point`].
-    pub fn decays(&self, t: f64) -> Vec<Vec<Decay>> {
-        self.parts.iter().map(|parts| parts.iter().map(|e| e.at_time(t)).collect()).collect()
-    }
-
-    /// The diffused signal at point i and its derivative in t, written to `out` and `dout`
-    /// (each [`SignalDiffusion::width`] long).
-    pub fn point(&self, condition: usize, i: usize, decay: &[Vec<Decay>], out: &mut [f64], dout: &mut [f64]) {
-        let (c, row, s) = (condition, i - self.offsets[condition], self.sqrt_degree[i]);
-        let w = out.len();
-        if !self.local {
-            for ch in 0..w {
-                let (f, df) = self.parts[c][ch].row_at(row, &decay[c][ch]);
-                out[ch] = f / s;
-                dout[ch] = df / s;
-            }
-            return;
-        }
-        // Direction from the connection diffusion, length from the scalar one.
-        let (mut v, mut dv) = (vec![0.0; w], vec![0.0; w]);
-        for b in 0..w {
-            (v[b], dv[b]) = self.parts[c][0].row_at(row * w + b, &decay[c][0]);
-        }
-        let (mag, dmag) = self.parts[c][1].row_at(row, &decay[c][1]);
-        let (mag, dmag) = (mag / s, dmag / s);
-        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm == 0.0 {
-            out.iter_mut().chain(dout.iter_mut()).for_each(|x| *x = 0.0);
-            return;
-        }
-        let vdv: f64 = v.iter().zip(&dv).map(|(a, b)| a * b).sum();
-        for b in 0..w {
-            out[b] = v[b] * mag / norm;
-            dout[b] = dv[b] * mag / norm + v[b] * (dmag / norm - mag * vdv / norm.powi(3));
-        }
-    }
-
-    /// The diffused signal at time t: n x S (global) or n x m in local coordinates (local).
-    pub fn at(&self, t: f64) -> Array2<f64> {
-        let n = *self.offsets.last().expect("at least one condition");
-        let w = self.width();
-        let decay = self.decays(t);
-        let mut out = Array2::zeros((n, w));
-        let mut dout = vec![0.0; w];
-        for c in 0..self.parts.len() {
-            for i in self.offsets[c]..self.offsets[c + 1] {
-                let row = out.row_mut(i).into_slice().expect("contiguous rows");
-                self.point(c, i, &decay, row, &mut dout);
-            }
-        }
-        out
-    }
-}
-
-type ConditionDiffusion = (Option<Eigenpairs>, Option<Eigenpairs>, Vec<ExpSum>);
-
-/// Spectra (for `spectral`) and exponential sums for condition c.
-#[allow(clippy::too_many_arguments)]
-fn diffusion_of_condition(
-    c: usize,
-    offsets: &[usize],
-    adjacency: &CsrMatrix,
-    connections: Option<&Connections>,
-    frames: &Frames,
-    vector: &Array2<f64>,
-    sqrt_degree: &[f64],
-    p: &ValidParams,
-) -> Result<ConditionDiffusion> {
-    if !p.diffusion {
-        return Ok((None, None, Vec::new()));
-    }
-    let (lo, hi) = (offsets[c], offsets[c + 1]);
-    let sub = adjacency.diagonal_block(lo, hi);
-    let a = laplacian::normalized_adjacency(&sub);
-    let solve = |a: &CsrMatrix, which: u64, operator: &'static str| -> Result<Eigenpairs> {
-        let seed = rng_for(p.seed, Stream::Eigen, 2 * c as u64 + which).random();
-        lowest_eigenpairs(a, p.n_eigenpairs, p.diffusion_tolerance, seed).map_err(|e| Error::EigenNotConverged {
-            operator,
-            condition: c,
-            iterations: e.iterations,
-            residual: e.residual,
-            tolerance: p.diffusion_tolerance,
-        })
-    };
-    let spectral = p.diffusion_method == DiffusionMethod::Spectral;
-    let scalar_spectrum = if spectral { Some(solve(&a, 0, "Laplacian")?) } else { None };
-    let expsum = |a: &CsrMatrix, pairs: Option<&Eigenpairs>, y: &[f64]| match pairs {
-        Some(pairs) => spectral_expsum(pairs, y),
-        None => krylov_expsum(a, y, p.n_eigenpairs, p.diffusion_tolerance),
-    };
-    let s = |i: usize| sqrt_degree[lo + i];
-    let n_c = hi - lo;
-    match connections {
-        None => {
-            let parts = (0..vector.ncols())
-                .map(|ch| {
-                    let y: Vec<f64> = (0..n_c).map(|i| vector[[lo + i, ch]] * s(i)).collect();
-                    expsum(&a, scalar_spectrum.as_ref(), &y)
-                })
-                .collect();
-            Ok((scalar_spectrum, None, parts))
-        }
-        Some(conn) => {
-            let m = conn.dim;
-            let (e0, e1) = (adjacency.indptr[lo], adjacency.indptr[hi]);
-            let sub_conn = Connections { dim: m, blocks: conn.blocks[e0 * m * m..e1 * m * m].to_vec() };
-            let ac = laplacian::normalized_connection_adjacency(&sub, &sub_conn);
-            let conn_spectrum = if spectral { Some(solve(&ac, 1, "connection Laplacian")?) } else { None };
-            let mut local = vec![0.0; n_c * m];
-            let mut magnitude = vec![0.0; n_c];
-            for i in 0..n_c {
-                let v = vector.row(lo + i);
-                let v = v.as_slice().expect("contiguous rows");
-                frames.project(lo + i, v, &mut local[i * m..(i + 1) * m]);
-                let norm = local[i * m..(i + 1) * m].iter().map(|x| x * x).sum::<f64>().sqrt();
-                magnitude[i] = norm * s(i);
-                local[i * m..(i + 1) * m].iter_mut().for_each(|x| *x *= s(i));
-            }
-            let parts =
-                vec![expsum(&ac, conn_spectrum.as_ref(), &local), expsum(&a, scalar_spectrum.as_ref(), &magnitude)];
-            Ok((scalar_spectrum, conn_spectrum, parts))
-        }
-    }
 }

@@ -1,12 +1,15 @@
 //! Stage 1: inputs, sampling, graphs, and the assembled [`Dataset`].
 
-pub mod build;
-pub mod duplicates;
-pub mod graph;
-pub mod input;
+pub(crate) mod build;
+pub(crate) mod diffusion;
+pub(crate) mod duplicates;
+pub(crate) mod graph;
+pub(crate) mod input;
 pub mod io;
-pub mod npy_text;
-pub mod sampling;
+pub(crate) mod npy_text;
+pub(crate) mod sampling;
+pub(crate) mod summary;
 
-pub use build::{ConditionSummary, Dataset, OutputRows, Split, StepTime, Summary};
+pub use build::{Dataset, OutputRows, Split};
 pub use input::{Condition, Conditions};
+pub use summary::{ConditionSummary, StepTime, Summary};

@@ -6,11 +6,11 @@
 //! build them), jobs (a fit of a dataset; its model has the job's id), embeddings (a model
 //! applied to a dataset), analyses (distances, clusters, 2-D views), decodings and plots.
 
-pub mod artifacts;
-pub mod http;
-pub mod local;
-pub mod lock;
-pub mod store;
+pub(crate) mod artifacts;
+pub(crate) mod http;
+pub(crate) mod local;
+pub(crate) mod lock;
+pub(crate) mod store;
 
 use std::time::{Duration, Instant};
 

@@ -202,7 +202,7 @@ fn default_setup() -> Option<Setup> {
 
 /// Jupyter's data folders, where it looks for kernel specs: what `jupyter --paths --json`
 /// says, else Jupyter's documented defaults (and which of the two, for the message).
-pub fn jupyter_data_dirs(jupyter: Option<&Path>) -> (Vec<PathBuf>, String) {
+pub(crate) fn jupyter_data_dirs(jupyter: Option<&Path>) -> (Vec<PathBuf>, String) {
     let cmd = jupyter.unwrap_or(Path::new("jupyter"));
     let out = Command::new(cmd).args(["--paths", "--json"]).stdin(std::process::Stdio::null()).output();
     if let Ok(out) = out.as_ref().map(|o| (o.status.success(), &o.stdout))

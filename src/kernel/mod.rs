@@ -16,7 +16,7 @@ pub mod doctor;
 pub mod toolchain;
 
 /// Set, in the kernel's builds, to the live source folder (the kernel compiles a copy).
-pub const SOURCE_DIR_ENV: &str = "MARBLE_KERNEL_SOURCE_DIR";
+pub(crate) const SOURCE_DIR_ENV: &str = "MARBLE_KERNEL_SOURCE_DIR";
 
 /// This crate's source folder (where notebooks find `../shared/data`): the folder it was
 /// built from, or, in the kernel, the folder the kernel's copy was made from.
@@ -29,10 +29,10 @@ pub const CRATE_DIR: &str = match option_env!("MARBLE_KERNEL_SOURCE_DIR") {
 pub const KERNEL_NAME: &str = "marble-rust";
 
 /// The kernel's display name in Jupyter.
-pub const DISPLAY_NAME: &str = "MARBLE (Rust)";
+pub(crate) const DISPLAY_NAME: &str = "MARBLE (Rust)";
 
 /// The file beside `kernel.json` that holds the kernel's [`cache::Setup`].
-pub const SETUP_FILE: &str = "marble-kernel.json";
+pub(crate) const SETUP_FILE: &str = "marble-kernel.json";
 
 /// Where the spec goes.
 #[derive(Clone, Debug)]
@@ -54,7 +54,7 @@ pub struct Installed {
 }
 
 /// The evcxr_jupyter on `PATH`, else in `~/.cargo/bin`.
-pub fn find_evcxr() -> Result<PathBuf> {
+pub(crate) fn find_evcxr() -> Result<PathBuf> {
     let name = "evcxr_jupyter";
     let mut candidates: Vec<PathBuf> =
         std::env::var_os("PATH").map(|p| std::env::split_paths(&p).map(|d| d.join(name)).collect()).unwrap_or_default();
@@ -79,10 +79,10 @@ fn write(path: &Path, text: &str) -> Result<()> {
 /// Where the `marble` program is: `marble kernel start` sets it to itself, so that a lean
 /// kernel's `marble::server::spawn` can run `marble serve`. Without it, `marble` is looked
 /// up on `PATH`.
-pub const BIN_ENV: &str = "MARBLE_BIN";
+pub(crate) const BIN_ENV: &str = "MARBLE_BIN";
 
 /// Marble's Cargo features a kernel may load (the others are for the command line).
-pub const KERNEL_FEATURES: [&str; 3] = ["server", "postgres", "s3"];
+pub(crate) const KERNEL_FEATURES: [&str; 3] = ["server", "postgres", "s3"];
 
 /// Install the kernel spec at `location`: the kernel runs `marble` (the binary at
 /// `launcher`, `marble kernel start`), loading the crate at `crate_dir` (this source tree by
@@ -218,11 +218,11 @@ pub fn notice() {
 }
 
 /// Print `content` as a rich display block of `mime` type for evcxr.
-pub fn display(mime: &str, content: &str) {
+pub(crate) fn display(mime: &str, content: &str) {
     println!("EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT");
 }
 
 /// Escape text for HTML.
-pub fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

@@ -10,7 +10,7 @@
 //! level short, the loader finds no standard library, and every cell fails with evcxr's
 //! `dlopen failed`. Where they share only `/`, the extra `..` is absorbed at the root, which
 //! is why a cache under `/var` or `/tmp` worked. The launcher therefore names the toolchain's
-//! library folder on the loader's search path ([`LOADER_PATH_ENV`]), which the loader searches
+//! library folder on the loader's search path (`LOADER_PATH_ENV`), which the loader searches
 //! before any RUNPATH: the load no longer depends on the relative placement of the two.
 
 use std::ffi::OsString;
@@ -21,17 +21,17 @@ use crate::error::{Error, Result};
 
 /// The evcxr_jupyter version the kernel is built and tested with (the README's install line
 /// pins it, and `.ci/run` installs it).
-pub const EVCXR_VERSION: &str = "0.22.0";
+pub(crate) const EVCXR_VERSION: &str = "0.22.0";
 
 /// The variable the dynamic loader searches before a library's own RUNPATH.
 #[cfg(target_os = "macos")]
-pub const LOADER_PATH_ENV: &str = "DYLD_LIBRARY_PATH";
+pub(crate) const LOADER_PATH_ENV: &str = "DYLD_LIBRARY_PATH";
 /// The variable the dynamic loader searches before a library's own RUNPATH.
 #[cfg(windows)]
-pub const LOADER_PATH_ENV: &str = "PATH";
+pub(crate) const LOADER_PATH_ENV: &str = "PATH";
 /// The variable the dynamic loader searches before a library's own RUNPATH.
 #[cfg(not(any(target_os = "macos", windows)))]
-pub const LOADER_PATH_ENV: &str = "LD_LIBRARY_PATH";
+pub(crate) const LOADER_PATH_ENV: &str = "LD_LIBRARY_PATH";
 
 /// The Rust toolchain evcxr compiles with: `rustc -vV` and `rustc --print sysroot`.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,7 +84,7 @@ impl Toolchain {
         })
     }
 
-    /// [`LOADER_PATH_ENV`] for evcxr's process: the toolchain's library folder first, then
+    /// `LOADER_PATH_ENV` for evcxr's process: the toolchain's library folder first, then
     /// whatever the variable held.
     pub fn loader_path(&self) -> OsString {
         let old = std::env::var_os(LOADER_PATH_ENV).unwrap_or_default();
@@ -103,7 +103,7 @@ impl Toolchain {
 /// it (`$CARGO_HOME/.crates2.json`), else what `--version` prints (evcxr_jupyter 0.22 has no
 /// such flag, and refusing it costs a quarter of a second at every kernel start), else
 /// `None`.
-pub fn evcxr_version(evcxr: &Path) -> Option<String> {
+pub(crate) fn evcxr_version(evcxr: &Path) -> Option<String> {
     if let Some(v) = installed_by_cargo(evcxr) {
         return Some(v);
     }

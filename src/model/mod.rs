@@ -14,15 +14,15 @@
 //! assert_eq!(z.dim(), (240, 3));
 //! ```
 
-pub mod chebyshev;
-pub mod checkpoint;
-pub mod device;
-pub mod features;
-pub mod network;
-pub mod optim;
-pub mod precomputed;
-pub mod store;
-pub mod train;
+pub(crate) mod chebyshev;
+pub(crate) mod checkpoint;
+pub(crate) mod device;
+pub(crate) mod features;
+pub(crate) mod network;
+pub(crate) mod optim;
+pub(crate) mod precomputed;
+pub(crate) mod store;
+pub(crate) mod train;
 
 pub use checkpoint::Losses;
 pub use network::{Architecture, Model};
