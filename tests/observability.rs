@@ -355,11 +355,22 @@ fn a_library_warning_is_a_log_line_and_the_disk_gauges_say_why() {
     let dir = tempfile::tempdir().unwrap();
     // A floor no disk reaches: every write is refused, and the library warns.
     let server = Served::spawn(dir.path(), &["--min-free-mib", "1000000000"], &[]);
+    // A JSON body reaches the engine, whose disk check warns from the library.
+    let body = serde_json::to_vec(&small_dataset(1)).unwrap();
+    let resp = raw()
+        .post(format!("{}/v1/datasets", server.url))
+        .header("content-type", "application/json")
+        .send(&body[..])
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 507);
+    let line = server.wait_for("the library's warning", |l| l["target"] == "marble::engine::artifacts");
+    assert_eq!(line["level"], "WARN");
+    assert!(line["message"].as_str().unwrap().starts_with("refusing writes:"), "{line}");
+    // An .npz upload is refused by the server before its body is read, and says so too.
     let e = HttpEngine::with_token(&server.url, None);
     assert_eq!(e.create_dataset(&small_dataset(1)).unwrap_err().code(), "disk_full");
-    let line = server.wait_for("the warning", |l| l["level"] == "WARN");
-    assert!(line["message"].as_str().unwrap().starts_with("refusing writes:"), "{line}");
-    assert_eq!(line["target"], "marble::engine::artifacts");
+    let line = server.wait_for("the upload's warning", |l| l["target"] == "marble::server::upload");
+    assert!(line["message"].as_str().unwrap().starts_with("refusing an upload:"), "{line}");
     let line = server.wait_for("the 507", |l| l["route"] == "/v1/datasets");
     assert_eq!((line["status"].as_u64(), line["code"].as_str()), (Some(507), Some("disk_full")));
     let page = scrape(&server.url, None);
