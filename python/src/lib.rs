@@ -15,7 +15,7 @@ use marble::engine::{
 };
 use marble::{Condition, Conditions, Params};
 use ndarray::{Array1, Array2, ArrayD};
-use numpy::{PyArrayDyn, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use numpy::{IntoPyArray, PyArrayDyn, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -59,7 +59,9 @@ fn matrix(a: &Bound<'_, PyAny>, what: &str) -> PyResult<Array2<f64>> {
         return Ok(x.as_array().as_standard_layout().into_owned());
     }
     if let Ok(x) = a.extract::<PyReadonlyArray2<'_, f32>>() {
-        return Ok(x.as_array().mapv(f64::from));
+        // Converted in logical order: row-major whatever numpy's order, in one allocation.
+        let x = x.as_array();
+        return Ok(Array2::from_shape_vec(x.dim(), x.iter().map(|&v| f64::from(v)).collect()).expect("shape kept"));
     }
     Err(PyTypeError::new_err(format!("{what}: expected a 2-D float64 or float32 numpy array")))
 }
@@ -258,17 +260,16 @@ impl PyEngine {
         Ok(PyBytes::new(py, &run(py, || self.engine.model_weights(id))?))
     }
 
-    /// Embed a dataset with a model; the info's `embedding` is a float32 numpy array.
+    /// Embed a dataset with a model; the info's `embedding` is a float32 numpy array (the
+    /// engine's own answer, which `HttpEngine` already reads as .npy bytes).
     fn transform<'py>(&self, py: Python<'py>, model: String, dataset: String) -> PyResult<Bound<'py, PyAny>> {
-        let info = run(py, || self.engine.transform(&TransformRequest { model, dataset }))?;
-        let latents = run(py, || self.engine.embedding_npy(&info.id))?;
-        let out = to_py(
-            py,
-            &serde_json::json!({
-                "id": info.id, "model": info.model, "dataset": info.dataset, "condition": info.condition,
-            }),
-        )?;
-        out.set_item("embedding", npy_to_py(py, &latents)?)?;
+        let mut info = run(py, || self.engine.transform(&TransformRequest { model, dataset }))?;
+        let rows = std::mem::take(&mut info.embedding);
+        let width = rows.first().map_or(0, Vec::len);
+        let latents = Array2::from_shape_vec((rows.len(), width), rows.into_iter().flatten().collect())
+            .map_err(|e| PyTypeError::new_err(format!("the engine's embedding is not a matrix: {e}")))?;
+        let out = to_py(py, &info)?;
+        out.set_item("embedding", latents.into_pyarray(py))?;
         Ok(out)
     }
 
@@ -319,16 +320,7 @@ impl PyEngine {
 
     /// A figure of a model as SVG text.
     fn plot(&self, py: Python<'_>, model: &str, kind: &str) -> PyResult<String> {
-        let kind: PlotKind = serde_json::from_value(serde_json::Value::String(kind.to_string())).map_err(|_| {
-            py_err(
-                py,
-                marble::Error::Unknown {
-                    kind: "plot",
-                    name: kind.to_string(),
-                    choices: PlotKind::ALL.map(PlotKind::name).join(", "),
-                },
-            )
-        })?;
+        let kind = PlotKind::parse(kind).map_err(|e| py_err(py, e))?;
         run(py, || self.engine.plot(model, kind))
     }
 

@@ -103,4 +103,13 @@ impl PlotKind {
     pub fn name(self) -> &'static str {
         self.file().trim_end_matches(".svg")
     }
+
+    /// The kind called `name`, or the error `unknown_name` listing the kinds.
+    pub fn parse(name: &str) -> crate::Result<PlotKind> {
+        PlotKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| crate::Error::Unknown {
+            kind: "plot",
+            name: name.to_string(),
+            choices: PlotKind::ALL.map(PlotKind::name).join(", "),
+        })
+    }
 }

@@ -7,11 +7,10 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use super::embeddings::ArraysQuery;
-use super::problem::{ApiError, ApiJson, ApiResult, blocking};
+use super::problem::{ApiJson, ApiResult, blocking};
 use super::{AppState, Binary};
 use crate::analysis::AnalysisParams;
 use crate::engine::*;
-use crate::error::Error;
 
 /// A trained model: parameters, loss curves, diffusion time.
 #[utoipa::path(get, path = "/models/{id}", tag = "models", params(("id" = String, Path)),
@@ -98,13 +97,7 @@ pub(super) async fn plot(
     State(s): State<AppState>,
     Path((id, kind)): Path<(String, String)>,
 ) -> ApiResult<impl IntoResponse> {
-    let kind: PlotKind = serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
-        ApiError::from(Error::Unknown {
-            kind: "plot",
-            name: kind,
-            choices: PlotKind::ALL.map(PlotKind::name).join(", "),
-        })
-    })?;
+    let kind = PlotKind::parse(&kind)?;
     let e = s.engine.clone();
     let svg = blocking(move || e.plot(&id, kind)).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 import sys
 import time
 from typing import Any, Iterable, Mapping, Optional, Sequence
@@ -12,6 +13,10 @@ import numpy as np
 
 from . import _marble
 from .errors import Cancelled, InvalidInput, MarbleError, ParameterError
+
+
+#: The files of a run folder that hold a model: what `transform_with_run` loads.
+MODEL_FILES = ("model.json", "model.npz", "params.json", "losses.json")
 
 
 # --- arrays -----------------------------------------------------------------------------
@@ -397,6 +402,18 @@ class Engine:
         """A figure: ``embedding``, ``distances``, ``losses``, ``clusters``,
         ``vector_field`` or ``condition_map``."""
         return Figure(self._native.plot(_id(model), kind), kind)
+
+    def save_model_files(self, model, outdir) -> str:
+        """Copy a model's files (model.json, model.npz, params.json, losses.json) to
+        ``outdir``, for loading without the engine. Needs the in-process engine."""
+        if self.data_dir is None:
+            raise NotImplementedError("saving a model's files needs the in-process engine; a server keeps its models by id")
+        src = os.path.join(self.data_dir, "runs", _id(model))
+        os.makedirs(outdir, exist_ok=True)
+        if os.path.abspath(src) != os.path.abspath(outdir):
+            for f in MODEL_FILES:
+                shutil.copy2(os.path.join(src, f), os.path.join(outdir, f))
+        return os.fspath(outdir)
 
     def readiness(self) -> Record:
         return Record(self._native.readiness())

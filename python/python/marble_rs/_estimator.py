@@ -10,7 +10,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _marble
-from ._engine import Engine, _conditions, check_param_names
+from ._engine import MODEL_FILES, Engine, _conditions, check_param_names
 
 
 class MARBLE:
@@ -103,16 +103,12 @@ class MARBLE:
         """Write the fitted model to the folder ``path`` (model.json, model.npz,
         params.json, losses.json, and the fitted arrays); :meth:`load` reads it back."""
         self._check_fitted()
-        os.makedirs(path, exist_ok=True)
-        if self._run_dir is not None:
-            src = self._run_dir
-        elif self.engine.data_dir is not None:
-            src = os.path.join(self.engine.data_dir, "runs", self.model_id_)
-        else:
-            raise NotImplementedError("save needs the in-process engine; a server keeps its models by id")
-        for f in ("model.json", "model.npz", "params.json", "losses.json"):
-            if os.path.abspath(src) != os.path.abspath(path):
-                shutil.copy2(os.path.join(src, f), os.path.join(path, f))
+        if self._run_dir is None:
+            self.engine.save_model_files(self.model_id_, path)
+        elif os.path.abspath(self._run_dir) != os.path.abspath(path):
+            os.makedirs(path, exist_ok=True)
+            for f in MODEL_FILES:
+                shutil.copy2(os.path.join(self._run_dir, f), os.path.join(path, f))
         for name in ("embedding_", "condition_", "distances_"):
             if hasattr(self, name):
                 np.save(os.path.join(path, f"{name.rstrip('_')}.npy"), getattr(self, name))

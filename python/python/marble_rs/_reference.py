@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 from typing import Any, Mapping, Optional
 
 import numpy as np
@@ -180,13 +179,7 @@ class net:
         ``net(data, loadpath=outdir)`` reads it back. Needs the in-process engine."""
         if self.model_id is None:
             raise RuntimeError("nothing to save: the model is not trained")
-        if self.engine.data_dir is None:
-            raise NotImplementedError("save_model needs the in-process engine; a server keeps its models by id")
-        src = os.path.join(self.engine.data_dir, "runs", self.model_id)
-        os.makedirs(outdir, exist_ok=True)
-        for f in ("model.json", "model.npz", "params.json", "losses.json"):
-            shutil.copy2(os.path.join(src, f), os.path.join(outdir, f))
-        return os.fspath(outdir)
+        return self.engine.save_model_files(self.model_id, outdir)
 
     def load_model(self, loadpath) -> None:
         """Use the model saved in ``loadpath`` (by ``save_model`` or ``marble fit --out``)."""
