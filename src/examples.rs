@@ -114,7 +114,7 @@ pub fn parabola_fields(fields: &[Field], n: usize, alpha: f64, seed: u64) -> Con
                     v[[i, k]] = d[k] * scale;
                 }
             }
-            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name, value: c.value }
+            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name, value: c.value, group: c.group }
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")
@@ -265,7 +265,7 @@ pub fn surface_fields(surface: Surface, n: usize, seed: u64) -> Conditions {
                     v[[i, k]] = jac[k][0] * c.vector[[i, 0]] + jac[k][1] * c.vector[[i, 1]];
                 }
             }
-            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name, value: c.value }
+            Condition { anchor: a, vector: v, label: c.label, mask: None, name: c.name, value: c.value, group: c.group }
         })
         .collect();
     Conditions::new(conds).expect("generated data is valid")

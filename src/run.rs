@@ -34,7 +34,10 @@ use std::time::Instant;
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analysis, AnalysisParams, DecodeParams, Decoding, pca_baseline, ridge_cv};
+use crate::analysis::{
+    Analysis, AnalysisParams, DecodeParams, Decoding, Groups, Matching, TransferDecoding, match_conditions,
+    pca_baseline, ridge_cv, transfer_decoding,
+};
 use crate::dataset::{Dataset, StepTime, Summary};
 use crate::error::{Error, Result};
 use crate::fsio::{read_json, write_json, write_npy, write_npy_f32, write_npy_i64};
@@ -90,6 +93,14 @@ pub struct AnalysisRecord {
     /// without one.
     #[serde(default)]
     pub condition_values: Vec<Option<f64>>,
+    /// The group (animal, session) of each condition, in the same order, when the conditions
+    /// were given groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_groups: Option<Vec<String>>,
+    /// With two or more groups: each condition's nearest condition in every other group,
+    /// and how often it carries the same value or name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<Matching>,
     /// Fraction of the distances' variance along each axis of `condition_map.npy`.
     #[serde(default)]
     pub condition_map_explained: Vec<f64>,
@@ -106,6 +117,8 @@ pub struct DecodeOutcome {
     pub latents: Decoding,
     /// Decoding from PCA of the anchors at the latents' dimension.
     pub baseline: Decoding,
+    /// With two or more groups of conditions: decoding across and within the groups.
+    pub transfer: Option<TransferDecoding>,
     /// Cross-validation folds used.
     pub folds: usize,
     /// Behaviour columns decoded.
@@ -129,6 +142,10 @@ pub struct DecodingRecord {
     pub latents: DecodingScores,
     /// Decoding from PCA of the anchors at the latents' dimension (absent without anchors).
     pub pca_baseline: Option<DecodingScores>,
+    /// With two or more groups of conditions: decoders trained on one group and scored on
+    /// another, and within each group, from the latents and from each group's own PCA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferDecoding>,
 }
 
 /// The scores of one decoding in `decoding.json`.
@@ -408,8 +425,30 @@ impl Run {
             path: self.dir.join(RunArray::Anchor.file()),
             message: "missing, so there is no PCA baseline to decode against; fit the model again".into(),
         })?;
-        let written = self.write_decoding(source, p.folds, &latents, Some(&baseline))?;
-        Ok(DecodeOutcome { latents, baseline, folds: p.folds, behaviour_columns: y.ncols(), written })
+        let transfer = self.decode_across_groups(&y, groups.as_deref(), &p)?;
+        let written = self.write_decoding(source, p.folds, &latents, Some(&baseline), transfer.as_ref())?;
+        Ok(DecodeOutcome { latents, baseline, transfer, folds: p.folds, behaviour_columns: y.ncols(), written })
+    }
+
+    /// With two or more groups of conditions (and the anchors): decoders trained on each
+    /// group's rows and scored on every other group's, and within each group, from the
+    /// latents and from each group's own PCA ([`transfer_decoding`]). `folds` are the
+    /// cross-validation groups (trials) of the aligned rows.
+    pub fn decode_across_groups(
+        &self,
+        behaviour: &Array2<f64>,
+        folds: Option<&[usize]>,
+        p: &DecodeParams,
+    ) -> Result<Option<TransferDecoding>> {
+        let (Some(groups), Some(anchor)) = (self.condition_groups(), &self.anchor) else { return Ok(None) };
+        let g = Groups::new(&groups);
+        if g.names.len() < 2 {
+            return Ok(None);
+        }
+        let row_group: Vec<usize> = self.condition.iter().map(|&c| g.of_condition[c]).collect();
+        let t =
+            transfer_decoding(self.embedding.view(), anchor.view(), behaviour.view(), &row_group, &g.names, folds, p)?;
+        Ok(Some(t))
     }
 
     /// Decode `behaviour` (aligned with [`Run::align`]) from the latents, and from the PCA
@@ -463,6 +502,15 @@ impl Run {
         }
     }
 
+    /// The group of each condition, from the dataset summary, when the conditions were
+    /// given groups.
+    pub fn condition_groups(&self) -> Option<Vec<String>> {
+        match &self.summary {
+            Some(s) if s.conditions.len() == self.n_conditions() => s.condition_groups(),
+            _ => None,
+        }
+    }
+
     /// `p.colour_by` as one value per row of the embedding (aligned as [`Run::align`]
     /// aligns behaviour), when given.
     pub fn colour_by(&self, p: &AnalysisParams) -> Result<Option<Vec<f64>>> {
@@ -483,6 +531,13 @@ impl Run {
         let condition_values = self.condition_values();
         let values: Option<Vec<f64>> = condition_values.iter().copied().collect();
         let colour_by = self.colour_by(p)?;
+        let groups = self.condition_groups();
+        let matching = match &groups {
+            Some(g) if Groups::new(g).names.len() >= 2 => {
+                Some(match_conditions(a.distances.matrix.view(), g, &names, &condition_values)?)
+            }
+            _ => None,
+        };
         let mut out = Written { dir: &self.dir, files: Vec::new() };
         write_analysis_arrays(a, &mut out)?;
         let explained = self.write_analysis_figures(a, p, &names, values.as_deref(), colour_by.as_deref(), &mut out)?;
@@ -500,6 +555,8 @@ impl Run {
             timings,
             condition_names: names.clone(),
             condition_values,
+            condition_groups: groups,
+            matching,
             condition_map_explained: explained,
             colour_by: p.colour_by_label().map(str::to_owned),
         };
@@ -568,6 +625,7 @@ impl Run {
         folds: usize,
         latents: &Decoding,
         baseline: Option<&Decoding>,
+        transfer: Option<&TransferDecoding>,
     ) -> Result<PathBuf> {
         let record = DecodingRecord {
             behaviour: behaviour.to_string(),
@@ -575,6 +633,7 @@ impl Run {
             grouped: latents.grouped,
             latents: latents.into(),
             pca_baseline: baseline.map(DecodingScores::from),
+            transfer: transfer.cloned(),
         };
         let path = self.dir.join("decoding.json");
         write_json(&path, &record)?;

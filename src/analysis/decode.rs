@@ -202,6 +202,33 @@ pub fn ridge_cv(
     groups: Option<&[usize]>,
     p: &DecodeParams,
 ) -> Result<Decoding> {
+    let (fold, stats) = fold_stats(x, y, groups, p)?;
+    let (n, d) = x.dim();
+    let b = y.ncols();
+    let mut predictions = Array2::zeros((n, b));
+    let mut chosen = Vec::with_capacity(p.folds);
+    for test in 0..p.folds {
+        let alpha = best_alpha(&stats, &[test], p);
+        chosen.push(alpha);
+        let (w, c) = sum_except(&stats, &[test]).fit(alpha);
+        for (i, _) in fold.iter().enumerate().filter(|(_, f)| **f == test) {
+            for k in 0..b {
+                predictions[[i, k]] = c[k] + (0..d).map(|j| x[[i, j]] * w[[j, k]]).sum::<f64>();
+            }
+        }
+    }
+    let r2 = r2_scores(y, predictions.view());
+    let r2_mean = r2.iter().sum::<f64>() / b as f64;
+    Ok(Decoding { r2, r2_mean, predictions, fold, alphas: chosen, grouped: groups.is_some(), predictors: d })
+}
+
+/// Check the decoder's inputs, deal the rows into folds and sum each fold's statistics.
+fn fold_stats(
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    groups: Option<&[usize]>,
+    p: &DecodeParams,
+) -> Result<(Vec<usize>, Vec<Stats>)> {
     check_points(x, "latents")?;
     check_points(y, "behaviour")?;
     let (n, d) = x.dim();
@@ -220,60 +247,88 @@ pub fn ridge_cv(
         }
     }
     let fold = assign_folds(n, groups, p.folds, p.seed)?;
-    let b = y.ncols();
-    let mut stats = vec![Stats::zero(d, b); p.folds];
+    let mut stats = vec![Stats::zero(d, y.ncols()); p.folds];
     for (i, &f) in fold.iter().enumerate() {
         stats[f].add_row(x.row(i), y.row(i));
     }
-    let sum_except = |skip: &[usize]| {
-        let mut s = Stats::zero(d, b);
-        for (f, st) in stats.iter().enumerate() {
-            if !skip.contains(&f) {
-                s.add(st);
-            }
-        }
-        s
-    };
-    let mut predictions = Array2::zeros((n, b));
-    let mut chosen = Vec::with_capacity(p.folds);
-    for test in 0..p.folds {
-        // Pick alpha by leave-one-fold-out over the training folds.
-        let alpha = p
-            .alphas
-            .iter()
-            .copied()
-            .map(|a| {
-                let err: f64 = (0..p.folds)
-                    .filter(|&f| f != test)
-                    .map(|inner| {
-                        let (w, c) = sum_except(&[test, inner]).fit(a);
-                        stats[inner].sse(&w, &c)
-                    })
-                    .sum();
-                (a, err)
-            })
-            .min_by(|l, r| l.1.total_cmp(&r.1))
-            .expect("alphas non-empty")
-            .0;
-        chosen.push(alpha);
-        let (w, c) = sum_except(&[test]).fit(alpha);
-        for (i, _) in fold.iter().enumerate().filter(|(_, f)| **f == test) {
-            for k in 0..b {
-                predictions[[i, k]] = c[k] + (0..d).map(|j| x[[i, j]] * w[[j, k]]).sum::<f64>();
-            }
+    Ok((fold, stats))
+}
+
+/// The statistics of every fold but those in `skip`.
+fn sum_except(stats: &[Stats], skip: &[usize]) -> Stats {
+    let mut s = Stats::zero(stats[0].sx.len(), stats[0].sy.len());
+    for (f, st) in stats.iter().enumerate() {
+        if !skip.contains(&f) {
+            s.add(st);
         }
     }
-    let r2: Vec<f64> = (0..b)
+    s
+}
+
+/// The ridge strength with the least leave-one-fold-out error over the folds not in `held`.
+fn best_alpha(stats: &[Stats], held: &[usize], p: &DecodeParams) -> f64 {
+    p.alphas
+        .iter()
+        .copied()
+        .map(|a| {
+            let err: f64 = (0..stats.len())
+                .filter(|f| !held.contains(f))
+                .map(|inner| {
+                    let mut skip = held.to_vec();
+                    skip.push(inner);
+                    let (w, c) = sum_except(stats, &skip).fit(a);
+                    stats[inner].sse(&w, &c)
+                })
+                .sum();
+            (a, err)
+        })
+        .min_by(|l, r| l.1.total_cmp(&r.1))
+        .expect("alphas non-empty")
+        .0
+}
+
+/// R^2 of each column of `predicted` against `y` (1 - SSE / total sum of squares about
+/// `y`'s own mean).
+pub(crate) fn r2_scores(y: ArrayView2<f64>, predicted: ArrayView2<f64>) -> Vec<f64> {
+    (0..y.ncols())
         .map(|k| {
             let col = y.column(k);
             let mean = col.mean().expect("n >= 1");
             let sst: f64 = col.iter().map(|v| (v - mean).powi(2)).sum();
-            let sse: f64 = col.iter().zip(predictions.column(k)).map(|(v, q)| (v - q).powi(2)).sum();
+            let sse: f64 = col.iter().zip(predicted.column(k)).map(|(v, q)| (v - q).powi(2)).sum();
             1.0 - sse / sst
         })
-        .collect();
-    let r2_mean = r2.iter().sum::<f64>() / b as f64;
-    Ok(Decoding { r2, r2_mean, predictions, fold, alphas: chosen, grouped: groups.is_some(), predictors: d })
+        .collect()
+}
+
+/// A ridge decoder fitted on all rows, to apply to other data.
+#[derive(Clone, Debug)]
+pub(crate) struct Ridge {
+    /// Weights (d x b).
+    w: Array2<f64>,
+    /// Intercepts (b).
+    c: Array1<f64>,
+}
+
+impl Ridge {
+    /// Predictions for the rows of `x` (n x d).
+    pub(crate) fn predict(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        x.dot(&self.w) + &self.c
+    }
+}
+
+/// Ridge regression of `y` on `x` over all rows, its strength chosen by leave-one-fold-out
+/// cross-validation (`groups` as in [`ridge_cv`]).
+pub(crate) fn fit_ridge(
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    groups: Option<&[usize]>,
+    p: &DecodeParams,
+) -> Result<Ridge> {
+    let (_, stats) = fold_stats(x, y, groups, p)?;
+    let alpha = best_alpha(&stats, &[], p);
+    let (w, c) = sum_except(&stats, &[]).fit(alpha);
+    Ok(Ridge { w, c })
 }
 
 /// The baseline the paper compares against: the same decoder on the first `dim` principal

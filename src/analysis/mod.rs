@@ -1,6 +1,8 @@
 //! Stage 4: what users read off an embedding. Clusters ([`kmeans`]), distances between
 //! conditions by optimal transport ([`distances`], [`transport`]), 2-D views ([`embed`]:
-//! PCA, classical MDS, UMAP) and linear decoding of behaviour ([`decode`]).
+//! PCA, classical MDS, UMAP), linear decoding of behaviour ([`decode`]), and the comparison
+//! of groups of conditions (animals, sessions) in one model ([`groups`]: matching conditions
+//! across groups, decoders trained on one group and scored on another).
 //!
 //! [`analyze`] runs the first three with one set of [`AnalysisParams`]; `marble fit` and
 //! `marble analyze` call it.
@@ -24,6 +26,7 @@
 pub(crate) mod decode;
 pub(crate) mod distances;
 pub(crate) mod embed;
+pub(crate) mod groups;
 pub(crate) mod kmeans;
 pub(crate) mod transport;
 
@@ -37,6 +40,10 @@ pub use distances::{DistanceKind, Distances, cluster_distances, point_cloud_dist
 pub use embed::{
     Embedding2d, Mds, Pca, UmapParams, ViewQuality, classical_mds, mds, stratified_sample, umap, umap_by_group,
     view_quality,
+};
+pub use groups::{
+    ConditionMatch, GroupMatching, Groups, MatchBy, Matching, Transfer, TransferDecoding, WithinGroup,
+    match_conditions, transfer_decoding,
 };
 pub use kmeans::{Clusters, KMeansParams, kmeans};
 pub use transport::{Certificate, PointTransport, Transport, certify, emd, emd_points};

@@ -86,6 +86,12 @@ pub(super) fn print(dir: &Path, p: &AnalysisParams, a: &Analysis, record: &Analy
     if let [first, second] = record.condition_map_explained[..] {
         say!("condition map: its axes explain {:.0}% and {:.0}% of the variance", 100.0 * first, 100.0 * second);
     }
+    if let Some(matching) = &record.matching {
+        say!("nearest condition in each other group:");
+        for line in matching.lines() {
+            say!("  {line}");
+        }
+    }
     if let Some(name) = &record.colour_by {
         say!("embedding and vector field coloured by {name}");
     }
@@ -124,6 +130,12 @@ fn decode(run: &Run, behaviour: &Path, groups_arg: Option<&str>, folds: Option<u
     );
     say!("  MARBLE latents ({} dims): R^2 {} (mean {:.3})", latents.predictors, fmt(latents), latents.r2_mean);
     say!("  PCA of the input ({} dims): R^2 {} (mean {:.3})", b.predictors, fmt(b), b.r2_mean);
+    if let Some(t) = &d.transfer {
+        say!("decoding across groups (mean R^2 over the behaviour columns):");
+        for line in t.lines() {
+            say!("  {line}");
+        }
+    }
     say!("wrote {} and decoding_predictions.npy", d.written.display());
     Ok(())
 }

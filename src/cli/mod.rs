@@ -63,6 +63,13 @@ pub struct DataArgs {
     /// analysis.json, and colour the conditions on a continuous scale in the figures.
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     values: Vec<f64>,
+    /// Groups of the conditions, in order, comma-separated (`--groups-of-conditions
+    /// mihi,mihi,chewie,chewie`): the animal, session or network each was recorded in. They
+    /// replace groups from the input (`group_<c>` in .npz, `group` in JSON), are kept in
+    /// summary.json and analysis.json, mark the groups in the figures, and make the analysis
+    /// compare the groups (matching conditions across them).
+    #[arg(long, value_delimiter = ',')]
+    groups_of_conditions: Vec<String>,
 }
 
 impl DataArgs {
@@ -74,6 +81,9 @@ impl DataArgs {
         }
         if !self.values.is_empty() {
             conds = conds.with_values(&self.values)?;
+        }
+        if !self.groups_of_conditions.is_empty() {
+            conds = conds.with_groups(&self.groups_of_conditions)?;
         }
         Ok(conds)
     }

@@ -690,6 +690,7 @@ fn summarise(
             ConditionSummary {
                 name: conds[c].name.clone(),
                 value: conds[c].value,
+                group: conds[c].group.clone(),
                 points_in: conds[c].len(),
                 points_sampled: offsets[c + 1] - offsets[c],
                 edges: (adjacency.indptr[rows.end] - adjacency.indptr[rows.start]) / 2,

@@ -108,6 +108,7 @@ pub fn merge(cond: &Condition, groups: &Groups) -> Condition {
         mask: cond.mask.as_ref().map(|m| m.select(Axis(0), &groups.first)),
         name: cond.name.clone(),
         value: cond.value,
+        group: cond.group.clone(),
     }
 }
 

@@ -26,17 +26,27 @@ pub struct Condition {
     /// angle). When every condition has one, figures colour the conditions on a continuous
     /// scale by it, with a colour bar; finite.
     pub value: Option<f64>,
+    /// Optional group: the animal, session or network the condition was recorded in.
+    /// Conditions of one group share a name here; when conditions have groups, every one
+    /// must, and the analysis compares the groups (matching, transfer decoding).
+    pub group: Option<String>,
 }
 
 impl Condition {
     /// A condition from anchors and vectors, without labels or mask.
     pub fn new(anchor: Array2<f64>, vector: Array2<f64>) -> Self {
-        Condition { anchor, vector, label: None, mask: None, name: None, value: None }
+        Condition { anchor, vector, label: None, mask: None, name: None, value: None, group: None }
     }
 
     /// Name the condition.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Put the condition in a group (the animal, session or network it was recorded in).
+    pub fn with_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
         self
     }
 
@@ -104,7 +114,7 @@ impl Condition {
             label.slice_mut(s![row..row + t]).assign(&Array1::from_iter((0..t).map(|v| v as f64)));
             row += t;
         }
-        Ok(Condition { anchor, vector, label: Some(label), mask: None, name: None, value: None })
+        Ok(Condition { anchor, vector, label: Some(label), mask: None, name: None, value: None, group: None })
     }
 
     /// Number of points.
@@ -126,27 +136,58 @@ pub fn display_names(names: impl IntoIterator<Item = Option<String>>) -> Vec<Str
 /// Longest condition name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
-/// Names must be readable labels: not blank, one line, not too long, and distinct, since
-/// they stand for their condition in every figure and table.
+/// A name or group must be a readable label: not blank, one line, not too long.
+fn check_label(field: String, text: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Error::argument(field, "is blank; give readable text or leave it out"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Error::argument(field, format!("{text:?} holds a control character; use one line of text")));
+    }
+    if text.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::argument(field, format!("is longer than {MAX_NAME_CHARS} characters")));
+    }
+    Ok(())
+}
+
+/// Groups are readable labels, and all or none of the conditions have one (a condition
+/// outside every group could be neither matched nor decoded across groups).
+fn check_groups(conditions: &[Condition]) -> Result<()> {
+    let grouped = conditions.iter().position(|c| c.group.is_some());
+    for (c, cond) in conditions.iter().enumerate() {
+        match (&cond.group, grouped) {
+            (Some(g), _) => check_label(format!("condition {c}: group"), g)?,
+            (None, Some(first)) => {
+                return Err(Error::argument(
+                    format!("condition {c}: group"),
+                    format!(
+                        "is missing but condition {first} is in group {:?}; give every condition a group, or none",
+                        conditions[first].group.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Names must be readable labels: not blank, one line, not too long, and distinct within
+/// their group (all conditions, when there are no groups), since they stand for their
+/// condition in every figure and table. The same name in two groups is the same condition
+/// recorded twice (a reach target in two animals), which matching across groups compares.
 fn check_names(conditions: &[Condition]) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for (c, cond) in conditions.iter().enumerate() {
         let Some(name) = &cond.name else { continue };
         let field = format!("condition {c}: name");
-        if name.trim().is_empty() {
-            return Err(Error::argument(field, "is blank; give a readable name or leave it out"));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(Error::argument(field, format!("{name:?} holds a control character; use one line of text")));
-        }
-        if name.chars().count() > MAX_NAME_CHARS {
-            return Err(Error::argument(field, format!("is longer than {MAX_NAME_CHARS} characters")));
-        }
-        if let Some(first) = seen.insert(name.as_str(), c) {
+        check_label(field.clone(), name)?;
+        if let Some(first) = seen.insert((cond.group.as_deref(), name.as_str()), c) {
+            let within = cond.group.as_deref().map(|g| format!(" in group {g:?}")).unwrap_or_default();
             return Err(Error::argument(
                 field,
                 format!(
-                    "{name:?} is also the name of condition {first}; names label conditions, so make them distinct"
+                    "{name:?} is also the name of condition {first}{within}; names label conditions, so make them distinct"
                 ),
             ));
         }
@@ -245,6 +286,7 @@ impl Conditions {
             }
         }
         check_names(&conditions)?;
+        check_groups(&conditions)?;
         Ok(Conditions { conditions })
     }
 
@@ -278,6 +320,28 @@ impl Conditions {
         }
         let conditions = self.conditions.into_iter().zip(values).map(|(c, &v)| c.with_value(v)).collect();
         Conditions::new(conditions)
+    }
+
+    /// Put the conditions in groups, one group per condition, in order (e.g. from
+    /// `--groups-of-conditions`).
+    pub fn with_groups(self, groups: &[String]) -> Result<Self> {
+        if groups.len() != self.conditions.len() {
+            return Err(Error::argument(
+                "groups",
+                format!(
+                    "{} groups for {} conditions; give exactly one group per condition",
+                    groups.len(),
+                    self.conditions.len()
+                ),
+            ));
+        }
+        let conditions = self.conditions.into_iter().zip(groups).map(|(c, g)| c.with_group(g.trim())).collect();
+        Conditions::new(conditions)
+    }
+
+    /// The group of each condition, `None` for all when they have none.
+    pub fn groups(&self) -> Vec<Option<String>> {
+        self.conditions.iter().map(|c| c.group.clone()).collect()
     }
 
     /// The value of each condition, `None` where it has none.

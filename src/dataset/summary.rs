@@ -14,6 +14,10 @@ pub struct ConditionSummary {
     /// The number the condition was recorded under (e.g. mu), when it was given one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// The group (animal, session or network) the condition was recorded in, when the
+    /// conditions were given groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// Points in the input.
     pub points_in: usize,
     /// Points kept by farthest-point sampling.
@@ -110,6 +114,11 @@ impl Summary {
     pub fn condition_values(&self) -> Vec<Option<f64>> {
         self.conditions.iter().map(|c| c.value).collect()
     }
+
+    /// The group of each condition, when the conditions were given groups.
+    pub fn condition_groups(&self) -> Option<Vec<String>> {
+        self.conditions.iter().map(|c| c.group.clone()).collect()
+    }
 }
 
 impl std::fmt::Display for Summary {
@@ -137,9 +146,11 @@ impl std::fmt::Display for Summary {
         let name_head = if named { "  name" } else { "" };
         let valued = self.conditions.iter().any(|c| c.value.is_some());
         let value_head = if valued { "      value" } else { "" };
+        let group_width = self.conditions.iter().filter_map(|c| c.group.as_deref()).map(|g| g.chars().count()).max();
+        let group_head = group_width.map(|w| format!("  {:<w$}", "group", w = w.max(5))).unwrap_or_default();
         writeln!(
             f,
-            "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}{value_head}{name_head}"
+            "  cond   input  sampled    edges  degree  components  {what:>10}  {check:>8}{value_head}{group_head}{name_head}"
         )?;
         for (c, s) in self.conditions.iter().enumerate() {
             let check = match self.diffusion {
@@ -153,9 +164,13 @@ impl std::fmt::Display for Summary {
                 (true, Some(v)) => format!("  {v:>9.4}"),
                 (true, None) => format!("  {:>9}", "-"),
             };
+            let group = match (group_width, &s.group) {
+                (Some(w), Some(g)) => format!("  {g:<w$}", w = w.max(5)),
+                _ => String::new(),
+            };
             writeln!(
                 f,
-                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}{value}{name}",
+                "  {c:>4} {:>7} {:>8} {:>8}  {:>3}-{:<3} {:>10}  {:>10}  {check:>8}{value}{group}{name}",
                 s.points_in, s.points_sampled, s.edges, s.degree_min, s.degree_max, s.components, s.diffusion_terms
             )?;
         }

@@ -617,6 +617,8 @@ impl Engine for LocalEngine {
         Ok(AnalysisInfo {
             condition_names: record.condition_names,
             condition_values: record.condition_values,
+            condition_groups: record.condition_groups,
+            matching: record.matching,
             condition_map_explained: record.condition_map_explained,
             colour_by: record.colour_by,
             model: model.into(),
@@ -638,7 +640,7 @@ impl Engine for LocalEngine {
         self.inner.artifacts.check_room()?;
         let run = Run::read(&self.succeeded_run(model)?)?;
         let behaviour = req.behaviour.clone().into_array("behaviour")?;
-        let run::DecodeOutcome { latents, baseline, written, .. } =
+        let run::DecodeOutcome { latents, baseline, transfer, written, .. } =
             run.decode_and_write(behaviour, req.groups.as_deref(), req.folds, "request")?;
         self.inner.artifacts.publish(&written)?;
         self.inner.artifacts.publish(&run.dir.join("decoding_predictions.npy"))?;
@@ -648,6 +650,7 @@ impl Engine for LocalEngine {
             baseline_r2: baseline.r2,
             baseline_r2_mean: baseline.r2_mean,
             grouped: latents.grouped,
+            transfer,
         })
     }
 

@@ -320,6 +320,14 @@ pub struct AnalysisInfo {
     /// without one.
     #[serde(default)]
     pub condition_values: Vec<Option<f64>>,
+    /// The group (animal, session or network) of each condition, in the same order, when
+    /// the conditions were given groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_groups: Option<Vec<String>>,
+    /// With two or more groups: each condition's nearest condition in every other group by
+    /// `distances`, and how often it carries the same value (or name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<crate::analysis::Matching>,
     /// What the embedding and vector-field figures were coloured by instead of the
     /// conditions (the request's `colour_by_name`), when the request gave `colour_by`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -355,6 +363,11 @@ pub struct DecodeInfo {
     pub baseline_r2_mean: f64,
     /// Whether folds followed the groups.
     pub grouped: bool,
+    /// With two or more groups of conditions (animals, sessions): decoders trained on one
+    /// group's latents and scored on another's behaviour, against the same transfer on
+    /// each group's own PCA, and cross-validated decoding within each group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<crate::analysis::TransferDecoding>,
 }
 
 /// The MARBLE pipeline as a service: in-process ([`LocalEngine`]) or over HTTP

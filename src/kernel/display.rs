@@ -109,6 +109,9 @@ impl AnalysisInfo {
             .map(|(r, n)| format!("{n:>width$} {}", r.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" ")))
             .collect();
         display("text/plain", &format!("distances ({}):\n{}", self.distance_method, text.join("\n")));
+        if let Some(m) = &self.matching {
+            display("text/plain", &format!("nearest condition in each other group:\n  {}", m.lines().join("\n  ")));
+        }
         if let Some(s) = svg {
             display("image/svg+xml", s.as_str());
         }
@@ -141,5 +144,8 @@ impl DecodeInfo {
             ],
             None,
         );
+        if let Some(t) = &self.transfer {
+            display("text/plain", &format!("decoding across groups (mean R^2):\n  {}", t.lines().join("\n  ")));
+        }
     }
 }

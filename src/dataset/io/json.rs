@@ -30,6 +30,12 @@ pub struct ConditionData {
     /// conditions on a continuous scale by it, with a colour bar.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "one_number")]
     pub value: Option<f64>,
+    /// Optional group: the animal, session or network the condition was recorded in (a
+    /// string, or a whole number read as its digits). All conditions have one or none; the
+    /// analysis then compares the groups (matching, transfer decoding).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "one_group")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub group: Option<String>,
     /// Anchors, n rows of D numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Vec<Vec<f64>>, min_items = 1, required)]
@@ -50,6 +56,22 @@ pub struct ConditionData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(ignore)]
     pub trajectories: Option<Vec<Rows>>,
+}
+
+/// A condition's group: a string, a whole number (read as its digits), or null for none.
+fn one_group<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Group {
+        Text(String),
+        Whole(i64),
+    }
+    let g = Option::<Group>::deserialize(d)
+        .map_err(|_| de::Error::custom("a condition's group is one string (\"mihi\") or one whole number"))?;
+    Ok(g.map(|g| match g {
+        Group::Text(t) => t,
+        Group::Whole(n) => n.to_string(),
+    }))
 }
 
 /// A condition's value: one number, or null for none.
@@ -250,6 +272,7 @@ impl ConditionData {
         ConditionData {
             name: c.name.clone(),
             value: c.value,
+            group: c.group.clone(),
             anchor: Some(Rows::from_array(c.anchor.view())),
             vector: Some(Rows::from_array(c.vector.view())),
             label: c.label.as_ref().map(|l| Numbers(l.to_vec())),
@@ -288,6 +311,7 @@ impl ConditionData {
         }
         cond.name = self.name;
         cond.value = self.value;
+        cond.group = self.group;
         Ok(cond)
     }
 }

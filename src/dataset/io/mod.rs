@@ -2,7 +2,8 @@
 //!
 //! Formats:
 //! - `.npz` ([`npz`]): arrays `anchor_0`, `vector_0`, optional `label_0`, `mask_0`, `name_0`
-//!   (a string) and `value_0` (one number: the condition's value, e.g. mu), then `anchor_1`,
+//!   (a string), `value_0` (one number: the condition's value, e.g. mu) and `group_0` (a
+//!   string or whole number: the animal or session it was recorded in), then `anchor_1`,
 //!   ...; or trajectories `trajectory_0_0`, `trajectory_0_1`, ... (T x D each, first index
 //!   the condition). Any numeric dtype is accepted and read as f64.
 //! - a pair of `.npy` files: anchors (n x D) and vectors (n x S), one condition.
@@ -10,7 +11,7 @@
 //!   columns named `anchor*` / `x*` are anchors, `vector*` / `v*` vectors, and `label`,
 //!   `mask` what they say. Without one, the first D columns are anchors and the rest vectors
 //!   (D given, or half the columns).
-//! - `.json` ([`json`]): `{"conditions": [{"name": "..", "value": 0.5, "anchor": [[..]],
+//! - `.json` ([`json`]): `{"conditions": [{"name": "..", "value": 0.5, "group": "..", "anchor": [[..]],
 //!   "vector": [[..]], "label": [..], "mask": [..]}, {"trajectories": [[[..]], ..]}, ..]}`
 //!   (or the bare list); the same typed [`ConditionData`] as the REST API's JSON body.
 //!

@@ -103,11 +103,27 @@ impl NpzArrays {
         }
     }
 
-    /// The name and value of condition `c`.
+    /// The name, value and group of condition `c`.
     fn name_and_value(&self, c: usize, cond: &mut Condition) -> Result<()> {
         cond.name = self.text(&format!("name_{c}"))?;
         cond.value = self.scalar(&format!("value_{c}"))?;
+        cond.group = self.group(&format!("group_{c}"))?;
         Ok(())
+    }
+
+    /// A group: a numpy string, or a whole number (an animal's index) read as its digits.
+    fn group(&self, name: &str) -> Result<Option<String>> {
+        let Some(bytes) = self.entries.get(name) else { return Ok(None) };
+        if let Ok(text) = npy_text::read_text(bytes) {
+            return Ok(Some(text));
+        }
+        match self.scalar(name) {
+            Ok(Some(v)) if v.fract() == 0.0 && v.abs() < 1e15 => Ok(Some(format!("{v:.0}"))),
+            _ => Err(Error::format(
+                self.origin(name),
+                "is not a group; give one string (np.str_(\"mihi\")) or one whole number (np.int64(0))",
+            )),
+        }
     }
 
     fn text(&self, name: &str) -> Result<Option<String>> {
@@ -245,6 +261,10 @@ fn write_npz_to<W: Write + Seek>(out: W, conditions: &Conditions, path: &Path) -
         }
         if let Some(v) = cond.value {
             put(format!("value_{c}"), &npy(&ndarray::arr0(v)))?;
+        }
+        if let Some(g) = &cond.group {
+            let text = npy_text::write_text(g);
+            put(format!("group_{c}"), &move |w| w.write_all(&text))?;
         }
     }
     // Finished here, not on drop, where a failed write would go unnoticed.
