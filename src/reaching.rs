@@ -30,7 +30,8 @@ pub struct Reaching {
     pub velocity: Array2<f64>,
     /// Trial of each anchor (same rows), for grouped cross-validation.
     pub trial: Vec<usize>,
-    /// The PCA of the activity the anchors live in.
+    /// The PCA of the activity the anchors live in (the first recording's, for
+    /// [`read_groups`]).
     pub pca: Pca,
 }
 
@@ -80,6 +81,40 @@ pub fn read(path: &Path, recording: &str, dim: usize, smooth: f64) -> Result<Rea
         velocity: velocity.select(Axis(0), &rows),
         trial,
         pca,
+    })
+}
+
+/// Several recordings in one set of conditions, for a model across animals or sessions:
+/// each recording read by [`read`] (its own PCA to `dim` components, as the paper reduces
+/// each animal separately), its conditions put in group `group`, named "target k" and valued
+/// by their target k, so that matching across groups compares targets. Rows (velocity,
+/// trial) follow the conditions in order, recording after recording; trial ids are made
+/// distinct across recordings.
+pub fn read_groups(recordings: &[(&Path, &str, f64, &str)], dim: usize) -> Result<Reaching> {
+    let mut conditions = Vec::new();
+    let (mut velocity, mut trial, mut targets): (Vec<Array2<f64>>, Vec<usize>, Vec<i64>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let mut pca = None;
+    for &(path, recording, smooth, group) in recordings {
+        let r = read(path, recording, dim, smooth)?;
+        let offset = trial.iter().max().map_or(0, |t| t + 1);
+        trial.extend(r.trial.iter().map(|t| t + offset));
+        velocity.push(r.velocity);
+        for (c, &tg) in r.conditions.as_slice().iter().zip(&r.targets) {
+            conditions.push(c.clone().with_group(group).with_value(tg as f64));
+            targets.push(tg);
+        }
+        pca.get_or_insert(r.pca);
+    }
+    let views: Vec<_> = velocity.iter().map(|v| v.view()).collect();
+    let velocity = ndarray::concatenate(Axis(0), &views)
+        .map_err(|e| Error::argument("recordings", format!("velocities do not stack: {e}")))?;
+    Ok(Reaching {
+        conditions: Conditions::new(conditions)?,
+        targets,
+        velocity,
+        trial,
+        pca: pca.ok_or_else(|| Error::argument("recordings", "give at least one recording"))?,
     })
 }
 

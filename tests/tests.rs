@@ -9,6 +9,7 @@ mod data_folder;
 mod engine_contract;
 mod figures;
 mod geometry;
+mod groups;
 mod inputs;
 mod model;
 mod modules;

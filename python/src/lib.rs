@@ -74,7 +74,7 @@ fn vector(a: &Bound<'_, PyAny>, what: &str) -> PyResult<Array1<f64>> {
 }
 
 /// One condition from a dict with `anchor` and `vector` (or `trajectories`), and optional
-/// `name`, `value`, `label`, `mask`.
+/// `name`, `value`, `group`, `label`, `mask`.
 fn condition(c: usize, d: &Bound<'_, PyDict>) -> PyResult<Condition> {
     let get = |k: &str| d.get_item(k).ok().flatten().filter(|v| !v.is_none());
     let here = |k: &str| format!("condition {c}: {k}");
@@ -100,6 +100,7 @@ fn condition(c: usize, d: &Bound<'_, PyDict>) -> PyResult<Condition> {
     };
     cond.name = get("name").map(|n| n.extract()).transpose()?;
     cond.value = get("value").map(|v| v.extract()).transpose()?;
+    cond.group = get("group").map(|g| g.extract()).transpose()?;
     cond.label = get("label").map(|l| vector(&l, &here("label"))).transpose()?;
     cond.mask = get("mask").map(|m| vector(&m, &here("mask")).map(|v| v.mapv(|x| x != 0.0))).transpose()?;
     Ok(cond)

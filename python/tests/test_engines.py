@@ -95,3 +95,24 @@ def test_the_gil_is_released_while_the_engine_works(local):
         t.join(0.01)
     assert local.job(job).state == "succeeded"
     assert len(ticks) > 3, "the main thread ran while the engine waited"
+
+
+def test_groups_reach_the_summary_the_matching_and_the_decoding(local):
+    # The three fields twice, the copy shifted: two groups ("a", "b") sharing names and values.
+    anchors, vectors = planar_fields()
+    shifted = [a + 10.0 for a in anchors]
+    ds = local.create_dataset(anchors + shifted, vectors + vectors, names=["slow", "mid", "fast"] * 2,
+                              values=[0.5, 1.0, 1.5] * 2, groups=["a"] * 3 + ["b"] * 3, k=10, epochs=2)
+    assert [c["group"] for c in ds["summary"]["conditions"]] == ["a"] * 3 + ["b"] * 3
+    model = local.fit(ds, verbose=False)
+    analysis = local.analyze(model, n_clusters=4)
+    assert analysis["condition_groups"] == ["a"] * 3 + ["b"] * 3
+    pairs = analysis["matching"]["pairs"]
+    assert [(p["from"], p["to"]) for p in pairs] == [("a", "b"), ("b", "a")]
+    assert all(len(p["matches"]) == 3 and 0.0 <= p["accuracy"] <= 1.0 for p in pairs)
+    behaviour = np.concatenate([a[:, :1] for a in anchors] * 2)
+    dec = local.decode(model, behaviour, folds=4)
+    assert [(t["train"], t["test"]) for t in dec["transfer"]["transfers"]] == [("a", "b"), ("b", "a")]
+    assert [w["group"] for w in dec["transfer"]["within"]] == ["a", "b"]
+    with pytest.raises(marble_rs.InvalidInput, match="give every condition a group"):
+        local.create_dataset(anchors, vectors, groups=["a", None, "b"])

@@ -55,7 +55,7 @@ def _as_list(x: Any) -> Optional[list]:
     return [x]
 
 
-def _conditions(anchors, vectors, trajectories, names, values, labels, masks) -> list:
+def _conditions(anchors, vectors, trajectories, names, values, labels, masks, groups=None) -> list:
     if trajectories is not None:
         if anchors is not None or vectors is not None:
             raise InvalidInput("invalid_argument", 422, "give either trajectories or anchors and vectors, not both")
@@ -74,7 +74,7 @@ def _conditions(anchors, vectors, trajectories, names, values, labels, masks) ->
                                f"{len(a)} anchor arrays but {len(v)} vector arrays; give one of each per condition")
         conds = [{"anchor": _matrix(x, f"anchors[{c}]"), "vector": _matrix(y, f"vectors[{c}]")}
                  for c, (x, y) in enumerate(zip(a, v))]
-    for key, given, conv in (("name", names, str), ("value", values, float)):
+    for key, given, conv in (("name", names, str), ("value", values, float), ("group", groups, str)):
         if given is not None:
             given = list(given)
             if len(given) != len(conds):
@@ -281,13 +281,14 @@ class Engine:
 
     # datasets
     def create_dataset(self, anchors=None, vectors=None, *, trajectories=None, names=None, values=None,
-                       labels=None, masks=None, name: Optional[str] = None,
+                       labels=None, masks=None, groups=None, name: Optional[str] = None,
                        params: Optional[Mapping[str, Any]] = None, **kwparams) -> DatasetInfo:
         """Store conditions and build their dataset (stage 1). ``anchors`` and ``vectors``
         are one (n x D) and (n x S) array each, or lists of them (one per condition);
         or ``trajectories``, time series (T x D) of one condition or lists per condition.
-        Optional ``names``/``values`` per condition, ``labels``/``masks`` per point."""
-        conds = _conditions(anchors, vectors, trajectories, names, values, labels, masks)
+        Optional ``names``/``values``/``groups`` per condition (a group is the animal or
+        session a condition was recorded in), ``labels``/``masks`` per point."""
+        conds = _conditions(anchors, vectors, trajectories, names, values, labels, masks, groups)
         p = {**(params or {}), **kwparams} or None
         return DatasetInfo(self._native.create_dataset(conds, name, p))
 

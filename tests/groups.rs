@@ -1,0 +1,173 @@
+//! Groups of conditions (animals, sessions, networks) in one model: read from every input
+//! format (`group_<c>` in .npz, `group` in JSON, `--groups-of-conditions`), kept in the
+//! summary and analysis, and compared: conditions matched across groups, and decoders
+//! trained on one group and scored on another, on both engines.
+
+use std::time::Duration;
+
+use marble::analysis::{AnalysisParams, MatchBy};
+use marble::engine::*;
+use marble::{Condition, Conditions, Params, examples};
+use ndarray::{Array2, array};
+
+use crate::cli::{marble, run_ok};
+use crate::server::start;
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn small(n: usize, shift: f64) -> Condition {
+    let a = Array2::from_shape_fn((n, 2), |(i, k)| (i as f64 * 0.37 + k as f64 * 1.3 + shift).sin());
+    Condition::new(a.clone(), a.mapv(|v| v * 0.5))
+}
+
+#[test]
+fn groups_come_from_npz_json_and_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // .npz: strings round-trip; whole numbers are read as their digits.
+    let conds = Conditions::new(vec![
+        small(30, 0.0).with_group("mihi").with_name("target 0"),
+        small(30, 1.0).with_group("chewie").with_name("target 0"),
+    ])
+    .unwrap();
+    let path = dir.path().join("two.npz");
+    marble::dataset::io::write_npz(&path, &conds).unwrap();
+    let back = marble::dataset::io::read_npz(&path).unwrap();
+    assert_eq!(back.groups(), [Some("mihi".to_string()), Some("chewie".to_string())]);
+    assert_eq!(back, conds);
+    let numbered = dir.path().join("numbered.npz");
+    {
+        let mut w = ndarray_npy::NpzWriter::new(std::fs::File::create(&numbered).unwrap());
+        for c in 0..2 {
+            let s = small(20, c as f64);
+            w.add_array(format!("anchor_{c}"), &s.anchor).unwrap();
+            w.add_array(format!("vector_{c}"), &s.vector).unwrap();
+            w.add_array(format!("group_{c}"), &ndarray::arr0(7i64 + c as i64)).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    let back = marble::dataset::io::read_npz(&numbered).unwrap();
+    assert_eq!(back.groups(), [Some("7".to_string()), Some("8".to_string())]);
+    // JSON: a string or a whole number.
+    let json = dir.path().join("two.json");
+    let mut body = serde_json::to_value(NewDataset::from_conditions(None, &conds, None)).unwrap();
+    body["conditions"][1]["group"] = 3.into();
+    std::fs::write(&json, body.to_string()).unwrap();
+    let back = marble::dataset::io::read_input(std::slice::from_ref(&json), None, None).unwrap();
+    assert_eq!(back.groups(), [Some("mihi".to_string()), Some("3".to_string())]);
+    body["conditions"][1]["group"] = 2.5.into();
+    std::fs::write(&json, body.to_string()).unwrap();
+    let e = marble::dataset::io::read_input(std::slice::from_ref(&json), None, None).unwrap_err().to_string();
+    assert!(e.contains("conditions[1]") && e.contains("group"), "{e}");
+    // The command line replaces the file's groups, and the summary shows them.
+    let out = dir.path().join("ds");
+    let said = run_ok(
+        marble()
+            .args(["dataset", "--data"])
+            .arg(&path)
+            .args(["--groups-of-conditions", "rat 1,rat 2", "--out"])
+            .arg(&out),
+    );
+    assert!(said.contains("group") && said.contains("rat 1") && said.contains("rat 2"), "{said}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["conditions"][0]["group"], "rat 1");
+    assert_eq!(summary["conditions"][1]["group"], "rat 2");
+    let refused = marble()
+        .args(["dataset", "--data"])
+        .arg(&path)
+        .args(["--groups-of-conditions", "one", "--out"])
+        .arg(&out)
+        .output();
+    let stderr = String::from_utf8_lossy(&refused.unwrap().stderr).into_owned();
+    assert!(stderr.contains("1 groups for 2 conditions"), "{stderr}");
+}
+
+#[test]
+fn groups_are_all_or_none_and_names_are_distinct_within_a_group() {
+    let e = Conditions::new(vec![small(10, 0.0).with_group("a"), small(10, 1.0)]).unwrap_err().to_string();
+    assert!(e.contains("condition 1: group") && e.contains("every condition a group"), "{e}");
+    let e = Conditions::new(vec![small(10, 0.0).with_group(" ")]).unwrap_err().to_string();
+    assert!(e.contains("condition 0: group") && e.contains("blank"), "{e}");
+    let e = Conditions::new(vec![
+        small(10, 0.0).with_group("a").with_name("x"),
+        small(10, 1.0).with_group("a").with_name("x"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("condition 1: name") && e.contains("in group \"a\""), "{e}");
+    let ok = Conditions::new(vec![small(10, 0.0).with_name("x"), small(10, 1.0).with_name("y")]).unwrap();
+    let e = ok.with_groups(&strings(&["a"])).unwrap_err().to_string();
+    assert!(e.contains("`groups`"), "{e}");
+}
+
+/// Three van der Pol flows (mu = -1, 0, 1) and the same flows rotated by `angle` in the
+/// plane: groups "original" and "rotated", values mu, names shared across the groups.
+fn rotated_copies(angle: f64) -> Conditions {
+    let vdp = examples::VanDerPol { mus: vec![-1.0, 0.0, 1.0], n_trajectories: 25, ..Default::default() };
+    let flows = vdp.conditions(0);
+    let (c, s) = (angle.cos(), angle.sin());
+    let r = array![[c, s], [-s, c]];
+    let mut all: Vec<Condition> = flows.as_slice().iter().cloned().map(|f| f.with_group("original")).collect();
+    for f in flows.as_slice() {
+        let mut g = f.clone().with_group("rotated");
+        g.anchor = f.anchor.dot(&r);
+        g.vector = f.vector.dot(&r);
+        all.push(g);
+    }
+    Conditions::new(all).unwrap()
+}
+
+/// Fit `conds` with `params` on `e`, analyse, and decode `behaviour`.
+fn fit_and_compare(
+    e: &dyn Engine,
+    conds: &Conditions,
+    params: Params,
+    behaviour: &Array2<f64>,
+) -> (AnalysisInfo, DecodeInfo) {
+    let d = e.create_dataset(&NewDataset::from_conditions(Some("copies"), conds, Some(params))).unwrap();
+    assert_eq!(d.summary.condition_groups().unwrap()[3], "rotated");
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    let done = e.wait(&job.id, Duration::from_secs(300)).unwrap();
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.message);
+    let a = e.analyze(&job.id, &AnalysisParams { n_clusters: 6, ..AnalysisParams::default() }).unwrap();
+    let req = DecodeRequest { behaviour: behaviour.clone().into(), groups: None, folds: None };
+    (a, e.decode(&job.id, &req).unwrap())
+}
+
+/// How many of the six conditions (both directions) met their copy.
+fn matched(a: &AnalysisInfo) -> usize {
+    let m = a.matching.as_ref().expect("two groups are matched");
+    assert_eq!(m.by, Some(MatchBy::Value));
+    assert_eq!(m.pairs.len(), 2);
+    m.pairs.iter().flat_map(|p| &p.matches).filter(|x| x.same == Some(true)).count()
+}
+
+#[test]
+fn rotated_copies_match_their_originals_in_the_embedding_agnostic_mode_only() {
+    let conds = rotated_copies(2.0);
+    // Behaviour that is the same for a point and its copy: the original position's x.
+    let x: Vec<f64> = conds.as_slice()[..3].iter().flat_map(|c| c.anchor.column(0).to_vec()).collect();
+    let behaviour = Array2::from_shape_fn((2 * x.len(), 1), |(i, _)| x[i % x.len()]);
+    let base = Params { k: 10, epochs: 20, ..Params::default() };
+    let agnostic = Params { local_gauges: true, inner_product_features: true, ..base.clone() };
+    let dir = tempfile::tempdir().unwrap();
+    let local = LocalEngine::open(LocalOptions::new(dir.path())).unwrap();
+    let (a, dec) = fit_and_compare(&local, &conds, agnostic, &behaviour);
+    assert_eq!(a.condition_groups.as_deref().unwrap()[0], "original");
+    assert_eq!(matched(&a), 6, "{:?}", a.matching);
+    let t = dec.transfer.as_ref().expect("two groups are decoded across");
+    assert_eq!((t.transfers.len(), t.within.len()), (2, 2));
+    eprintln!("agnostic transfer: {:?}", t.lines());
+    // The default mode sees coordinates, which the rotation changes.
+    let (a_default, dec_default) = fit_and_compare(&local, &conds, base.clone(), &behaviour);
+    assert!(matched(&a_default) < 6, "{:?}", a_default.matching);
+    eprintln!("default transfer: {:?}", dec_default.transfer.as_ref().unwrap().lines());
+    // The HTTP engine returns the same matching and transfer as the local one.
+    let served = tempfile::tempdir().unwrap();
+    let http = HttpEngine::with_token(&start(served.path(), |_| {}), None);
+    let (a_http, dec_http) = fit_and_compare(&http, &conds, base, &behaviour);
+    assert_eq!(a_http.matching, a_default.matching);
+    assert_eq!(dec_http.transfer, dec_default.transfer);
+}
