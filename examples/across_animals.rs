@@ -4,10 +4,12 @@
 //! velocity decoded across monkeys against the same transfer on each monkey's PCA.
 //!
 //! ```text
-//! cargo run --release --example across_animals -- [EPOCHS] [RECORDING] [OUT]
+//! cargo run --release --example across_animals -- [EPOCHS] [RECORDING] [OUT] [MODE]
 //! ```
 //! EPOCHS defaults to 20, RECORDING to `a`, OUT (the engine's data folder, kept for a look
-//! at the figures) to a temporary folder. The data live in ../shared/data (see its README).
+//! at the figures; `-` for a temporary folder) to a temporary folder, MODE to `agnostic`
+//! (local frames and inner-product features); `default` fits the default mode instead, for
+//! comparison. The data live in ../shared/data (see its README).
 //! `docs/experiments.md` records the figures this prints.
 
 use std::path::PathBuf;
@@ -35,15 +37,20 @@ fn main() -> anyhow::Result<()> {
         r.conditions.len(),
         r.conditions.n_points()
     );
-    let params = Params { local_gauges: true, inner_product_features: true, ..reaching::params(epochs) };
+    let mode = args.get(3).map_or("agnostic", String::as_str);
+    let params = match mode {
+        "agnostic" => Params { local_gauges: true, inner_product_features: true, ..reaching::params(epochs) },
+        "default" => reaching::params(epochs),
+        other => anyhow::bail!("MODE is {other:?}; give `agnostic` or `default`"),
+    };
     let tmp = tempfile::tempdir()?;
-    let dir = args.get(2).map_or_else(|| tmp.path().to_path_buf(), PathBuf::from);
+    let dir = args.get(2).filter(|d| *d != "-").map_or_else(|| tmp.path().to_path_buf(), PathBuf::from);
     let engine = LocalEngine::open(LocalOptions::new(&dir))?;
     let ds = engine.create_dataset(&NewDataset::new(Some("mihi and chewie"), r.conditions.clone(), Some(params)))?;
     let job = engine.start_fit(&FitRequest { dataset: ds.id.clone(), params: None })?;
     let done = engine.wait(&job.id, Duration::from_secs(3600))?;
     anyhow::ensure!(done.state == JobState::Succeeded, "the fit failed: {:?}", done.message);
-    println!("fitted {epochs} epochs (embedding-agnostic mode) in {:.1} s", start.elapsed().as_secs_f64());
+    println!("fitted {epochs} epochs ({mode} mode) in {:.1} s", start.elapsed().as_secs_f64());
     let a = engine.analyze(&job.id, &AnalysisParams::default())?;
     println!("nearest condition in the other monkey (same target?):");
     for line in a.matching.as_ref().map(|m| m.lines()).unwrap_or_default() {

@@ -86,10 +86,12 @@ pub fn read(path: &Path, recording: &str, dim: usize, smooth: f64) -> Result<Rea
 
 /// Several recordings in one set of conditions, for a model across animals or sessions:
 /// each recording read by [`read`] (its own PCA to `dim` components, as the paper reduces
-/// each animal separately), its conditions put in group `group`, named "target k" and valued
-/// by their target k, so that matching across groups compares targets. Rows (velocity,
-/// trial) follow the conditions in order, recording after recording; trial ids are made
-/// distinct across recordings.
+/// each animal separately), its conditions put in group `group`. Target codes are the
+/// recording's own (Mihi's are 3, 4, 5, 7 and Chewie's 0 to 3), so each condition's value is
+/// its reach direction instead: the angle of its mean hand velocity, rounded to the nearest
+/// 45 degrees, and its name says both ("target 3, -45 deg"). Matching across groups then
+/// compares directions. Rows (velocity, trial) follow the conditions in order, recording
+/// after recording; trial ids are made distinct across recordings.
 pub fn read_groups(recordings: &[(&Path, &str, f64, &str)], dim: usize) -> Result<Reaching> {
     let mut conditions = Vec::new();
     let (mut velocity, mut trial, mut targets): (Vec<Array2<f64>>, Vec<usize>, Vec<i64>) =
@@ -99,11 +101,18 @@ pub fn read_groups(recordings: &[(&Path, &str, f64, &str)], dim: usize) -> Resul
         let r = read(path, recording, dim, smooth)?;
         let offset = trial.iter().max().map_or(0, |t| t + 1);
         trial.extend(r.trial.iter().map(|t| t + offset));
-        velocity.push(r.velocity);
+        let mut first = 0;
         for (c, &tg) in r.conditions.as_slice().iter().zip(&r.targets) {
-            conditions.push(c.clone().with_group(group).with_value(tg as f64));
+            let rows = r.velocity.slice(s![first..first + c.len(), ..]);
+            first += c.len();
+            let mean = rows.mean_axis(Axis(0)).expect("a condition has rows");
+            let angle = 45.0 * (mean[1].atan2(mean[0]).to_degrees() / 45.0).round();
+            let angle = if angle == -180.0 { 180.0 } else { angle };
+            let named = c.clone().with_name(format!("target {tg}, {angle:.0} deg"));
+            conditions.push(named.with_group(group).with_value(angle));
             targets.push(tg);
         }
+        velocity.push(r.velocity);
         pca.get_or_insert(r.pca);
     }
     let views: Vec<_> = velocity.iter().map(|v| v.view()).collect();
