@@ -30,6 +30,7 @@ pub mod fit;
 pub mod kernel;
 pub mod log;
 pub mod openapi;
+pub mod prepare;
 pub mod serve;
 pub mod transform;
 pub mod worker;
