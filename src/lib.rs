@@ -18,8 +18,9 @@
 //!
 //! The pipeline:
 //! - [`examples`]: seeded example inputs (planar fields, parabola, van der Pol, surfaces).
-//! - [`dataset`]: stage 1: inputs ([`Conditions`], readers in [`dataset::io`]),
-//!   farthest-point sampling, proximity graphs, and [`Dataset::build`], which assembles it.
+//! - [`dataset`]: stage 1: inputs ([`Conditions`], readers in [`dataset::io`], recordings
+//!   of different dimension reduced to one by [`dataset::prepare`]), farthest-point
+//!   sampling, proximity graphs, and [`Dataset::build`], which assembles it.
 //! - `geometry`: what stage 1 computes on the graph: neighbours (kiddo k-d trees), local
 //!   frames, connections, Laplacians, gradient operators, spectra and diffusion, all sparse
 //!   (no n x n matrix anywhere).

@@ -23,6 +23,9 @@ struct Cli {
 enum Command {
     /// Write an example input (seeded) as .npz.
     Example(cli::example::Args),
+    /// Reduce recordings of different dimension (animals, sessions) each by its own PCA to
+    /// a common dimension, and write them as one .npz with each condition's group.
+    Prepare(cli::prepare::Args),
     /// Build the dataset (stage 1), print a summary and write DIR/summary.json and
     /// DIR/dataset.npz.
     Dataset(cli::dataset::Args),
@@ -61,6 +64,7 @@ enum Command {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Example(args) => cli::example::run(args),
+        Command::Prepare(args) => cli::prepare::run(args),
         Command::Dataset(args) => cli::dataset::run(args),
         Command::Fit(args) => cli::fit::run(args),
         Command::Analyze(args) => cli::analyze::run(args),

@@ -19,6 +19,7 @@ mod observability;
 mod pg;
 mod pg_tls;
 mod plot;
+mod prepare;
 mod python_package;
 mod run_folder;
 mod scale_out;

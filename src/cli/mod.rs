@@ -30,6 +30,7 @@ pub mod fit;
 pub mod kernel;
 pub mod log;
 pub mod openapi;
+pub mod prepare;
 pub mod serve;
 pub mod transform;
 pub mod worker;
@@ -67,7 +68,8 @@ pub struct DataArgs {
     /// mihi,mihi,chewie,chewie`): the animal, session or network each was recorded in. They
     /// replace groups from the input (`group_<c>` in .npz, `group` in JSON), are kept in
     /// summary.json and analysis.json, mark the groups in the figures, and make the analysis
-    /// compare the groups (matching conditions across them).
+    /// compare the groups (matching conditions across them). Groups recorded in different
+    /// dimensions (neuron counts) go through `marble prepare` first.
     #[arg(long, value_delimiter = ',')]
     groups_of_conditions: Vec<String>,
 }

@@ -201,7 +201,7 @@ pub struct Conditions {
     conditions: Vec<Condition>,
 }
 
-fn check_finite(condition: usize, array: &'static str, x: ArrayView2<f64>) -> Result<()> {
+pub(crate) fn check_finite(condition: usize, array: &'static str, x: ArrayView2<f64>) -> Result<()> {
     for ((row, column), v) in x.indexed_iter() {
         if !v.is_finite() {
             return Err(Error::NonFinite { condition, array, row, column, value: v.to_string() });

@@ -1,4 +1,5 @@
-//! Stage 1: inputs, sampling, graphs, and the assembled [`Dataset`].
+//! Stage 1: inputs (read by [`io`], brought to one dimension by [`prepare`]), sampling,
+//! graphs, and the assembled [`Dataset`].
 
 pub(crate) mod build;
 pub(crate) mod diffusion;
@@ -7,6 +8,7 @@ pub(crate) mod graph;
 pub(crate) mod input;
 pub mod io;
 pub(crate) mod npy_text;
+pub mod prepare;
 pub(crate) mod sampling;
 pub(crate) mod summary;
 
