@@ -1,7 +1,7 @@
 //! Two monkeys in one model: macaque M1 activity during centre-out reaching from Mihi and
 //! Chewie, each reduced by its own PCA, fitted together in the embedding-agnostic mode; then
 //! each reach target of one monkey matched to its nearest condition in the other, and hand
-//! velocity decoded across monkeys against the same transfer on each monkey's PCA.
+//! velocity and speed decoded across monkeys against the same transfer on each monkey's PCA.
 //!
 //! ```text
 //! cargo run --release --example across_animals -- [EPOCHS] [RECORDING] [OUT] [MODE]
@@ -56,12 +56,16 @@ fn main() -> anyhow::Result<()> {
     for line in a.matching.as_ref().map(|m| m.lines()).unwrap_or_default() {
         println!("  {line}");
     }
-    let req = DecodeRequest { behaviour: r.velocity.clone().into(), groups: Some(r.trial.clone()), folds: None };
-    let d = engine.decode(&job.id, &req)?;
-    println!("hand velocity, mean R^2 over x and y (folds grouped by trial):");
-    println!("  both monkeys, cross-validated: latents {:.3}, PCA {:.3}", d.r2_mean, d.baseline_r2_mean);
-    for line in d.transfer.as_ref().map(|t| t.lines()).unwrap_or_default() {
-        println!("  {line}");
+    // Velocity has a direction, which inner-product features do not see; speed has none.
+    let speed = r.velocity.map_axis(ndarray::Axis(1), |v| v.dot(&v).sqrt()).insert_axis(ndarray::Axis(1));
+    for (what, behaviour) in [("hand velocity, mean R^2 over x and y", &r.velocity), ("hand speed", &speed)] {
+        let req = DecodeRequest { behaviour: behaviour.clone().into(), groups: Some(r.trial.clone()), folds: None };
+        let d = engine.decode(&job.id, &req)?;
+        println!("{what} (folds grouped by trial):");
+        println!("  both monkeys, cross-validated: latents {:.3}, PCA {:.3}", d.r2_mean, d.baseline_r2_mean);
+        for line in d.transfer.as_ref().map(|t| t.lines()).unwrap_or_default() {
+            println!("  {line}");
+        }
     }
     println!("total {:.1} s; model folder {}", start.elapsed().as_secs_f64(), dir.join("runs").join(&job.id).display());
     Ok(())

@@ -4,6 +4,7 @@ from .analysis_info import AnalysisInfo
 from .analysis_params import AnalysisParams
 from .arrays import Arrays
 from .condition_data import ConditionData
+from .condition_match import ConditionMatch
 from .condition_summary import ConditionSummary
 from .dataset_info import DatasetInfo
 from .decode_info import DecodeInfo
@@ -16,9 +17,12 @@ from .embedding_format import EmbeddingFormat
 from .embedding_info import EmbeddingInfo
 from .fit_request import FitRequest
 from .graph_type import GraphType
+from .group_matching import GroupMatching
 from .job_info import JobInfo
 from .job_state import JobState
 from .losses import Losses
+from .match_by import MatchBy
+from .matching import Matching
 from .model_info import ModelInfo
 from .new_dataset import NewDataset
 from .optimizer import Optimizer
@@ -28,13 +32,17 @@ from .problem import Problem
 from .run_array import RunArray
 from .step_time import StepTime
 from .summary import Summary
+from .transfer import Transfer
+from .transfer_decoding import TransferDecoding
 from .transform_request import TransformRequest
+from .within_group import WithinGroup
 
 __all__ = (
     "AnalysisInfo",
     "AnalysisParams",
     "Arrays",
     "ConditionData",
+    "ConditionMatch",
     "ConditionSummary",
     "DatasetInfo",
     "DecodeInfo",
@@ -47,9 +55,12 @@ __all__ = (
     "EmbedMethod",
     "FitRequest",
     "GraphType",
+    "GroupMatching",
     "JobInfo",
     "JobState",
     "Losses",
+    "MatchBy",
+    "Matching",
     "ModelInfo",
     "NewDataset",
     "Optimizer",
@@ -59,5 +70,8 @@ __all__ = (
     "RunArray",
     "StepTime",
     "Summary",
+    "Transfer",
+    "TransferDecoding",
     "TransformRequest",
+    "WithinGroup",
 )

@@ -14,6 +14,7 @@ from typing import cast
 
 if TYPE_CHECKING:
   from ..models.analysis_params import AnalysisParams
+  from ..models.matching import Matching
 
 
 
@@ -42,6 +43,9 @@ class AnalysisInfo:
             view_method (str): How `view` was made.
             colour_by (None | str | Unset): What the embedding and vector-field figures were coloured by instead of the
                 conditions (the request's `colour_by_name`), when the request gave `colour_by`.
+            condition_groups (list[str] | None | Unset): The group (animal, session or network) of each condition, in the
+                same order, when
+                the conditions were given groups.
             condition_map_explained (list[float] | Unset): Fraction of the distances' variance along each of the two axes of
                 `condition_map`
                 (positive eigenvalues of the doubly centred squared distances).
@@ -50,6 +54,7 @@ class AnalysisInfo:
             condition_values (list[float | None] | Unset): The value of each condition (e.g. mu), in the same order; null
                 for a condition
                 without one.
+            matching (Matching | None | Unset):
      """
 
     centroids: list[list[float]]
@@ -65,9 +70,11 @@ class AnalysisInfo:
     view_index: list[int]
     view_method: str
     colour_by: None | str | Unset = UNSET
+    condition_groups: list[str] | None | Unset = UNSET
     condition_map_explained: list[float] | Unset = UNSET
     condition_names: list[str] | Unset = UNSET
     condition_values: list[float | None] | Unset = UNSET
+    matching: Matching | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -76,6 +83,7 @@ class AnalysisInfo:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.analysis_params import AnalysisParams # noqa: PLC0415
+        from ..models.matching import Matching # noqa: PLC0415
         centroids = []
         for centroids_item_data in self.centroids:
             centroids_item = centroids_item_data
@@ -145,6 +153,16 @@ class AnalysisInfo:
         else:
             colour_by = self.colour_by
 
+        condition_groups: list[str] | None | Unset
+        if isinstance(self.condition_groups, Unset):
+            condition_groups = UNSET
+        elif isinstance(self.condition_groups, list):
+            condition_groups = self.condition_groups
+
+
+        else:
+            condition_groups = self.condition_groups
+
         condition_map_explained: list[float] | Unset = UNSET
         if not isinstance(self.condition_map_explained, Unset):
             condition_map_explained = self.condition_map_explained
@@ -167,6 +185,14 @@ class AnalysisInfo:
 
 
 
+        matching: dict[str, Any] | None | Unset
+        if isinstance(self.matching, Unset):
+            matching = UNSET
+        elif isinstance(self.matching, Matching):
+            matching = self.matching.to_dict()
+        else:
+            matching = self.matching
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -186,12 +212,16 @@ class AnalysisInfo:
         })
         if colour_by is not UNSET:
             field_dict["colour_by"] = colour_by
+        if condition_groups is not UNSET:
+            field_dict["condition_groups"] = condition_groups
         if condition_map_explained is not UNSET:
             field_dict["condition_map_explained"] = condition_map_explained
         if condition_names is not UNSET:
             field_dict["condition_names"] = condition_names
         if condition_values is not UNSET:
             field_dict["condition_values"] = condition_values
+        if matching is not UNSET:
+            field_dict["matching"] = matching
 
         return field_dict
 
@@ -200,6 +230,7 @@ class AnalysisInfo:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.analysis_params import AnalysisParams # noqa: PLC0415
+        from ..models.matching import Matching # noqa: PLC0415
         d = dict(src_dict)
         centroids = []
         _centroids = d.pop("centroids")
@@ -273,6 +304,24 @@ class AnalysisInfo:
         colour_by = _parse_colour_by(d.pop("colour_by", UNSET))
 
 
+        def _parse_condition_groups(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                condition_groups_type_0 = cast(list[str], data)
+
+                return condition_groups_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        condition_groups = _parse_condition_groups(d.pop("condition_groups", UNSET))
+
+
         condition_map_explained = cast(list[float], d.pop("condition_map_explained", UNSET))
 
 
@@ -294,6 +343,26 @@ class AnalysisInfo:
                 condition_values.append(condition_values_item)
 
 
+        def _parse_matching(data: object) -> Matching | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                matching_type_0 = Matching.from_dict(data)
+
+
+
+                return matching_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Matching | None | Unset, data)
+
+        matching = _parse_matching(d.pop("matching", UNSET))
+
+
         analysis_info = cls(
             centroids=centroids,
             clusters=clusters,
@@ -308,9 +377,11 @@ class AnalysisInfo:
             view_index=view_index,
             view_method=view_method,
             colour_by=colour_by,
+            condition_groups=condition_groups,
             condition_map_explained=condition_map_explained,
             condition_names=condition_names,
             condition_values=condition_values,
+            matching=matching,
         )
 
 

@@ -28,6 +28,9 @@ class ConditionData:
         Attributes:
             anchor (list[list[float]]): Anchors, n rows of D numbers.
             vector (list[list[float]]): Vectors, n rows of S numbers.
+            group (None | str | Unset): Optional group: the animal, session or network the condition was recorded in (a
+                string, or a whole number read as its digits). All conditions have one or none; the
+                analysis then compares the groups (matching, transfer decoding).
             label (list[float] | None | Unset): Optional label per point.
             mask (list[bool] | None | Unset): Optional mask per point.
             name (None | str | Unset): Optional name, shown for the condition in figures and results (e.g. "mu = 0.5").
@@ -38,6 +41,7 @@ class ConditionData:
 
     anchor: list[list[float]]
     vector: list[list[float]]
+    group: None | str | Unset = UNSET
     label: list[float] | None | Unset = UNSET
     mask: list[bool] | None | Unset = UNSET
     name: None | str | Unset = UNSET
@@ -65,6 +69,12 @@ class ConditionData:
             vector.append(vector_item)
 
 
+
+        group: None | str | Unset
+        if isinstance(self.group, Unset):
+            group = UNSET
+        else:
+            group = self.group
 
         label: list[float] | None | Unset
         if isinstance(self.label, Unset):
@@ -105,6 +115,8 @@ class ConditionData:
             "anchor": anchor,
             "vector": vector,
         })
+        if group is not UNSET:
+            field_dict["group"] = group
         if label is not UNSET:
             field_dict["label"] = label
         if mask is not UNSET:
@@ -135,6 +147,16 @@ class ConditionData:
             vector_item = cast(list[float], vector_item_data)
 
             vector.append(vector_item)
+
+
+        def _parse_group(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        group = _parse_group(d.pop("group", UNSET))
 
 
         def _parse_label(data: object) -> list[float] | None | Unset:
@@ -196,6 +218,7 @@ class ConditionData:
         condition_data = cls(
             anchor=anchor,
             vector=vector,
+            group=group,
             label=label,
             mask=mask,
             name=name,

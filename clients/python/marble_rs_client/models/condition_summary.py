@@ -39,6 +39,8 @@ class ConditionSummary:
             eigen_residual (float | None | Unset): Largest eigenpair residual |L v - lambda v| (`spectral` only).
             eigenpairs (int | None | Unset): Eigenpairs of the normalised Laplacian kept (`spectral` only).
             eigenvalue_range (list[float] | None | Unset): Smallest and largest kept eigenvalue (`spectral` only).
+            group (None | str | Unset): The group (animal, session or network) the condition was recorded in, when the
+                conditions were given groups.
             name (None | str | Unset): The condition's name, when it was given one.
             repeated_rows (int | Unset): Input rows merged into an earlier identical anchor (`duplicates = "merge"`).
             value (float | None | Unset): The number the condition was recorded under (e.g. mu), when it was given one.
@@ -56,6 +58,7 @@ class ConditionSummary:
     eigen_residual: float | None | Unset = UNSET
     eigenpairs: int | None | Unset = UNSET
     eigenvalue_range: list[float] | None | Unset = UNSET
+    group: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
     repeated_rows: int | Unset = UNSET
     value: float | None | Unset = UNSET
@@ -110,6 +113,12 @@ class ConditionSummary:
         else:
             eigenvalue_range = self.eigenvalue_range
 
+        group: None | str | Unset
+        if isinstance(self.group, Unset):
+            group = UNSET
+        else:
+            group = self.group
+
         name: None | str | Unset
         if isinstance(self.name, Unset):
             name = UNSET
@@ -145,6 +154,8 @@ class ConditionSummary:
             field_dict["eigenpairs"] = eigenpairs
         if eigenvalue_range is not UNSET:
             field_dict["eigenvalue_range"] = eigenvalue_range
+        if group is not UNSET:
+            field_dict["group"] = group
         if name is not UNSET:
             field_dict["name"] = name
         if repeated_rows is not UNSET:
@@ -223,6 +234,16 @@ class ConditionSummary:
         eigenvalue_range = _parse_eigenvalue_range(d.pop("eigenvalue_range", UNSET))
 
 
+        def _parse_group(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        group = _parse_group(d.pop("group", UNSET))
+
+
         def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -258,6 +279,7 @@ class ConditionSummary:
             eigen_residual=eigen_residual,
             eigenpairs=eigenpairs,
             eigenvalue_range=eigenvalue_range,
+            group=group,
             name=name,
             repeated_rows=repeated_rows,
             value=value,

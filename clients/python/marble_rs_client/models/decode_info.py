@@ -8,8 +8,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..types import UNSET, Unset
 from typing import cast
 
+if TYPE_CHECKING:
+  from ..models.transfer_decoding import TransferDecoding
 
 
 
@@ -29,6 +32,7 @@ class DecodeInfo:
             grouped (bool): Whether folds followed the groups.
             r2 (list[float]): R^2 per behaviour column from the latents.
             r2_mean (float): Mean of `r2`.
+            transfer (None | TransferDecoding | Unset):
      """
 
     baseline_r2: list[float]
@@ -36,6 +40,7 @@ class DecodeInfo:
     grouped: bool
     r2: list[float]
     r2_mean: float
+    transfer: None | TransferDecoding | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -43,6 +48,7 @@ class DecodeInfo:
 
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.transfer_decoding import TransferDecoding # noqa: PLC0415
         baseline_r2 = self.baseline_r2
 
 
@@ -57,6 +63,14 @@ class DecodeInfo:
 
         r2_mean = self.r2_mean
 
+        transfer: dict[str, Any] | None | Unset
+        if isinstance(self.transfer, Unset):
+            transfer = UNSET
+        elif isinstance(self.transfer, TransferDecoding):
+            transfer = self.transfer.to_dict()
+        else:
+            transfer = self.transfer
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -67,6 +81,8 @@ class DecodeInfo:
             "r2": r2,
             "r2_mean": r2_mean,
         })
+        if transfer is not UNSET:
+            field_dict["transfer"] = transfer
 
         return field_dict
 
@@ -74,6 +90,7 @@ class DecodeInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.transfer_decoding import TransferDecoding # noqa: PLC0415
         d = dict(src_dict)
         baseline_r2 = cast(list[float], d.pop("baseline_r2"))
 
@@ -87,12 +104,33 @@ class DecodeInfo:
 
         r2_mean = d.pop("r2_mean")
 
+        def _parse_transfer(data: object) -> None | TransferDecoding | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                transfer_type_0 = TransferDecoding.from_dict(data)
+
+
+
+                return transfer_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | TransferDecoding | Unset, data)
+
+        transfer = _parse_transfer(d.pop("transfer", UNSET))
+
+
         decode_info = cls(
             baseline_r2=baseline_r2,
             baseline_r2_mean=baseline_r2_mean,
             grouped=grouped,
             r2=r2,
             r2_mean=r2_mean,
+            transfer=transfer,
         )
 
 

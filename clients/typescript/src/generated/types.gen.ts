@@ -22,6 +22,11 @@ export type AnalysisInfo = {
      */
     colour_by?: string | null;
     /**
+     * The group (animal, session or network) of each condition, in the same order, when
+     * the conditions were given groups.
+     */
+    condition_groups?: Array<string> | null;
+    /**
      * The conditions in 2-D by classical MDS of the distances (C x 2).
      */
     condition_map: Array<Array<number>>;
@@ -56,6 +61,7 @@ export type AnalysisInfo = {
      * Points per condition and cluster (C x K).
      */
     histograms: Array<Array<number>>;
+    matching?: Matching | null;
     /**
      * The model analysed.
      */
@@ -155,6 +161,12 @@ export type ConditionData = {
      */
     anchor: Array<Array<number>>;
     /**
+     * Optional group: the animal, session or network the condition was recorded in (a
+     * string, or a whole number read as its digits). All conditions have one or none; the
+     * analysis then compares the groups (matching, transfer decoding).
+     */
+    group?: string | null;
+    /**
      * Optional label per point.
      */
     label?: Array<number> | null;
@@ -176,6 +188,28 @@ export type ConditionData = {
      * Vectors, n rows of S numbers.
      */
     vector: Array<Array<number>>;
+};
+
+/**
+ * One condition's nearest condition in another group.
+ */
+export type ConditionMatch = {
+    /**
+     * The condition matched (row of the distance matrix).
+     */
+    condition: number;
+    /**
+     * The distance between them.
+     */
+    distance: number;
+    /**
+     * Its nearest condition in the other group.
+     */
+    nearest: number;
+    /**
+     * Whether the two carry the same value or name (see [`Matching::by`]).
+     */
+    same?: boolean | null;
 };
 
 /**
@@ -223,6 +257,11 @@ export type ConditionSummary = {
      * Smallest and largest kept eigenvalue (`spectral` only).
      */
     eigenvalue_range?: Array<number> | null;
+    /**
+     * The group (animal, session or network) the condition was recorded in, when the
+     * conditions were given groups.
+     */
+    group?: string | null;
     /**
      * The condition's name, when it was given one.
      */
@@ -295,6 +334,7 @@ export type DecodeInfo = {
      * Mean of `r2`.
      */
     r2_mean: number;
+    transfer?: TransferDecoding | null;
 };
 
 /**
@@ -385,6 +425,34 @@ export type FitRequest = {
 export type GraphType = 'cknn' | 'knn' | 'radius';
 
 /**
+ * Every condition of group `from` matched to its nearest condition of group `to`.
+ */
+export type GroupMatching = {
+    /**
+     * Fraction of `from`'s conditions whose nearest condition carries the same value or
+     * name.
+     */
+    accuracy?: number | null;
+    /**
+     * The accuracy of a match drawn at random from `to`: the mean, over `from`'s
+     * conditions, of the fraction of `to`'s conditions with the same value or name.
+     */
+    chance?: number | null;
+    /**
+     * The group whose conditions are matched.
+     */
+    from: string;
+    /**
+     * One match per condition of `from`, in condition order.
+     */
+    matches: Array<ConditionMatch>;
+    /**
+     * The group searched for the nearest condition.
+     */
+    to: string;
+};
+
+/**
  * A fit job and its progress.
  */
 export type JobInfo = {
@@ -455,6 +523,22 @@ export type Losses = {
      * Validation loss of each epoch.
      */
     val_loss: Array<number>;
+};
+
+/**
+ * What "the same condition" means when matching across groups.
+ */
+export type MatchBy = 'value' | 'name';
+
+/**
+ * Conditions matched across groups by their distances.
+ */
+export type Matching = {
+    by?: MatchBy | null;
+    /**
+     * One entry per ordered pair of distinct groups (from, to).
+     */
+    pairs: Array<GroupMatching>;
 };
 
 /**
@@ -793,6 +877,50 @@ export type Summary = {
 };
 
 /**
+ * R^2 of a decoder trained on one group and scored on another.
+ */
+export type Transfer = {
+    /**
+     * The same transfer on each group's own PCA of its input at the latents' dimension.
+     */
+    pca_r2: Array<number>;
+    /**
+     * Mean of `pca_r2`.
+     */
+    pca_r2_mean: number;
+    /**
+     * R^2 per behaviour column on `test`, from the MARBLE latents.
+     */
+    r2: Array<number>;
+    /**
+     * Mean of `r2`.
+     */
+    r2_mean: number;
+    /**
+     * The group it was scored on (all its rows).
+     */
+    test: string;
+    /**
+     * The group the decoder was trained on (all its rows).
+     */
+    train: string;
+};
+
+/**
+ * Decoding across groups: every ordered pair, and within each group for comparison.
+ */
+export type TransferDecoding = {
+    /**
+     * One entry per ordered pair of distinct groups.
+     */
+    transfers: Array<Transfer>;
+    /**
+     * One entry per group.
+     */
+    within: Array<WithinGroup>;
+};
+
+/**
  * Embed a dataset with a model.
  */
 export type TransformRequest = {
@@ -804,6 +932,32 @@ export type TransformRequest = {
      * The model (a finished job's id).
      */
     model: string;
+};
+
+/**
+ * Cross-validated decoding within one group.
+ */
+export type WithinGroup = {
+    /**
+     * The group.
+     */
+    group: string;
+    /**
+     * Cross-validated R^2 per column from the group's own PCA.
+     */
+    pca_r2: Array<number>;
+    /**
+     * Mean of `pca_r2`.
+     */
+    pca_r2_mean: number;
+    /**
+     * Cross-validated R^2 per behaviour column from the latents.
+     */
+    r2: Array<number>;
+    /**
+     * Mean of `r2`.
+     */
+    r2_mean: number;
 };
 
 export type ListDatasetsData = {
