@@ -273,13 +273,7 @@ pub(crate) fn derive(
                 for g in 0..w_in / m {
                     let vj = &xj[g * m * lanes..(g + 1) * m * lanes];
                     match r {
-                        Some(r) => {
-                            for b in 0..m {
-                                for q in 0..lanes {
-                                    moved[b * lanes + q] = (0..m).map(|c| r[b * m + c] * vj[c * lanes + q]).sum();
-                                }
-                            }
-                        }
+                        Some(r) => transport(r, vj, m, lanes, &mut moved),
                         None => moved.copy_from_slice(vj),
                     }
                     for b in 0..m {
@@ -306,6 +300,20 @@ pub(crate) fn derive(
             }
         });
     });
+}
+
+/// `moved` = R `v` for the m x m transport `r` and the m x lanes vector `v`, both row-major:
+/// a row of R at a time, lanes innermost (contiguous, so vectorised), each sum taken over
+/// c = 0, 1, ... in order as `Iterator::sum` would, so the result is the same bit for bit.
+fn transport(r: &[f64], v: &[f64], m: usize, lanes: usize, moved: &mut [f64]) {
+    for (b, out) in moved.chunks_exact_mut(lanes).enumerate() {
+        let rb = &r[b * m..(b + 1) * m];
+        out.iter_mut().zip(&v[..lanes]).for_each(|(o, x)| *o = rb[0] * x);
+        for c in 1..m {
+            let f = rb[c];
+            out.iter_mut().zip(&v[c * lanes..(c + 1) * lanes]).for_each(|(o, x)| *o += f * x);
+        }
+    }
 }
 
 /// Features of `targets` at diffusion time `t` (ignored without diffusion), computed from
