@@ -7,7 +7,9 @@ use plotters::prelude::{Circle, Color, Text};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Svg;
-use super::canvas::{Aspect, Axis, Layout, MAX_TICK_NAME, TICK_PX, chart, draw_key, extent, font, render, text_width};
+use super::canvas::{
+    Above, Aspect, Axis, Layout, MAX_TICK_NAME, TICK_PX, chart, draw_key, extent, font, render, text_width,
+};
 use super::check;
 use super::colour::{condition_colours, shorten};
 use crate::error::{Error, Result};
@@ -84,6 +86,7 @@ pub fn condition_map(
             y: Axis::numeric(range(1), "MDS 2"),
             key: &key,
             aspect: Aspect::EqualUnits,
+            above: Above::Nothing,
         };
         let mut chart = chart(root, layout)?;
         chart.draw_series(

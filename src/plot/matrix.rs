@@ -5,7 +5,7 @@ use plotters::prelude::{BLACK, Color, Rectangle, Text, WHITE};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Svg;
-use super::canvas::{Aspect, Axis, Layout, TICK_PX, chart, draw_key, inked, render, short_number};
+use super::canvas::{Above, Aspect, Axis, Layout, TICK_PX, chart, draw_key, inked, render, short_number};
 use super::check;
 use super::colour::{Key, Scale, condition_colours, is_dark};
 use crate::error::{Error, Result};
@@ -45,6 +45,7 @@ pub fn distance_matrix(distances: ArrayView2<f64>, names: &[String], title: &str
             y: Axis::categories(names, ""),
             key: &key,
             aspect: Aspect::Square,
+            above: Above::Nothing,
         };
         let mut chart = chart(root, layout)?;
         let cell = |i: usize, j: usize| [(j as f64, (c - i) as f64), ((j + 1) as f64, (c - i - 1) as f64)];
@@ -119,6 +120,7 @@ pub fn cluster_histograms_by_value(
             y: Axis::numeric(0.0..if top > 0.0 { 1.08 * top } else { 1.0 }, "proportion"),
             key: &key,
             aspect: Aspect::Free,
+            above: Above::Nothing,
         };
         let mut chart = chart(root, layout)?;
         let width = 0.8 / c as f64;
