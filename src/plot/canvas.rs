@@ -179,6 +179,9 @@ pub(super) enum Above<'t> {
     /// A legend of the marker shape of each group, named here, in rows centred under the
     /// heading (see [`super::groups`]).
     Shapes(&'t [String]),
+    /// One line of room for words the figure writes over its plot (a grouped distance
+    /// matrix's group names).
+    Line,
 }
 
 impl Above<'_> {
@@ -191,9 +194,13 @@ impl Above<'_> {
                 shape_legend(root, names, WIDTH as i32 / 2, top, width)?;
                 Ok(legend_height(names, width))
             }
+            Above::Line => Ok(ABOVE_LINE),
         }
     }
 }
+
+/// Height of the line [`Above::Line`] leaves above the plot.
+const ABOVE_LINE: i32 = (1.5 * TICK_PX) as i32 + 6;
 
 /// How a plot's shape follows its data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

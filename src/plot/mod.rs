@@ -13,10 +13,11 @@
 //! - [`condition_map`]: the conditions placed by classical MDS of their distances.
 //!
 //! Conditions recorded in groups (animals, sessions, networks) are drawn with a
-//! [`Grouping`] by the `_grouped` variants ([`embedding_grouped`], [`vector_field_grouped`]):
-//! each group takes a marker shape, with a legend of the shapes under the title, while
-//! colour keeps showing the condition or value. Given `None` they draw exactly what the
-//! plain functions draw.
+//! [`Grouping`] by the `_grouped` variants ([`embedding_grouped`], [`vector_field_grouped`],
+//! [`condition_map_grouped`], [`distance_matrix_grouped`]): each group takes a marker shape,
+//! with a legend of the shapes under the title, while colour keeps showing the condition or
+//! value; the distance matrix separates the groups' blocks and names them. Given `None` they
+//! draw exactly what the plain functions draw.
 //!
 //! Points are coloured by a [`Colouring`]: groups on the Tableau 10 palette with a legend
 //! (up to ten groups whose names a legend tells apart), more groups on viridis in order with
@@ -31,7 +32,8 @@
 //! figures. The element kinds are used as follows:
 //! - `<circle>`: points (of groups drawn as circles, when grouped), the test-loss marker,
 //!   and legend swatches (one per legend entry).
-//! - `<polyline>`: arrow shafts and loss curves only (no axis lines or tick marks are drawn).
+//! - `<polyline>`: arrow shafts, loss curves, and a grouped distance matrix's separators and
+//!   brackets only (no axis lines or tick marks are drawn).
 //! - `<polygon>`: arrow heads (three vertices), colour-bar bands (four vertices: 64 for a
 //!   bar of values, one per group for an ordered bar of names), and the markers of groups
 //!   drawn in shapes other than circles (see [`Grouping`]).
@@ -63,8 +65,8 @@ mod svg;
 pub use colour::{Colouring, MAX_CATEGORIES, value_name};
 pub use groups::{Grouping, qualified_names};
 pub use losses::loss_curves;
-pub use map::condition_map;
-pub use matrix::{cluster_histograms, cluster_histograms_by_value, distance_matrix};
+pub use map::{condition_map, condition_map_grouped};
+pub use matrix::{cluster_histograms, cluster_histograms_by_value, distance_matrix, distance_matrix_grouped};
 pub use points::{MAX_ARROWS, embedding, embedding_grouped, vector_field, vector_field_grouped};
 pub use svg::Svg;
 
