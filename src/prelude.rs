@@ -27,7 +27,7 @@ pub use crate::engine::{
     AnalysisInfo, DatasetInfo, DecodeInfo, DecodeRequest, EmbeddingInfo, Engine, FitRequest, HttpEngine, JobInfo,
     JobState, LocalEngine, LocalOptions, ModelInfo, NewDataset, PlotKind, TransformRequest,
 };
-pub use crate::plot::{Colouring, Svg};
+pub use crate::plot::{Colouring, Grouping, Svg};
 pub use crate::{Condition, Conditions, Dataset, Error, Params, Result, examples, reaching};
 pub use crate::{conditions, engine, params};
 

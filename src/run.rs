@@ -167,19 +167,44 @@ impl From<&Decoding> for DecodingScores {
     }
 }
 
-/// How the points of a figure are coloured: by `colour` (a value per point and its name)
-/// when given, else by their condition (`labels`) with its value (all conditions' values and
-/// their name) or its name.
-fn point_colouring<'a>(
-    labels: &'a [usize],
-    colour: Option<(&'a [f64], &'a str)>,
-    values: Option<(&'a [f64], &'a str)>,
-    names: &'a [String],
-) -> Colouring<'a> {
-    match (colour, values) {
-        (Some((colour, name)), _) => Colouring::values(colour, name),
-        (None, Some((values, name))) => Colouring::Valued { labels, values, name },
-        (None, None) => Colouring::Categorical { labels, names },
+/// The labels of the points of a figure: each point's condition, the index of its
+/// condition's name among the names coloured, and its group when the conditions have groups.
+struct PointMarks {
+    conditions: Vec<usize>,
+    names: Vec<usize>,
+    groups: Option<Vec<usize>>,
+}
+
+impl PointMarks {
+    /// The labels of points whose conditions are `conditions`, given the name index of each
+    /// condition (`name_of`) and the conditions' groups.
+    fn of(conditions: &[usize], name_of: &[usize], groups: Option<&Groups>) -> PointMarks {
+        PointMarks {
+            conditions: conditions.to_vec(),
+            names: conditions.iter().map(|&c| name_of[c]).collect(),
+            groups: groups.map(|g| conditions.iter().map(|&c| g.of_condition[c]).collect()),
+        }
+    }
+
+    /// How the points are coloured: by `colour` (a value per point and its name) when
+    /// given, else by their condition's value (all conditions' values and their name), else
+    /// by their condition's name among `names`.
+    fn colouring<'a>(
+        &'a self,
+        colour: Option<(&'a [f64], &'a str)>,
+        values: Option<(&'a [f64], &'a str)>,
+        names: &'a [String],
+    ) -> Colouring<'a> {
+        match (colour, values) {
+            (Some((colour, name)), _) => Colouring::values(colour, name),
+            (None, Some((values, name))) => Colouring::Valued { labels: &self.conditions, values, name },
+            (None, None) => Colouring::Categorical { labels: &self.names, names },
+        }
+    }
+
+    /// The points' groups, named as `groups` names them.
+    fn grouping<'a>(&'a self, groups: Option<&'a Groups>) -> Option<plot::Grouping<'a>> {
+        Some(plot::Grouping { labels: self.groups.as_deref()?, names: &groups?.names })
     }
 }
 
@@ -566,6 +591,12 @@ impl Run {
 
     /// The figures of [`Run::write_analysis`]; returns the variance the condition map's axes
     /// explain.
+    ///
+    /// With groups of conditions, every figure of conditions marks them: shapes by group in
+    /// the embedding, the vector field and the condition map, separated blocks in the
+    /// distance matrix, and "group: name" in the cluster histograms' legend where a name
+    /// repeats across groups. Conditions that share a name in different groups share its
+    /// colour, so the same condition in two animals reads as one colour in two shapes.
     fn write_analysis_figures(
         &self,
         a: &Analysis,
@@ -578,24 +609,33 @@ impl Run {
         let what = plot::value_name(names);
         let colour_name = p.colour_by_label().unwrap_or_default();
         let valued = values.map(|v| (v, what.as_str()));
+        let groups = self.condition_groups().map(|g| Groups::new(&g));
+        let grouping = groups.as_ref().map(plot::Grouping::from);
+        // Conditions that share a name (in different groups) share its colour; without groups
+        // names are distinct, and each condition keeps a colour of its own.
+        let by_name = Groups::new(names);
+        let (colour_names, name_of) = (by_name.names.as_slice(), by_name.of_condition.as_slice());
         let view_conditions: Vec<usize> = a.view.index.iter().map(|&i| self.condition[i]).collect();
         let view_colour: Option<Vec<f64>> = colour_by.map(|c| a.view.index.iter().map(|&i| c[i]).collect());
-        plot::embedding(
+        let view_marks = PointMarks::of(&view_conditions, name_of, groups.as_ref());
+        plot::embedding_grouped(
             a.view.points.view(),
-            point_colouring(&view_conditions, view_colour.as_deref().map(|c| (c, colour_name)), valued, names),
+            view_marks.colouring(view_colour.as_deref().map(|c| (c, colour_name)), valued, colour_names),
+            view_marks.grouping(groups.as_ref()),
             &format!("Embedding ({})", a.view.method),
         )?
         .save(&out.put(PlotKind::Embedding.file()))?;
-        plot::distance_matrix(a.distances.matrix.view(), names, "Distances between conditions")?
+        plot::distance_matrix_grouped(a.distances.matrix.view(), names, grouping, "Distances between conditions")?
             .save(&out.put(PlotKind::Distances.file()))?;
-        plot::cluster_histograms_by_value(a.histograms.view(), names, values, "Clusters per condition")?
+        let listed = grouping.map_or_else(|| names.to_vec(), |g| plot::qualified_names(names, g));
+        plot::cluster_histograms_by_value(a.histograms.view(), &listed, values, "Clusters per condition")?
             .save(&out.put(PlotKind::Clusters.file()))?;
         // An analysis read from an older file may lack what the map's axes explain.
         let explained = match a.condition_map_explained.len() {
             2 => a.condition_map_explained.clone(),
             _ => crate::analysis::mds(a.distances.matrix.view(), 2)?.explained,
         };
-        plot::condition_map(a.condition_map.view(), names, values, &explained, "Condition map")?
+        plot::condition_map_grouped(a.condition_map.view(), names, values, grouping, &explained, "Condition map")?
             .save(&out.put(PlotKind::ConditionMap.file()))?;
         if let Some(losses) = self.losses.as_ref().filter(|l| !l.train_loss.is_empty()) {
             plot::loss_curves(losses, "Training")?.save(&out.put(PlotKind::Losses.file()))?;
@@ -604,11 +644,12 @@ impl Run {
             && x.ncols() >= 2
             && x.ncols() == v.ncols()
         {
-            let colour = colour_by.map(|c| (c, colour_name));
-            plot::vector_field(
+            let marks = PointMarks::of(&self.condition, name_of, groups.as_ref());
+            plot::vector_field_grouped(
                 x.view(),
                 v.view(),
-                point_colouring(&self.condition, colour, valued, names),
+                marks.colouring(colour_by.map(|c| (c, colour_name)), valued, colour_names),
+                marks.grouping(groups.as_ref()),
                 "Input vector fields",
             )?
             .save(&out.put(PlotKind::VectorField.file()))?;

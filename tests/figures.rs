@@ -4,8 +4,8 @@
 
 use marble::analysis::mds;
 use marble::plot::{
-    Colouring, Svg, cluster_histograms, cluster_histograms_by_value, condition_map, distance_matrix, embedding,
-    vector_field,
+    Colouring, Grouping, Svg, cluster_histograms, cluster_histograms_by_value, condition_map, condition_map_grouped,
+    distance_matrix, distance_matrix_grouped, embedding, embedding_grouped, vector_field, vector_field_grouped,
 };
 use ndarray::Array2;
 
@@ -220,6 +220,36 @@ fn words_stay_inside_and_apart_at_any_number_of_conditions() {
 }
 
 #[test]
+fn grouped_figures_keep_their_words_inside_and_apart() {
+    // Two monkeys, each with half of the conditions under the same names; a long group name.
+    let monkeys = ["mihi".to_string(), "chewie, the second monkey".to_string()];
+    for c in [2, 10, 40, 200] {
+        let half = c / 2;
+        let (names, mus) = sweep(c);
+        let shared: Vec<String> = (0..c).map(|i| names[i % half].clone()).collect();
+        let groups: Vec<usize> = (0..c).map(|i| i / half).collect();
+        let (d, map, explained) = bent_line(c);
+        let (x, v, labels) = clouds(c);
+        let point_groups: Vec<usize> = labels.iter().map(|&l| groups[l]).collect();
+        let conditions = Some(Grouping { labels: &groups, names: &monkeys });
+        let points = Some(Grouping { labels: &point_groups, names: &monkeys });
+        let by_name = Colouring::Categorical { labels: &labels, names: &names };
+        let figures = [
+            ("embedding", embedding_grouped(x.view(), by_name, points, "E")),
+            ("field", vector_field_grouped(x.view(), v.view(), by_name, points, "F")),
+            ("map by name", condition_map_grouped(map.view(), &shared, None, conditions, &explained, "Map")),
+            ("map by value", condition_map_grouped(map.view(), &shared, Some(&mus), conditions, &explained, "Map")),
+            ("distances", distance_matrix_grouped(d.view(), &shared, conditions, "Distances")),
+        ];
+        for (what, svg) in figures {
+            let svg = svg.unwrap_or_else(|e| panic!("grouped {what}, {c} conditions: {e}"));
+            assert_readable(&svg, &format!("grouped {what}, {c} conditions"), what == "distances");
+            assert!(texts(&svg).iter().any(|w| w == "mihi"), "grouped {what}, {c} conditions: no group name");
+        }
+    }
+}
+
+#[test]
 fn many_conditions_never_share_a_colour_unsaid() {
     let (x, _, labels) = clouds(40);
     let (names, _) = sweep(40);
@@ -331,4 +361,55 @@ fn write_many_conditions() {
             "embedding_values",
         );
     }
+}
+
+/// Two groups of Van der Pol conditions ("mihi" and "chewie") whose names repeat across the
+/// groups, fitted and analysed: every figure of the analysis marks the groups.
+#[test]
+fn an_analysis_of_grouped_conditions_marks_the_groups_in_every_figure() {
+    use marble::engine::{Engine, FitRequest, JobState, LocalEngine, LocalOptions, NewDataset, PlotKind};
+    let dir = tempfile::tempdir().unwrap();
+    let e = LocalEngine::open(LocalOptions::new(dir.path())).unwrap();
+    let mut conditions =
+        marble::examples::VanDerPol { n_trajectories: 8, ..Default::default() }.conditions(0).into_vec();
+    for (c, condition) in conditions.iter_mut().enumerate() {
+        condition.name = Some(format!("target {}", c % 3));
+        condition.group = Some(if c < 3 { "mihi" } else { "chewie" }.to_string());
+        condition.value = None;
+    }
+    let conditions = marble::Conditions::new(conditions).unwrap();
+    let params = marble::Params { k: 10, epochs: 2, ..marble::Params::default() };
+    let d = e.create_dataset(&NewDataset::from_conditions(Some("grouped"), &conditions, Some(params))).unwrap();
+    let job = e.start_fit(&FitRequest { dataset: d.id.clone(), params: None }).unwrap();
+    assert_eq!(e.wait(&job.id, std::time::Duration::from_secs(120)).unwrap().state, JobState::Succeeded);
+    let p = marble::analysis::AnalysisParams { n_clusters: 4, ..Default::default() };
+    e.analyze(&job.id, &p).unwrap();
+    let plot = |kind: PlotKind| Svg(e.plot(&job.id, kind).unwrap());
+    let triangles = |svg: &Svg| {
+        let doc = roxmltree::Document::parse(svg.as_str()).unwrap();
+        let three = |n: &roxmltree::Node| n.attribute("points").unwrap_or("").split_whitespace().count() == 3;
+        doc.descendants().filter(|n| n.has_tag_name("polygon") && three(n)).count()
+    };
+    // The embedding and the map: the shape legend, and triangles for the second group.
+    for kind in [PlotKind::Embedding, PlotKind::ConditionMap] {
+        let svg = plot(kind);
+        let words = texts(&svg);
+        assert!(words.iter().any(|w| w == "mihi") && words.iter().any(|w| w == "chewie"), "{kind:?}: {words:?}");
+        assert!(triangles(&svg) > 0, "{kind:?} has no triangle");
+    }
+    // The map: a name is one colour in both groups, so its legend has three swatches; with
+    // the first group's three circles (over white halos) and the grey shape, six coloured.
+    let fills = circle_fills(&plot(PlotKind::ConditionMap));
+    assert_eq!(fills.iter().filter(|f| !["#FFFFFF", "#000000"].contains(&f.as_str())).count(), 3 + 3, "{fills:?}");
+    // The matrix: one boundary (two separators) and a bracket per group, both named.
+    let distances = plot(PlotKind::Distances);
+    assert_eq!(count(&distances, "polyline"), 2 + 2);
+    assert!(texts(&distances).iter().any(|w| w == "chewie"));
+    // The histograms' legend tells "target 0" of one monkey from the other's.
+    let clusters = texts(&plot(PlotKind::Clusters));
+    for word in ["mihi: target 0", "chewie: target 1", "target 2"] {
+        assert!(clusters.iter().any(|w| w == word), "no {word:?} in {clusters:?}");
+    }
+    // The vector field: the shape legend.
+    assert!(texts(&plot(PlotKind::VectorField)).iter().any(|w| w == "chewie"));
 }

@@ -94,18 +94,24 @@ impl EmbeddingInfo {
 
 impl AnalysisInfo {
     /// Show the distance matrix as a heat map, and the condition map (coloured by the
-    /// conditions' values where every condition has one), in Jupyter (evcxr).
+    /// conditions' values where every condition has one), in Jupyter (evcxr). With groups of
+    /// conditions, the heat map separates and names the groups, the map draws each group in
+    /// its own marker shape, and the plain-text table writes "group: name" where a name
+    /// repeats across groups.
     pub fn evcxr_display(&self) {
         let c = self.distances.len();
         let m = ndarray::Array2::from_shape_fn((c, c), |(i, j)| self.distances[i][j]);
         let names =
             if self.condition_names.len() == c { self.condition_names.clone() } else { crate::run::condition_names(c) };
-        let svg = crate::plot::distance_matrix(m.view(), &names, "Distances between conditions").ok();
-        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let groups = self.condition_groups.as_ref().filter(|g| g.len() == c).map(|g| crate::analysis::Groups::new(g));
+        let grouping = groups.as_ref().map(crate::plot::Grouping::from);
+        let svg = crate::plot::distance_matrix_grouped(m.view(), &names, grouping, "Distances between conditions").ok();
+        let listed = grouping.map_or_else(|| names.clone(), |g| crate::plot::qualified_names(&names, g));
+        let width = listed.iter().map(|n| n.chars().count()).max().unwrap_or(0);
         let text: Vec<String> = self
             .distances
             .iter()
-            .zip(&names)
+            .zip(&listed)
             .map(|(r, n)| format!("{n:>width$} {}", r.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" ")))
             .collect();
         display("text/plain", &format!("distances ({}):\n{}", self.distance_method, text.join("\n")));
@@ -118,10 +124,11 @@ impl AnalysisInfo {
         if self.condition_map.len() == c && self.condition_map.iter().all(|p| p.len() == 2) {
             let points = ndarray::Array2::from_shape_fn((c, 2), |(i, j)| self.condition_map[i][j]);
             let values: Option<Vec<f64>> = self.condition_values.iter().copied().collect();
-            let map = crate::plot::condition_map(
+            let map = crate::plot::condition_map_grouped(
                 points.view(),
                 &names,
                 values.as_deref().filter(|v| v.len() == c),
+                grouping,
                 &self.condition_map_explained,
                 "Condition map",
             );

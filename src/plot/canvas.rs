@@ -20,6 +20,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Svg;
 use super::colour::{Key, MAX_NAME, Scale, legend_name, sequential, shorten};
+use super::groups::{legend_height, shape_legend};
 use crate::error::{Error, Result};
 
 /// Canvas width in pixels (a single-column paper figure at 2x).
@@ -166,7 +167,40 @@ pub(super) struct Layout<'t> {
     pub key: &'t Key,
     /// How the plot's shape follows the data.
     pub aspect: Aspect,
+    /// What is drawn between the heading and the plot.
+    pub above: Above<'t>,
 }
+
+/// What a chart draws, or leaves room for, between its heading and its plot.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Above<'t> {
+    /// Nothing: the plot starts under the heading.
+    Nothing,
+    /// A legend of the marker shape of each group, named here, in rows centred under the
+    /// heading (see [`super::groups`]).
+    Shapes(&'t [String]),
+    /// One line of room for words the figure writes over its plot (a grouped distance
+    /// matrix's group names).
+    Line,
+}
+
+impl Above<'_> {
+    /// Draws what is above the plot, from `top` down; returns its height.
+    fn draw(self, root: &Area<'_>, top: i32) -> Drawn<i32> {
+        let width = WIDTH as i32 - 2 * MARGIN as i32;
+        match self {
+            Above::Nothing => Ok(0),
+            Above::Shapes(names) => {
+                shape_legend(root, names, WIDTH as i32 / 2, top, width)?;
+                Ok(legend_height(names, width))
+            }
+            Above::Line => Ok(ABOVE_LINE),
+        }
+    }
+}
+
+/// Height of the line [`Above::Line`] leaves above the plot.
+const ABOVE_LINE: i32 = (1.5 * TICK_PX) as i32 + 6;
 
 /// How a plot's shape follows its data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,6 +216,7 @@ pub(super) enum Aspect {
 /// Draws the title, frame, grid and tick labels of a chart and returns it, ready for marks.
 pub(super) fn chart<'a, 'b>(root: &'a Area<'b>, mut layout: Layout<'_>) -> Drawn<Chart<'a, 'b>> {
     let top = heading(root, layout.title, layout.note.as_deref())?;
+    let top = top + layout.above.draw(root, top)?;
     let (x_names, y_names) = (layout.x.names(), layout.y.names());
     let widest = |names: &[String]| names.iter().map(|n| text_width(n, TICK_PX)).max().unwrap_or(0);
     // Numeric ticks are rounder than the range's ends, so no wider than they are written.

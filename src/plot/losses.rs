@@ -3,7 +3,7 @@
 use plotters::prelude::{Circle, Color, LineSeries};
 
 use super::Svg;
-use super::canvas::{Aspect, Axis, Layout, chart, extent, legend_inside, render};
+use super::canvas::{Above, Aspect, Axis, Layout, chart, extent, legend_inside, render};
 use super::colour::{Key, category};
 use crate::error::{Error, Result};
 use crate::model::Losses;
@@ -42,6 +42,7 @@ pub fn loss_curves(losses: &Losses, title: &str) -> Result<Svg> {
             y: Axis::numeric(loss_range, "loss"),
             key: &Key::None,
             aspect: Aspect::Free,
+            above: Above::Nothing,
         };
         let mut chart = chart(root, layout)?;
         let mut entries = Vec::new();

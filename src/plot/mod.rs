@@ -12,6 +12,13 @@
 //!   ([`cluster_histograms_by_value`] with a value per condition).
 //! - [`condition_map`]: the conditions placed by classical MDS of their distances.
 //!
+//! Conditions recorded in groups (animals, sessions, networks) are drawn with a
+//! [`Grouping`] by the `_grouped` variants ([`embedding_grouped`], [`vector_field_grouped`],
+//! [`condition_map_grouped`], [`distance_matrix_grouped`]): each group takes a marker shape,
+//! with a legend of the shapes under the title, while colour keeps showing the condition or
+//! value; the distance matrix separates the groups' blocks and names them. Given `None` they
+//! draw exactly what the plain functions draw.
+//!
 //! Points are coloured by a [`Colouring`]: groups on the Tableau 10 palette with a legend
 //! (up to ten groups whose names a legend tells apart), more groups on viridis in order with
 //! an ordered colour bar naming them, groups by a value each (e.g. mu) or a value per point
@@ -23,10 +30,13 @@
 //! ## Counting marks
 //! Every mark of the data can be counted in the document, which is how the tests check the
 //! figures. The element kinds are used as follows:
-//! - `<circle>`: points, the test-loss marker, and legend swatches (one per legend entry).
-//! - `<polyline>`: arrow shafts and loss curves only (no axis lines or tick marks are drawn).
-//! - `<polygon>`: arrow heads (three vertices) and colour-bar bands (four vertices: 64 for a
-//!   bar of values, one per group for an ordered bar of names).
+//! - `<circle>`: points (of groups drawn as circles, when grouped), the test-loss marker,
+//!   and legend swatches (one per legend entry).
+//! - `<polyline>`: arrow shafts, loss curves, and a grouped distance matrix's separators and
+//!   brackets only (no axis lines or tick marks are drawn).
+//! - `<polygon>`: arrow heads (three vertices), colour-bar bands (four vertices: 64 for a
+//!   bar of values, one per group for an ordered bar of names), and the markers of groups
+//!   drawn in shapes other than circles (see [`Grouping`]).
 //! - `<rect>`: heatmap cells and histogram bars are the ones filled with a colour other than
 //!   white; the background and legend box are white, the frame and outlines unfilled.
 //! - `<line>`: grid lines; `<text>`: every word.
@@ -45,6 +55,7 @@
 mod canvas;
 mod check;
 mod colour;
+mod groups;
 mod losses;
 mod map;
 mod matrix;
@@ -52,10 +63,11 @@ mod points;
 mod svg;
 
 pub use colour::{Colouring, MAX_CATEGORIES, value_name};
+pub use groups::{Grouping, qualified_names};
 pub use losses::loss_curves;
-pub use map::condition_map;
-pub use matrix::{cluster_histograms, cluster_histograms_by_value, distance_matrix};
-pub use points::{MAX_ARROWS, embedding, vector_field};
+pub use map::{condition_map, condition_map_grouped};
+pub use matrix::{cluster_histograms, cluster_histograms_by_value, distance_matrix, distance_matrix_grouped};
+pub use points::{MAX_ARROWS, embedding, embedding_grouped, vector_field, vector_field_grouped};
 pub use svg::Svg;
 
 /// The figures a model has.
