@@ -164,6 +164,13 @@ fn fit_writes_the_named_outputs_and_transform_reproduces_them() {
     );
 }
 
+/// `var` as set, else `$HOME/<dot>`: where rustup or cargo keep their files for this user.
+fn real_home_dir(var: &str, dot: &str) -> std::path::PathBuf {
+    std::env::var_os(var)
+        .map(Into::into)
+        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(dot))
+}
+
 pub(crate) fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -384,6 +391,9 @@ fn doctor_names_what_the_kernel_lacks_one_line_each() {
             .arg(&jupyter)
             .env("PATH", &path)
             .env("HOME", dir.path())
+            // rustup finds its toolchains under $HOME unless told: keep the real ones.
+            .env("RUSTUP_HOME", real_home_dir("RUSTUP_HOME", ".rustup"))
+            .env("CARGO_HOME", real_home_dir("CARGO_HOME", ".cargo"))
             .env("MARBLE_KERNEL_CACHE", dir.path().join("cache"))
             .output()
             .unwrap()
