@@ -292,51 +292,36 @@ impl Conditions {
 
     /// Give the conditions names, one per condition, in order (e.g. from `--names`).
     pub fn with_names(self, names: &[String]) -> Result<Self> {
-        if names.len() != self.conditions.len() {
-            return Err(Error::argument(
-                "names",
-                format!(
-                    "{} names for {} conditions; give exactly one name per condition",
-                    names.len(),
-                    self.conditions.len()
-                ),
-            ));
-        }
-        let conditions = self.conditions.into_iter().zip(names).map(|(c, n)| c.with_name(n.trim())).collect();
-        Conditions::new(conditions)
+        self.with_each("names", "name", names, |c, n| c.with_name(n.trim()))
     }
 
     /// Give the conditions values, one per condition, in order (e.g. from `--values`).
     pub fn with_values(self, values: &[f64]) -> Result<Self> {
-        if values.len() != self.conditions.len() {
-            return Err(Error::argument(
-                "values",
-                format!(
-                    "{} values for {} conditions; give exactly one value per condition",
-                    values.len(),
-                    self.conditions.len()
-                ),
-            ));
-        }
-        let conditions = self.conditions.into_iter().zip(values).map(|(c, &v)| c.with_value(v)).collect();
-        Conditions::new(conditions)
+        self.with_each("values", "value", values, |c, &v| c.with_value(v))
     }
 
     /// Put the conditions in groups, one group per condition, in order (e.g. from
     /// `--groups-of-conditions`).
     pub fn with_groups(self, groups: &[String]) -> Result<Self> {
-        if groups.len() != self.conditions.len() {
+        self.with_each("groups", "group", groups, |c, g| c.with_group(g.trim()))
+    }
+
+    /// Set one thing per condition (`field` in messages), checked again as a whole.
+    fn with_each<T>(
+        self,
+        field: &str,
+        one: &str,
+        given: &[T],
+        set: impl Fn(Condition, &T) -> Condition,
+    ) -> Result<Self> {
+        let n = self.conditions.len();
+        if given.len() != n {
             return Err(Error::argument(
-                "groups",
-                format!(
-                    "{} groups for {} conditions; give exactly one group per condition",
-                    groups.len(),
-                    self.conditions.len()
-                ),
+                field,
+                format!("{} {field} for {n} conditions; give exactly one {one} per condition", given.len()),
             ));
         }
-        let conditions = self.conditions.into_iter().zip(groups).map(|(c, g)| c.with_group(g.trim())).collect();
-        Conditions::new(conditions)
+        Conditions::new(self.conditions.into_iter().zip(given).map(|(c, g)| set(c, g)).collect())
     }
 
     /// The group of each condition, `None` for all when they have none.
