@@ -89,7 +89,7 @@ pub fn read(path: &Path, recording: &str, dim: usize, smooth: f64) -> Result<Rea
 /// each animal separately), its conditions put in group `group`. Target codes are the
 /// recording's own (Mihi's are 3, 4, 5, 7 and Chewie's 0 to 3), so each condition's value is
 /// its reach direction instead: the angle of its mean hand velocity, rounded to the nearest
-/// 45 degrees, and its name says it ("direction = -45", degrees, so the figures name their colour bar "direction"). Matching across groups then
+/// 45 degrees, and its name says it ("angle = -45", in degrees; short, so figures print it whole). Matching across groups then
 /// compares directions. Rows (velocity, trial) follow the conditions in order, recording
 /// after recording; trial ids are made distinct across recordings.
 pub fn read_groups(recordings: &[(&Path, &str, f64, &str)], dim: usize) -> Result<Reaching> {
@@ -108,7 +108,7 @@ pub fn read_groups(recordings: &[(&Path, &str, f64, &str)], dim: usize) -> Resul
             let mean = rows.mean_axis(Axis(0)).expect("a condition has rows");
             let angle = 45.0 * (mean[1].atan2(mean[0]).to_degrees() / 45.0).round();
             let angle = if angle == -180.0 { 180.0 } else { angle };
-            let named = c.clone().with_name(format!("direction = {angle:.0}"));
+            let named = c.clone().with_name(format!("angle = {angle:.0}"));
             conditions.push(named.with_group(group).with_value(angle));
             targets.push(tg);
         }

@@ -38,11 +38,9 @@ fn the_pytest_suite_passes_on_both_engines() {
     assert!(text.contains(" passed") && !text.contains("skipped"), "{text}");
 }
 
-/// The notebook runs headless at nbclient's defaults and prints what it was stored with
-/// (seeded: the same distances and correlation), and shows its figure as SVG.
-#[test]
-fn the_python_notebook_runs_and_reproduces_its_stored_outputs() {
-    let Some(py) = python() else { return };
+/// Run `notebooks/python/<name>` headless at nbclient's defaults with `py`, and check that
+/// it prints what it was stored with: the streams, and how many SVG figures it shows.
+fn run_notebook(py: &std::path::Path, name: &str) -> serde_json::Value {
     let script = r#"
 import json, sys, nbformat, nbclient
 path = sys.argv[1]
@@ -56,11 +54,20 @@ def svgs(nb):
 print(json.dumps({"same": streams(stored) == streams(fresh), "stored": streams(stored), "fresh": streams(fresh),
                   "svg": svgs(fresh), "stored_svg": svgs(stored)}))
 "#;
-    let nb = root().join("notebooks/python/01_van_der_pol.ipynb");
+    let nb = root().join("notebooks/python").join(name);
     let out = run(Command::new(py).arg("-c").arg(script).arg(&nb));
     let line = out.lines().rev().find(|l| l.starts_with('{')).expect("a JSON line");
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
-    assert_eq!(v["same"], true, "the notebook's stored outputs differ from a fresh run: {v}");
+    assert_eq!(v["same"], true, "{name}: the stored outputs differ from a fresh run: {v}");
+    v
+}
+
+/// The notebook runs headless at nbclient's defaults and prints what it was stored with
+/// (seeded: the same distances and correlation), and shows its figure as SVG.
+#[test]
+fn the_python_notebook_runs_and_reproduces_its_stored_outputs() {
+    let Some(py) = python() else { return };
+    let v = run_notebook(&py, "01_van_der_pol.ipynb");
     assert!(v["fresh"].as_array().unwrap().len() >= 3, "{v}");
     assert_eq!((v["svg"].as_u64(), v["stored_svg"].as_u64()), (Some(1), Some(1)), "{v}");
     // The distances follow mu: their ranks correlate with |mu_i - mu_j|.
@@ -68,4 +75,19 @@ print(json.dumps({"same": streams(stored) == streams(fresh), "stored": streams(s
     let line = fresh.iter().flat_map(|s| s.lines()).find(|l| l.starts_with("Spearman")).expect("the correlation line");
     let rho: f64 = line.rsplit(' ').next().unwrap().trim().parse().unwrap();
     assert!(rho > 0.6, "{line}");
+}
+
+/// The across-animals notebook (Mihi and Chewie as groups of one model) runs from the data
+/// in ../shared/data and reproduces its stored matching and transfer figures.
+#[test]
+fn the_across_animals_notebook_runs_and_reproduces_its_stored_outputs() {
+    let Some(py) = python() else { return };
+    if !root().join("../shared/data/monkey_m1_centre_out/chewie.npz").exists() {
+        eprintln!("skipped: ../shared/data/monkey_m1_centre_out is absent");
+        return;
+    }
+    let v = run_notebook(&py, "02_across_animals.ipynb");
+    assert_eq!((v["svg"].as_u64(), v["stored_svg"].as_u64()), (Some(1), Some(1)), "{v}");
+    let text: String = v["fresh"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
+    assert!(text.contains("mihi -> chewie:") && text.contains("train chewie, test mihi:"), "{text}");
 }
