@@ -4,8 +4,8 @@
 //! ```text
 //! cargo run --release --example rat_linear_track -- [FILE.csv] [EPOCHS] [SMOOTH] [STRIDE] [MAX_BINS]
 //! ```
-//! FILE defaults to ../shared/data/rat_linear_track/linear_track_run_25ms.csv, EPOCHS to 20,
-//! SMOOTH (Gaussian width in bins) to 8, STRIDE (bins between points) to 4 and MAX_BINS to
+//! FILE defaults to ../shared/data/rat_linear_track/linear_track_run_25ms.csv, EPOCHS to 50,
+//! SMOOTH (Gaussian width in bins) to 8, STRIDE (bins between points) to 2 and MAX_BINS to
 //! all. Training uses [`marble::linear_track::params`] (the macaque settings: k = 30,
 //! delta = 1.5, 100 hidden channels, 3 latents).
 
@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
         println!("skipped: {} is absent (the recordings live in ../shared/data, see its README)", path.display());
         return Ok(());
     }
-    let epochs = args.get(1).map_or(Ok(20), |e| e.parse())?;
+    let epochs = args.get(1).map_or(Ok(50), |e| e.parse())?;
     let defaults = Settings::default();
     let settings = Settings {
         smooth: args.get(2).map_or(Ok(defaults.smooth), |e| e.parse())?,

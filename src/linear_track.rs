@@ -46,7 +46,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { smooth: 8.0, dim: 5, stride: 4, min_speed: 20.0, min_len: 20, max_bins: None }
+        Settings { smooth: 8.0, dim: 5, stride: 2, min_speed: 20.0, min_len: 20, max_bins: None }
     }
 }
 
