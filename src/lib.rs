@@ -32,6 +32,8 @@
 //! - [`run`]: the run folder a fit writes and an analysis reads and adds to.
 //! - [`reaching`]: the paper's real-data experiment, macaque reaching, from recording to
 //!   decoded hand velocity.
+//! - [`linear_track`]: rat hippocampus on a linear track, from spike counts to decoded
+//!   position and running direction.
 //!
 //! Serving it:
 //! - [`engine`]: the one API users program against, [`engine::Engine`]: in-process
@@ -62,6 +64,7 @@ pub mod examples;
 pub mod fsio;
 pub(crate) mod geometry;
 pub mod kernel;
+pub mod linear_track;
 pub mod model;
 pub mod params;
 pub mod plot;

@@ -175,7 +175,7 @@ fn trials(target: &[i64]) -> Vec<(usize, usize)> {
 
 /// Convolve each unit with a Gaussian of width `smooth` bins, within each trial (the kernel
 /// renormalised where it reaches past the trial's ends).
-fn smooth_within_trials(activity: &mut Array2<f64>, runs: &[(usize, usize)], smooth: f64) {
+pub(crate) fn smooth_within_trials(activity: &mut Array2<f64>, runs: &[(usize, usize)], smooth: f64) {
     let reach = (3.0 * smooth).ceil() as isize;
     let kernel: Vec<f64> = (-reach..=reach).map(|d| (-0.5 * (d as f64 / smooth).powi(2)).exp()).collect();
     for &(a, b) in runs {
