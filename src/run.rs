@@ -471,9 +471,16 @@ impl Run {
             return Ok(None);
         }
         let row_group: Vec<usize> = self.condition.iter().map(|&c| g.of_condition[c]).collect();
-        let t =
-            transfer_decoding(self.embedding.view(), anchor.view(), behaviour.view(), &row_group, &g.names, folds, p)?;
-        Ok(Some(t))
+        // An extra on top of the decoding asked for: where a group cannot be decoded (say a
+        // behaviour constant within one animal), the decoding stands without it, saying why.
+        match transfer_decoding(self.embedding.view(), anchor.view(), behaviour.view(), &row_group, &g.names, folds, p)
+        {
+            Ok(t) => Ok(Some(t)),
+            Err(e) => {
+                warning!("decoding across groups skipped: {e}");
+                Ok(None)
+            }
+        }
     }
 
     /// Decode `behaviour` (aligned with [`Run::align`]) from the latents, and from the PCA

@@ -257,12 +257,14 @@ pub fn transfer_decoding(
             pca: pca.transform(x.view())?,
             behaviour: behaviour.select(Axis(0), &rows),
             folds: folds.map(|f| rows.iter().map(|&i| f[i]).collect()),
-        };
+            params: p.clone(),
+        }
+        .with_folds_it_has();
         parts.push(part);
     }
     let mut within = Vec::new();
     for (part, name) in parts.iter().zip(names) {
-        let scored = |x: &Array2<f64>| ridge_cv(x.view(), part.behaviour.view(), part.folds.as_deref(), p);
+        let scored = |x: &Array2<f64>| ridge_cv(x.view(), part.behaviour.view(), part.folds.as_deref(), &part.params);
         let (z, q) = (scored(&part.latents)?, scored(&part.pca)?);
         within.push(WithinGroup {
             group: name.clone(),
@@ -276,7 +278,7 @@ pub fn transfer_decoding(
     for (a, train) in parts.iter().enumerate() {
         for (b, test) in parts.iter().enumerate().filter(|&(b, _)| b != a) {
             let across = |x: &Array2<f64>, y: &Array2<f64>| -> Result<Vec<f64>> {
-                let model = fit_ridge(x.view(), train.behaviour.view(), train.folds.as_deref(), p)?;
+                let model = fit_ridge(x.view(), train.behaviour.view(), train.folds.as_deref(), &train.params)?;
                 Ok(r2_scores(test.behaviour.view(), model.predict(y.view()).view()))
             };
             let r2 = across(&train.latents, &test.latents)?;
@@ -300,6 +302,28 @@ struct GroupRows {
     pca: Array2<f64>,
     behaviour: Array2<f64>,
     folds: Option<Vec<usize>>,
+    /// The decoder's settings for this group.
+    params: DecodeParams,
+}
+
+impl GroupRows {
+    /// Cross-validate within the group with as many folds as it has trials, when fewer
+    /// than asked (one animal may hold 4 of 8 conditions), and over contiguous blocks when
+    /// it has a single trial: a group of the data must not fail a decoding the whole passes.
+    fn with_folds_it_has(mut self) -> GroupRows {
+        if let Some(f) = &self.folds {
+            let distinct = f.iter().collect::<std::collections::HashSet<_>>().len();
+            if distinct < 2 {
+                self.folds = None;
+            } else {
+                self.params.folds = self.params.folds.min(distinct);
+            }
+        }
+        if self.folds.is_none() {
+            self.params.folds = self.params.folds.min(self.behaviour.nrows()).max(2);
+        }
+        self
+    }
 }
 
 /// "names" for a matching: what a match compares.
@@ -445,5 +469,22 @@ mod tests {
             assert!(w.r2_mean > 0.999 && w.pca_r2_mean > 0.999, "{w:?}");
         }
         assert_eq!(t.lines().len(), 9);
+    }
+
+    #[test]
+    fn groups_with_fewer_trials_than_folds_are_decoded_with_the_folds_they_have() {
+        // Two groups of 3 trials each, 5 folds asked for: each group cross-validates over its
+        // 3 trials, and a group of one trial over contiguous blocks.
+        let n = 300;
+        let x = path(2 * n, 0.0);
+        let y = x.column(0).to_owned().insert_axis(ndarray::Axis(1));
+        let group: Vec<usize> = (0..2 * n).map(|i| i / n).collect();
+        let trials: Vec<usize> = (0..2 * n).map(|i| if i < n { i / 100 } else { 10 }).collect();
+        let names = strings(&["a", "b"]);
+        let t =
+            transfer_decoding(x.view(), x.view(), y.view(), &group, &names, Some(&trials), &DecodeParams::default())
+                .unwrap();
+        assert!(t.within.iter().all(|w| w.r2_mean > 0.99), "{:?}", t.within);
+        assert!(t.transfers.iter().all(|x| x.r2_mean > 0.99), "{:?}", t.transfers);
     }
 }

@@ -20,7 +20,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Svg;
 use super::colour::{Key, MAX_NAME, Scale, legend_name, sequential, shorten};
-use super::groups::{legend_height, shape_legend};
 use crate::error::{Error, Result};
 
 /// Canvas width in pixels (a single-column paper figure at 2x).
@@ -171,14 +170,19 @@ pub(super) struct Layout<'t> {
     pub above: Above<'t>,
 }
 
+/// Draws a legend of `names` in rows centred on x = `centre`, from `top` down, wrapping at
+/// `width` pixels; returns its height.
+pub(super) type LegendFn = for<'a, 'b> fn(&'a Area<'b>, &[String], i32, i32, i32) -> Drawn<i32>;
+
 /// What a chart draws, or leaves room for, between its heading and its plot.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Above<'t> {
     /// Nothing: the plot starts under the heading.
     Nothing,
     /// A legend of the marker shape of each group, named here, in rows centred under the
-    /// heading (see [`super::groups`]).
-    Shapes(&'t [String]),
+    /// heading, drawn by the function given (the groups module's `shape_legend`, passed in by
+    /// the figures that group their marks, so that the canvas needs no knowledge of shapes).
+    Shapes(&'t [String], LegendFn),
     /// One line of room for words the figure writes over its plot (a grouped distance
     /// matrix's group names).
     Line,
@@ -190,10 +194,7 @@ impl Above<'_> {
         let width = WIDTH as i32 - 2 * MARGIN as i32;
         match self {
             Above::Nothing => Ok(0),
-            Above::Shapes(names) => {
-                shape_legend(root, names, WIDTH as i32 / 2, top, width)?;
-                Ok(legend_height(names, width))
-            }
+            Above::Shapes(names, legend) => legend(root, names, WIDTH as i32 / 2, top, width),
             Above::Line => Ok(ABOVE_LINE),
         }
     }

@@ -214,14 +214,14 @@ fn rows(names: &[String], width: i32) -> Vec<Vec<usize>> {
 }
 
 /// Height of the shape legend of `names` in a space `width` pixels wide.
-pub(super) fn legend_height(names: &[String], width: i32) -> i32 {
+fn legend_height(names: &[String], width: i32) -> i32 {
     rows(names, width).len() as i32 * ROW + 4
 }
 
 /// Draws a legend of group names and their shapes (in grey: colour shows something else)
 /// in rows centred on `centre`, the first row's middle `ROW / 2` below `top`, wrapping at
-/// `width` pixels.
-pub(super) fn shape_legend(root: &Area<'_>, names: &[String], centre: i32, top: i32, width: i32) -> Drawn {
+/// `width` pixels; returns its height (a [`super::canvas::LegendFn`]).
+pub(super) fn shape_legend(root: &Area<'_>, names: &[String], centre: i32, top: i32, width: i32) -> Drawn<i32> {
     let ink = BLACK.mix(0.65).filled();
     let style = font(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
     for (k, row) in rows(names, width).iter().enumerate() {
@@ -234,7 +234,7 @@ pub(super) fn shape_legend(root: &Area<'_>, names: &[String], centre: i32, top: 
             x += entry(g) + ENTRY_GAP;
         }
     }
-    Ok(())
+    Ok(legend_height(names, width))
 }
 
 /// What the tests read back from a figure: the marker shape of each `<circle>` and

@@ -13,7 +13,7 @@ use super::canvas::{
 };
 use super::check;
 use super::colour::{Key, condition_colours, shorten};
-use super::groups::Grouping;
+use super::groups::{Grouping, shape_legend};
 use crate::analysis::Groups;
 use crate::error::{Error, Result};
 
@@ -107,7 +107,7 @@ pub fn condition_map_grouped(
             y: Axis::numeric(range(1), "MDS 2"),
             key: &key,
             aspect: Aspect::EqualUnits,
-            above: groups.map_or(Above::Nothing, |g| Above::Shapes(g.names)),
+            above: groups.map_or(Above::Nothing, |g| Above::Shapes(g.names, shape_legend)),
         };
         let mut chart = chart(root, layout)?;
         let centres: Vec<(i32, i32)> = points.rows().into_iter().map(|p| chart.backend_coord(&(p[0], p[1]))).collect();

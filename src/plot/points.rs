@@ -7,7 +7,7 @@ use super::Svg;
 use super::canvas::{Above, Aspect, Axis, Layout, chart, draw_key, extent, render};
 use super::check;
 use super::colour::Colouring;
-use super::groups::Grouping;
+use super::groups::{Grouping, shape_legend};
 use crate::error::{Error, Result};
 use crate::geometry::linalg::symmetric_eigen;
 
@@ -110,7 +110,7 @@ pub fn vector_field_grouped(
             y: Axis::numeric(range(1), names[1]),
             key: &key,
             aspect: Aspect::EqualUnits,
-            above: groups.map_or(Above::Nothing, |g| Above::Shapes(g.names)),
+            above: groups.map_or(Above::Nothing, |g| Above::Shapes(g.names, shape_legend)),
         };
         let chart = chart(root, layout)?;
         for &(from, to, i) in &arrows {
@@ -182,7 +182,7 @@ pub fn embedding_grouped(
             y: Axis::numeric(range(1), "dim 2"),
             key: &key,
             aspect: Aspect::EqualUnits,
-            above: groups.map_or(Above::Nothing, |g| Above::Shapes(g.names)),
+            above: groups.map_or(Above::Nothing, |g| Above::Shapes(g.names, shape_legend)),
         };
         let mut chart = chart(root, layout)?;
         match groups {
