@@ -74,6 +74,14 @@ fn groups_come_from_npz_json_and_the_command_line() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["conditions"][0]["group"], "rat 1");
     assert_eq!(summary["conditions"][1]["group"], "rat 2");
+    // `marble fit` writes a name that recurs across groups with its group, and the matching.
+    let params = dir.path().join("p.toml");
+    std::fs::write(&params, "k = 5\nepochs = 2\n").unwrap();
+    let run = dir.path().join("run");
+    let said = run_ok(marble().args(["fit", "--data"]).arg(&path).arg("--params").arg(&params).arg("--out").arg(&run));
+    assert!(said.contains("mihi: target 0") && said.contains("chewie: target 0"), "{said}");
+    let matched = "mihi -> chewie: 1 of 1 matched (same name; chance 1.00)";
+    assert!(said.contains("nearest condition in each other group:") && said.contains(matched), "{said}");
     let refused = marble()
         .args(["dataset", "--data"])
         .arg(&path)

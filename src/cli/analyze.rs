@@ -79,8 +79,16 @@ pub(super) fn print(dir: &Path, p: &AnalysisParams, a: &Analysis, record: &Analy
         serde_json::to_value(p.distance)?.as_str().unwrap_or(""),
         a.distances.method
     );
-    let width = record.condition_names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    for (row, name) in a.distances.matrix.rows().into_iter().zip(&record.condition_names) {
+    // A name in two groups (one reach target per animal) is written with its group.
+    let names = match &record.condition_groups {
+        Some(g) => {
+            let groups = marble::analysis::Groups::new(g);
+            marble::plot::qualified_names(&record.condition_names, marble::plot::Grouping::from(&groups))
+        }
+        None => record.condition_names.clone(),
+    };
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (row, name) in a.distances.matrix.rows().into_iter().zip(&names) {
         say!("  {name:>width$} {}", row.iter().map(|v| format!("{v:8.4}")).collect::<Vec<_>>().join(" "));
     }
     if let [first, second] = record.condition_map_explained[..] {
