@@ -3,6 +3,7 @@
 //! writes with 507, leaves no partial file, lets deletes through and recovers without a
 //! restart.
 
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -239,13 +240,20 @@ fn a_full_disk_answers_507_leaves_nothing_behind_and_recovers_after_a_delete() {
     // temporary file goes; one whose length does not fit is refused before it is sent.
     let npz = marble::dataset::io::npz_bytes(&NewDataset::try_from(noisy(70_000)).unwrap().conditions).unwrap();
     assert!(npz.len() as u64 > (free_mib(fs.path()) - floor) << 20, "{} bytes", npz.len());
-    let mut resp = raw()
+    let sent = raw()
         .post(format!("{base}/v1/datasets"))
         .header("content-type", "application/octet-stream")
-        .send(ureq::SendBody::from_reader(&mut &npz[..]))
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
-    assert_eq!((resp.status().as_u16(), body["code"].as_str()), (507, Some("disk_full")), "{body}");
+        .send(ureq::SendBody::from_reader(&mut &npz[..]));
+    match sent {
+        Ok(mut resp) => {
+            let body: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+            assert_eq!((resp.status().as_u16(), body["code"].as_str()), (507, Some("disk_full")), "{body}");
+        }
+        // The server answers 507 and closes as soon as it stops reading; a client still
+        // sending may see the connection go before it reads the answer (a known race).
+        Err(ureq::Error::Io(e)) if matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset) => {}
+        Err(e) => panic!("the upload failed otherwise: {e}"),
+    }
     assert!(leftovers(&data).is_empty(), "{:?}", leftovers(&data));
     let (status, answer) = crate::uploads::send_head(&base, npz.len());
     assert!(status == 507 && answer.contains("disk_full"), "{answer}");

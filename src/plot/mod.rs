@@ -55,6 +55,8 @@
 mod canvas;
 mod check;
 mod colour;
+#[cfg(test)]
+mod figure_tests;
 mod groups;
 mod losses;
 mod map;
