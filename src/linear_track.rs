@@ -12,14 +12,12 @@ use std::path::Path;
 
 use ndarray::{Array1, Array2, Axis, s};
 
-use crate::analysis::{DecodeParams, Decoding, Pca, ridge_cv};
+use crate::analysis::{Decoding, Pca};
 use crate::dataset::io::read_named_table;
-use crate::dataset::{Condition, Conditions, Dataset};
+use crate::dataset::{Condition, Conditions};
 use crate::error::{Error, Result};
-use crate::model::{Cancel, FitOptions, NoObserver, fit};
 use crate::params::{Params, ValidParams};
-use crate::progress::Silent;
-use crate::reaching::smooth_within_trials;
+use crate::reaching::{fit_and_decode, smooth_within_trials};
 
 /// Half-width, in bins, of the central difference that gives running speed (4 bins = 100 ms
 /// either side at 25 ms bins: long enough to average out the tracker's pixel jitter).
@@ -246,32 +244,20 @@ pub fn params(epochs: usize) -> Params {
 /// Train MARBLE on `track` with `p` and decode position and direction from the latents and
 /// from the PCA baseline, with `folds`-fold cross-validation grouped by running segment.
 pub fn decode(track: &LinearTrack, p: &ValidParams, folds: usize) -> Result<TrackDecoding> {
-    let data = Dataset::build(&track.conditions, p, &Silent)?;
-    let fitted = fit(&data, p, &FitOptions::default(), &mut NoObserver, &Cancel::new())?;
-    let latents = fitted.model.transform(&data)?.mapv(f64::from);
-    let rows = data.input_rows();
-    let mut y = Array2::zeros((rows.len(), 2));
-    for (r, &i) in rows.iter().enumerate() {
-        y[[r, 0]] = track.position[i];
-        y[[r, 1]] = track.direction[i];
-    }
-    let segment: Vec<usize> = rows.iter().map(|&i| track.segment[i]).collect();
-    let dp = DecodeParams { folds, ..DecodeParams::default() };
-    let marble = ridge_cv(latents.view(), y.view(), Some(&segment), &dp)?;
-    // The anchors are principal-component scores, and PCA's components are nested, so the
-    // baseline at L dimensions is their first L columns.
-    let dim = latents.ncols().min(data.anchor.ncols());
-    let pca = ridge_cv(data.anchor.slice(s![.., ..dim]), y.view(), Some(&segment), &dp)?;
-    let truth = y.column(1);
+    let mut behaviour = Array2::zeros((track.position.len(), 2));
+    behaviour.column_mut(0).assign(&track.position);
+    behaviour.column_mut(1).assign(&track.direction);
+    let d = fit_and_decode(&track.conditions, p, &behaviour, &track.segment, folds)?;
+    let truth = d.behaviour.column(1);
     let share = truth.mean().unwrap_or(0.0);
     Ok(TrackDecoding {
-        marble_accuracy: accuracy(&marble, truth),
-        pca_accuracy: accuracy(&pca, truth),
+        marble_accuracy: accuracy(&d.marble, truth),
+        pca_accuracy: accuracy(&d.pca, truth),
         chance: share.max(1.0 - share),
-        marble,
-        pca,
-        latents,
-        epochs: fitted.epochs,
+        marble: d.marble,
+        pca: d.pca,
+        latents: d.latents,
+        epochs: d.epochs,
     })
 }
 

@@ -229,17 +229,46 @@ pub fn params(epochs: usize) -> Params {
 /// Train MARBLE on `r` with `p` and decode hand velocity from the latents and from the PCA
 /// baseline, with `folds`-fold cross-validation grouped by trial.
 pub fn decode(r: &Reaching, p: &ValidParams, folds: usize) -> Result<ReachingDecoding> {
-    let data = Dataset::build(&r.conditions, p, &Silent)?;
+    let d = fit_and_decode(&r.conditions, p, &r.velocity, &r.trial, folds)?;
+    Ok(ReachingDecoding { marble: d.marble, pca: d.pca, latents: d.latents, epochs: d.epochs })
+}
+
+/// The real-data experiments' decoding step: build and fit `conditions` with `p`, then
+/// decode `behaviour` (one row per input row, all conditions stacked) by ridge regression,
+/// `folds` folds grouped by `trial` (one id per input row), from the latents and from the
+/// first principal components of the input at the latents' dimension (the anchors are
+/// principal-component scores already, and PCA's components are nested, so those are the
+/// anchors' first columns).
+pub(crate) fn fit_and_decode(
+    conditions: &Conditions,
+    p: &ValidParams,
+    behaviour: &Array2<f64>,
+    trial: &[usize],
+    folds: usize,
+) -> Result<FittedDecoding> {
+    let data = Dataset::build(conditions, p, &Silent)?;
     let fitted = fit(&data, p, &FitOptions::default(), &mut NoObserver, &Cancel::new())?;
     let latents = fitted.model.transform(&data)?.mapv(f64::from);
     let rows = data.input_rows();
-    let velocity = r.velocity.select(Axis(0), &rows);
-    let trial: Vec<usize> = rows.iter().map(|&i| r.trial[i]).collect();
+    let y = behaviour.select(Axis(0), &rows);
+    let trial: Vec<usize> = rows.iter().map(|&i| trial[i]).collect();
     let dp = DecodeParams { folds, ..DecodeParams::default() };
-    let marble = ridge_cv(latents.view(), velocity.view(), Some(&trial), &dp)?;
-    // The anchors are principal-component scores already, and PCA's components are nested,
-    // so the baseline at L dimensions is their first L columns.
+    let marble = ridge_cv(latents.view(), y.view(), Some(&trial), &dp)?;
     let dim = latents.ncols().min(data.anchor.ncols());
-    let pca = ridge_cv(data.anchor.slice(s![.., ..dim]), velocity.view(), Some(&trial), &dp)?;
-    Ok(ReachingDecoding { marble, pca, latents, epochs: fitted.epochs })
+    let pca = ridge_cv(data.anchor.slice(s![.., ..dim]), y.view(), Some(&trial), &dp)?;
+    Ok(FittedDecoding { marble, pca, latents, behaviour: y, epochs: fitted.epochs })
+}
+
+/// What [`fit_and_decode`] found.
+pub(crate) struct FittedDecoding {
+    /// Decoding from the latents.
+    pub marble: Decoding,
+    /// Decoding from the first principal components.
+    pub pca: Decoding,
+    /// Latents of every point.
+    pub latents: Array2<f64>,
+    /// The behaviour decoded, one row per point.
+    pub behaviour: Array2<f64>,
+    /// Epochs trained.
+    pub epochs: usize,
 }
