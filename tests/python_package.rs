@@ -91,3 +91,39 @@ fn the_across_animals_notebook_runs_and_reproduces_its_stored_outputs() {
     let text: String = v["fresh"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
     assert!(text.contains("mihi -> chewie:") && text.contains("train chewie, test mihi:"), "{text}");
 }
+
+/// The numbers printed on the line of `text` that starts with `prefix` (after it), in order.
+fn numbers_after(text: &str, prefix: &str) -> Vec<f64> {
+    let line = text.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no line `{prefix}`:\n{text}"));
+    line[prefix.len()..].split_whitespace().filter_map(|w| w.trim_matches(|c| ",()".contains(c)).parse().ok()).collect()
+}
+
+/// The rat linear-track notebook runs from the recording in ../shared/data, reproduces its
+/// stored outputs, and decodes position (latents and PCA) and direction (latents, every
+/// seed) above chance by the bars of `tests/analysis.rs`'s rat test: R^2 > 0.25 for
+/// position, accuracy > 0.65 and 0.1 above chance for direction.
+#[test]
+fn the_rat_linear_track_notebook_runs_and_reproduces_its_stored_outputs() {
+    let Some(py) = python() else { return };
+    if !root().join("../shared/data/rat_linear_track/linear_track_run_25ms.csv").exists() {
+        eprintln!("skipped: ../shared/data/rat_linear_track is absent");
+        return;
+    }
+    let v = run_notebook(&py, "03_rat_linear_track.ipynb");
+    assert_eq!((v["svg"].as_u64(), v["stored_svg"].as_u64()), (Some(1), Some(1)), "{v}");
+    let text: String = v["fresh"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
+    let r2_ok = |r: &f64| r.is_finite() && *r <= 1.0;
+    // Latents, then PCA.
+    let position = numbers_after(&text, "position R^2:");
+    assert!(position.len() == 2 && position.iter().all(|r| r2_ok(r) && *r > 0.25), "{position:?}\n{text}");
+    let direction = numbers_after(&text, "direction R^2:");
+    assert!(direction.len() == 2 && direction.iter().all(r2_ok), "{direction:?}\n{text}");
+    let [accuracy, chance] = numbers_after(&text, "direction accuracy from latents:")[..] else { panic!("{text}") };
+    let above_chance = |a: f64| a <= 1.0 && a > 0.65 && a > chance + 0.1;
+    assert!((0.5..0.6).contains(&chance) && above_chance(accuracy), "{text}");
+    // Three more seeds: position R^2, direction R^2 and direction accuracy each.
+    for seed in 1..=3 {
+        let s = numbers_after(&text, &format!("seed {seed}:"));
+        assert!(s.len() == 3 && r2_ok(&s[0]) && s[0] > 0.25 && r2_ok(&s[1]) && above_chance(s[2]), "{s:?}\n{text}");
+    }
+}
