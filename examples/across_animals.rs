@@ -8,8 +8,8 @@
 //! ```
 //! EPOCHS defaults to 20, RECORDING to `a`, OUT (the engine's data folder, kept for a look
 //! at the figures; `-` for a temporary folder) to a temporary folder, MODE to `agnostic`
-//! (local frames and inner-product features); `default` fits the default mode instead, for
-//! comparison. The data live in ../shared/data (see its README).
+//! (local frames and inner-product features); `canonical` adds `canonical_frames`;
+//! `default` fits the default mode instead, for comparison. The data live in ../shared/data (see its README).
 //! `docs/experiments.md` records the figures this prints.
 
 use std::path::PathBuf;
@@ -40,8 +40,14 @@ fn main() -> anyhow::Result<()> {
     let mode = args.get(3).map_or("agnostic", String::as_str);
     let params = match mode {
         "agnostic" => Params { local_gauges: true, inner_product_features: true, ..reaching::params(epochs) },
+        "canonical" => Params {
+            local_gauges: true,
+            inner_product_features: true,
+            canonical_frames: true,
+            ..reaching::params(epochs)
+        },
         "default" => reaching::params(epochs),
-        other => anyhow::bail!("MODE is {other:?}; give `agnostic` or `default`"),
+        other => anyhow::bail!("MODE is {other:?}; give `agnostic`, `canonical` or `default`"),
     };
     let tmp = tempfile::tempdir()?;
     let dir = args.get(2).filter(|d| *d != "-").map_or_else(|| tmp.path().to_path_buf(), PathBuf::from);

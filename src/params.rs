@@ -110,6 +110,17 @@ pub struct Params {
     /// (default false: the identity frame of R^D everywhere). Used only when the embedding
     /// dimension is above 2 and the signal is a vector.
     pub local_gauges: bool,
+    /// With `local_gauges`, orient each local frame from the data instead of the ambient
+    /// axes (default false, the reference's choice): each axis's sign makes the mean signal
+    /// over the point and its graph neighbours point along it (or, where that mean is
+    /// perpendicular to the axis, the neighbours' third moment), so the frames of an
+    /// exactly rotated copy of a recording are the rotated frames. Also uses local frames
+    /// at embedding dimension 2, where the reference keeps the identity frame, whose
+    /// inner-product features are not invariant under rotation. Beyond the reference.
+    // Sent only when set, so a client that sends its parameters to an older server still
+    // works unless it asks for canonical frames.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub canonical_frames: bool,
     /// How diffusion is computed: `krylov` (default) or `spectral`.
     pub diffusion_method: DiffusionMethod,
     /// Most eigenpairs kept per condition and signal channel (default 64): Ritz pairs of
@@ -202,6 +213,7 @@ impl Default for Params {
             spacing: 0.0,
             var_explained: 0.9,
             local_gauges: false,
+            canonical_frames: false,
             diffusion_method: DiffusionMethod::Krylov,
             n_eigenpairs: 64,
             diffusion_tolerance: 1e-6,

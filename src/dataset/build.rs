@@ -26,7 +26,9 @@ use crate::dataset::summary::{ConditionSummary, StepTime, Summary};
 use crate::error::{Error, Result};
 use crate::geometry::connection::{Connections, compute_connections};
 use crate::geometry::diffusion::{self, ExpSum};
-use crate::geometry::frames::{Frames, complete_frame, explained_variance_curve, fit_local_frames, manifold_dimension};
+use crate::geometry::frames::{
+    Frames, complete_frame, explained_variance_curve, fit_local_frames, manifold_dimension, orient_by_data,
+};
 use crate::geometry::gradient::GradientOperator;
 use crate::geometry::laplacian;
 use crate::geometry::neighbours::NeighbourIndex;
@@ -496,9 +498,12 @@ fn use_local_frames(
     if !p.local_gauges {
         return Ok(false);
     }
-    if dim_emb <= 2 || dim_sig == 1 {
+    // The reference fits local frames only above dimension 2; canonical frames also in the
+    // plane, where they make inner-product features invariant under rotation.
+    let lowest = if p.canonical_frames { 2 } else { 3 };
+    if dim_emb < lowest || dim_sig == 1 {
         notes.push(format!(
-            "local_gauges was requested but not used: local frames need embedding dimension > 2 \
+            "local_gauges was requested but not used: local frames need embedding dimension >= {lowest} \
              and a vector signal (here D = {dim_emb}, S = {dim_sig}); global frames were used"
         ));
         return Ok(false);
@@ -605,6 +610,9 @@ fn local_frames(st: &Stacked, p: &ValidParams, progress: &dyn Progress) -> Resul
         }
         complete_frame(frames.slice_mut(s![i, .., ..]), spanned);
         completed += 1;
+    }
+    if p.canonical_frames {
+        orient_by_data(&mut frames, st.anchor.view(), st.vector.view(), &st.adjacency);
     }
     Ok(LocalFrames { frames, explained, completed })
 }
@@ -716,6 +724,7 @@ fn summarise(
         signal_dim: st.vector.ncols(),
         manifold_dim: gauges.frames.n_dirs(),
         local_gauges: gauges.local,
+        canonical_frames: gauges.local && p.canonical_frames,
         graph_type: p.graph_type,
         diffusion: p.diffusion.then_some(p.diffusion_method),
         explained_variance: gauges.explained.clone(),

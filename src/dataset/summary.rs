@@ -84,6 +84,9 @@ pub struct Summary {
     pub manifold_dim: usize,
     /// Whether local frames were used.
     pub local_gauges: bool,
+    /// Whether the local frames were oriented from the data (`canonical_frames`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub canonical_frames: bool,
     /// Graph type used.
     pub graph_type: GraphType,
     /// Diffusion method (None when `diffusion` is off).
@@ -121,6 +124,17 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// "global", "local" or "local, canonical": the frames the features were taken in.
+    pub fn frames_kind(&self) -> &'static str {
+        match (self.local_gauges, self.canonical_frames) {
+            (false, _) => "global",
+            (true, false) => "local",
+            (true, true) => "local, canonical",
+        }
+    }
+}
+
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
@@ -134,7 +148,7 @@ impl std::fmt::Display for Summary {
             self.embedding_dim,
             self.signal_dim,
             self.manifold_dim,
-            if self.local_gauges { "local" } else { "global" }
+            self.frames_kind()
         )?;
         writeln!(f, "split: {} train / {} validation / {} test", self.split[0], self.split[1], self.split[2])?;
         let (what, check) = match self.diffusion {

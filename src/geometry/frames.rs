@@ -169,6 +169,35 @@ fn orient(v: &mut [f64]) {
     }
 }
 
+/// Orient every frame from the data (the `canonical_frames` option): at point i, axis e_a
+/// is flipped unless the signal summed over i and its graph neighbours j has a positive
+/// component along it, sum_j <v_j, e_a> > 0; where that sum vanishes (below 1e-9 of
+/// sum_j |v_j|) the third moment of the neighbours' offsets, sum_j <x_j - x_i, e_a>^3,
+/// decides, and where that vanishes too the sign is kept. Every quantity turns with the
+/// data, so a rotated copy of the anchors and signal gets the rotated frames (unlike
+/// [`orient`], which reads the ambient axes). Cost O(n k D m), parallel over points.
+pub fn orient_by_data(frames: &mut Array3<f64>, x: ArrayView2<f64>, v: ArrayView2<f64>, adj: &CsrMatrix) {
+    frames.axis_iter_mut(Axis(0)).into_par_iter().enumerate().for_each(|(i, mut frame)| {
+        let (cols, _) = adj.row(i);
+        let around = || std::iter::once(i).chain(cols.iter().map(|&j| j as usize));
+        for mut e in frame.axis_iter_mut(Axis(1)) {
+            let flow: f64 = around().map(|j| v.row(j).dot(&e)).sum();
+            let flow_scale: f64 = around().map(|j| v.row(j).dot(&v.row(j)).sqrt()).sum();
+            let sign = if flow.abs() > 1e-9 * flow_scale {
+                flow.signum()
+            } else {
+                let offset = |j: usize| &x.row(j) - &x.row(i);
+                let skew: f64 = around().map(|j| offset(j).dot(&e).powi(3)).sum();
+                let skew_scale: f64 = around().map(|j| offset(j).dot(&offset(j)).powf(1.5)).sum();
+                if skew.abs() > 1e-9 * skew_scale { skew.signum() } else { 1.0 }
+            };
+            if sign < 0.0 {
+                e.mapv_inplace(|c| -c);
+            }
+        }
+    });
+}
+
 /// PCA of the centred rows of `nb` (n_nb x D): directions (D x r) and singular values (r).
 fn local_pca(nb: &Array2<f64>) -> (Vec<Vec<f64>>, Vec<f64>) {
     let (rows, dim) = nb.dim();

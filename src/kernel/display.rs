@@ -46,7 +46,7 @@ impl DatasetInfo {
                 ("points", s.n_points.to_string()),
                 ("edges", s.n_edges.to_string()),
                 ("dimension", format!("{} (manifold {})", s.embedding_dim, s.manifold_dim)),
-                ("frames", if s.local_gauges { "local" } else { "global" }.to_string()),
+                ("frames", s.frames_kind().to_string()),
             ],
             None,
         );

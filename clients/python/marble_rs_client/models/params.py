@@ -35,6 +35,14 @@ class Params:
             batch_norm (bool | Unset): Batch normalisation in the hidden layers (default true). Default: True.
             batch_size (int | Unset): Anchor points per minibatch (default 64). Default: 64.
             bias (bool | Unset): Learn bias terms in the MLP (default true). Default: True.
+            canonical_frames (bool | Unset): With `local_gauges`, orient each local frame from the data instead of the
+                ambient
+                axes (default false, the reference's choice): each axis's sign makes the mean signal
+                over the point and its graph neighbours point along it (or, where that mean is
+                perpendicular to the axis, the neighbours' third moment), so the frames of an
+                exactly rotated copy of a recording are the rotated frames. Also uses local frames
+                at embedding dimension 2, where the reference keeps the identity frame, whose
+                inner-product features are not invariant under rotation. Beyond the reference. Default: False.
             delta (float | Unset): CkNN scale factor (default 1.0): i ~ j when |x_i - x_j| < delta * sqrt(rho_i rho_j).
                 Default: 1.0.
             diffusion (bool | Unset): Diffuse the signal with a learned time t >= 0 before taking gradients (default true).
@@ -96,6 +104,7 @@ class Params:
     batch_norm: bool | Unset = True
     batch_size: int | Unset = 64
     bias: bool | Unset = True
+    canonical_frames: bool | Unset = False
     delta: float | Unset = 1.0
     diffusion: bool | Unset = True
     diffusion_method: DiffusionMethod | Unset = UNSET
@@ -138,6 +147,8 @@ class Params:
         batch_size = self.batch_size
 
         bias = self.bias
+
+        canonical_frames = self.canonical_frames
 
         delta = self.delta
 
@@ -240,6 +251,8 @@ class Params:
             field_dict["batch_size"] = batch_size
         if bias is not UNSET:
             field_dict["bias"] = bias
+        if canonical_frames is not UNSET:
+            field_dict["canonical_frames"] = canonical_frames
         if delta is not UNSET:
             field_dict["delta"] = delta
         if diffusion is not UNSET:
@@ -315,6 +328,8 @@ class Params:
         batch_size = d.pop("batch_size", UNSET)
 
         bias = d.pop("bias", UNSET)
+
+        canonical_frames = d.pop("canonical_frames", UNSET)
 
         delta = d.pop("delta", UNSET)
 
@@ -442,6 +457,7 @@ class Params:
             batch_norm=batch_norm,
             batch_size=batch_size,
             bias=bias,
+            canonical_frames=canonical_frames,
             delta=delta,
             diffusion=diffusion,
             diffusion_method=diffusion_method,

@@ -42,6 +42,7 @@ class Summary:
             signal_dim (int): Signal dimension S.
             split (list[int]): Points in train / validation / test.
             timings (list[StepTime]): Time per step.
+            canonical_frames (bool | Unset): Whether the local frames were oriented from the data (`canonical_frames`).
             diffusion (DiffusionMethod | None | Unset):
             explained_variance (list[float] | None | Unset): Mean minus standard deviation of the cumulative explained
                 variance of the local PCA,
@@ -61,6 +62,7 @@ class Summary:
     signal_dim: int
     split: list[int]
     timings: list[StepTime]
+    canonical_frames: bool | Unset = UNSET
     diffusion: DiffusionMethod | None | Unset = UNSET
     explained_variance: list[float] | None | Unset = UNSET
     warnings: list[str] | Unset = UNSET
@@ -111,6 +113,8 @@ class Summary:
 
 
 
+        canonical_frames = self.canonical_frames
+
         diffusion: None | str | Unset
         if isinstance(self.diffusion, Unset):
             diffusion = UNSET
@@ -152,6 +156,8 @@ class Summary:
             "split": split,
             "timings": timings,
         })
+        if canonical_frames is not UNSET:
+            field_dict["canonical_frames"] = canonical_frames
         if diffusion is not UNSET:
             field_dict["diffusion"] = diffusion
         if explained_variance is not UNSET:
@@ -213,6 +219,8 @@ class Summary:
             timings.append(timings_item)
 
 
+        canonical_frames = d.pop("canonical_frames", UNSET)
+
         def _parse_diffusion(data: object) -> DiffusionMethod | None | Unset:
             if data is None:
                 return data
@@ -267,6 +275,7 @@ class Summary:
             signal_dim=signal_dim,
             split=split,
             timings=timings,
+            canonical_frames=canonical_frames,
             diffusion=diffusion,
             explained_variance=explained_variance,
             warnings=warnings,

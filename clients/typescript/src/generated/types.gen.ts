@@ -607,6 +607,16 @@ export type Params = {
      */
     bias?: boolean;
     /**
+     * With `local_gauges`, orient each local frame from the data instead of the ambient
+     * axes (default false, the reference's choice): each axis's sign makes the mean signal
+     * over the point and its graph neighbours point along it (or, where that mean is
+     * perpendicular to the axis, the neighbours' third moment), so the frames of an
+     * exactly rotated copy of a recording are the rotated frames. Also uses local frames
+     * at embedding dimension 2, where the reference keeps the identity frame, whose
+     * inner-product features are not invariant under rotation. Beyond the reference.
+     */
+    canonical_frames?: boolean;
+    /**
      * CkNN scale factor (default 1.0): i ~ j when |x_i - x_j| < delta * sqrt(rho_i rho_j).
      */
     delta?: number;
@@ -816,6 +826,10 @@ export type StepTime = {
  * What was built, for people and for `summary.json`.
  */
 export type Summary = {
+    /**
+     * Whether the local frames were oriented from the data (`canonical_frames`).
+     */
+    canonical_frames?: boolean;
     /**
      * Per-condition details.
      */
