@@ -599,6 +599,42 @@ fn interpolated_features_equal_per_batch_features() {
     }
 }
 
+/// The logarithmic interval [0, LOG_SPAN] built in f32 (the default) gives the per-batch
+/// features to about f32's rounding anywhere in it (their t-derivative to 1e-4: near t = 0
+/// the interpolant's derivative weights, of order N^2, multiply B's rounding), so one
+/// build serves a training run whose t stays inside; past it, t is not covered. In f64
+/// (checked at the ends too) it holds them to 1e-8 and 1e-6.
+#[test]
+fn features_on_the_logarithmic_interval_equal_per_batch_features() {
+    use marble::internals::model::features::{FeatureLayout, features};
+    use marble::internals::model::precomputed::{LOG_SPAN, Precomputed};
+    let surface = examples::surface_fields(examples::Surface::ParaboloidR3, 150, 2);
+    let p = Params { k: 10, local_gauges: true, ..Params::default() };
+    let data = build(&surface, &p);
+    let layout = FeatureLayout::new(&data, &p);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let rows: Vec<usize> = (0..200).map(|_| rng.random_range(0..data.n_points())).collect();
+    let f32_built = Precomputed::build_logarithmic(&data, &layout, false, 4096).unwrap();
+    let f64_built = Precomputed::build_logarithmic(&data, &layout, true, 4096).unwrap();
+    for (pre, tols) in [(f32_built, (1e-6, 1e-4)), (f64_built, (1e-8, 1e-6))] {
+        assert_eq!(pre.interval(), Some((0.0, LOG_SPAN)));
+        assert!(pre.covers(LOG_SPAN) && !pre.covers(LOG_SPAN * 1.001));
+        for t in [0.0, 1e-3, 0.05, 0.3, 1.0, 2.7, 5.0, LOG_SPAN] {
+            let want = features::<rand_chacha::ChaCha8Rng>(&data, &layout, &rows, t, None);
+            let got = pre.features(&rows, t);
+            let max = |v: &[f64]| v.iter().fold(1e-300f64, |m, x| m.max(x.abs()));
+            for (what, a, b, tol) in [("values", &got.values, &want.values, tols.0), ("dt", &got.dt, &want.dt, tols.1)]
+            {
+                let err = a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+                let scale = max(b).max(max(&want.values));
+                assert!(err <= tol * scale, "{}, t = {t}: {what} differ by {err:e} (scale {scale:e})", pre.terms());
+            }
+        }
+    }
+    let over = Precomputed::build_logarithmic(&data, &layout, false, 0).unwrap_err();
+    assert!(over.contains("over precompute_mib = 0"), "{over}");
+}
+
 /// The embedding-agnostic mode (local frames, diffusion, inner products) trains alike on
 /// features interpolated in t (f64) and on per-batch features: same losses, same learned
 /// diffusion time, same embedding.

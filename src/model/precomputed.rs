@@ -19,21 +19,27 @@
 //! Laplacian) and |x| (scalar Laplacian) sums of exponentials. The factor differs from
 //! point to point, so F is no longer a sum of exponentials with per-dataset rates; but it
 //! is still the fixed linear operators applied to a smooth u(t). So B is built on
-//! [`Chebyshev`] nodes instead: B_ifj = F_if(t_j) at the N + 1 Chebyshev-Lobatto times t_j of
-//! a window [a, b] around the current t (again [`derive`], with one lane per node), and a
-//! step contracts with the
-//! barycentric weights, F_if(t) = sum_j B_ifj l_j(t), dF/dt = sum_j B_ifj l'_j(t). Because
-//! the operators are linear, the features' interpolation error is the operators applied to
-//! the signal's, so the degree N is chosen (8, 16, 32 = [`MAX_DEGREE`]) by checking the
-//! interpolated signal of every point against the exact one at the midpoints of the next
-//! degree (relative error [`VALUE_TOL`] in value, [`DT_TOL`] in d/dt); a window that needs
-//! more is halved. Fast decays (rates up to 2) need about degree 16 on a window of 0.25 and
-//! 64 on [0, 4]. Cost: the build is O(nnz x width x N) like the exponential one, the check
-//! O(n m N^2); per row a step costs width x (N + 1), as the exponentials do with N + 1
-//! terms. When training moves t out of the window, B is rebuilt on a window twice as wide,
-//! mostly ahead of t: the learned time tends to drift one way, and as it grows the fast
-//! decays die out, so wider windows need no higher degree (on the `reaching` workload t
-//! passes 2 within a few epochs, where degree 8 resolves a window of 0.5).
+//! [`Chebyshev`] nodes instead: B_ifj = F_if(t_j) at the N + 1 Chebyshev-Lobatto times t_j
+//! of an interval [a, b] (again [`derive`], with one lane per node), and a step contracts
+//! with the barycentric weights, F_if(t) = sum_j B_ifj l_j(t), dF/dt = sum_j B_ifj l'_j(t).
+//! Because the operators are linear, the features' interpolation error is the operators
+//! applied to the signal's, so the degree N is chosen (8, 16, 32, then steps of 16) by
+//! checking the interpolated signal of every point against the exact one at the midpoints
+//! of the next degree: relative error [`VALUE_TOL`] in value and [`DT_TOL`] in d/dt for B in
+//! f64, [`VALUE_TOL_F32`] and [`DT_TOL_F32`] (about f32's own rounding) for B in f32.
+//! Cost: the build is O(nnz x width x N) like the exponential one, the check O(n m N^2);
+//! per row a step costs width x (N + 1), as the exponentials do with N + 1 terms.
+//!
+//! Which interval: first one that serves the whole of a usual training run,
+//! [0, [`LOG_SPAN`]] with the nodes placed in s = ln(1 + t / [`LOG_TAU`]) (dense where the
+//! fast decays end, sparse where only slow ones remain), at degree up to
+//! [`LOG_MAX_DEGREE`]. On the `reaching` workload (17,600 points in R^5, order 2) degree 48
+//! resolves it in f32, one build of about 10 s, and t stays inside it for every epoch;
+//! equally spaced windows needed degree 16 on widths of 0.5 to 4 and four builds in 10
+//! epochs. Where that fails (degree or memory), a window around t: [a, a + w], halved until
+//! degree [`MAX_DEGREE`] resolves it. When training moves t out of the interval B serves, B
+//! is rebuilt on a window twice as wide, mostly ahead of t: the learned time tends to drift
+//! one way, and as it grows the fast decays die out, so wider windows need no higher degree.
 //!
 //! Still per batch, because they are not linear maps of one fixed signal: `vec_norm` (each
 //! order is normalised before the next is taken, and near-zero norms make the features
@@ -168,12 +174,40 @@ impl Precomputed {
         debug_assert!(layout.local && layout.diffusion && unsupported(layout, -1.0).is_none());
         let (cheb, order0) = loop {
             let a = (if rising { t - w / 8.0 } else { t - 7.0 * w / 8.0 }).max(0.0);
-            match fit_degree(data, layout, a, a + w) {
+            match fit_degree(data, layout, (a, a + w), None, MAX_DEGREE, tolerances(f64_precision)) {
                 Ok(found) => break found,
                 Err(why) if w / 2.0 < MIN_WINDOW => return Err(why),
                 Err(_) => w /= 2.0,
             }
         };
+        Precomputed::at_nodes(data, layout, f64_precision, cheb, order0, budget_mib)
+    }
+
+    /// Build B on one logarithmic interval [0, [`LOG_SPAN`]] in t (see
+    /// [`Chebyshev::logarithmic`]) at the lowest degree up to [`LOG_MAX_DEGREE`] that
+    /// resolves the signal, so that one build serves training while t stays in it; or say
+    /// why not (the degree, or the memory budget).
+    pub fn build_logarithmic(
+        data: &Dataset,
+        layout: &FeatureLayout,
+        f64_precision: bool,
+        budget_mib: usize,
+    ) -> Result<Precomputed, String> {
+        debug_assert!(layout.local && layout.diffusion && unsupported(layout, -1.0).is_none());
+        let (cheb, order0) =
+            fit_degree(data, layout, (0.0, LOG_SPAN), Some(LOG_TAU), LOG_MAX_DEGREE, tolerances(f64_precision))?;
+        Precomputed::at_nodes(data, layout, f64_precision, cheb, order0, budget_mib)
+    }
+
+    /// B at the nodes of `cheb`, from the signal there (`order0`), within `budget_mib`.
+    fn at_nodes(
+        data: &Dataset,
+        layout: &FeatureLayout,
+        f64_precision: bool,
+        cheb: Chebyshev,
+        order0: Vec<f64>,
+        budget_mib: usize,
+    ) -> Result<Precomputed, String> {
         let (n, width, terms) = (data.n_points(), layout.width(), cheb.degree() + 1);
         let mib = (n * width * terms * if f64_precision { 8 } else { 4 }).div_ceil(1 << 20);
         if mib > budget_mib {
@@ -304,14 +338,48 @@ impl Precomputed {
 const START_DEGREE: usize = 8;
 /// Highest degree tried on a window before it is halved.
 pub const MAX_DEGREE: usize = 32;
+/// The logarithmic interval [0, LOG_SPAN] tried first (see [`Precomputed::build_logarithmic`]).
+pub const LOG_SPAN: f64 = 8.0;
+/// The time scale tau of its map s = ln(1 + t / tau).
+pub const LOG_TAU: f64 = 1.0;
+/// Highest degree tried on it.
+pub const LOG_MAX_DEGREE: usize = 64;
 /// Narrowest window in t tried before the per-batch path takes over.
 pub const MIN_WINDOW: f64 = 1e-3;
 /// Largest interpolation error of the signal at the check times, relative to its largest
-/// magnitude.
+/// magnitude, when B is kept in f64 (`exact_features`).
 pub const VALUE_TOL: f64 = 1e-10;
 /// Largest error of the interpolated d/dt, relative to the largest |du/dt| (plus
-/// [`VALUE_TOL`] scaled by 1 / (b - a)).
+/// [`VALUE_TOL`] scaled by 1 / (b - a)), when B is kept in f64.
 pub const DT_TOL: f64 = 1e-8;
+/// The value tolerance when B is kept in f32 (the default): f32 rounds every coefficient to
+/// 6e-8 of itself, so interpolating more closely than this buys nothing, and it lets a
+/// lower degree serve a wider window.
+pub const VALUE_TOL_F32: f64 = 1e-7;
+/// The d/dt tolerance when B is kept in f32.
+pub const DT_TOL_F32: f64 = 1e-6;
+
+/// How closely the interpolant must follow the signal.
+#[derive(Clone, Copy, Debug)]
+struct Accuracy {
+    /// Relative error in value.
+    value: f64,
+    /// Relative error in d/dt.
+    dt: f64,
+    /// Whether d/dt is also checked at the interval's ends, where its error peaks. Only
+    /// for B in f64: in f32, B's own rounding times the derivative weights (of order N^2
+    /// there) already gives d/dt an error of about 1e-4 at the ends, whatever the degree.
+    ends: bool,
+}
+
+/// The accuracy asked of B kept in f64 or f32.
+fn tolerances(f64_precision: bool) -> Accuracy {
+    if f64_precision {
+        Accuracy { value: VALUE_TOL, dt: DT_TOL, ends: true }
+    } else {
+        Accuracy { value: VALUE_TOL_F32, dt: DT_TOL_F32, ends: false }
+    }
+}
 
 /// The diffused (and, in local frames, rescaled) signal of every point at each of `times`
 /// and its t-derivative, each n x channels x times: the per-batch path's order 0, at
@@ -335,20 +403,37 @@ fn signal_at_times(data: &Dataset, layout: &FeatureLayout, times: &[f64]) -> (Ve
 }
 
 /// The lowest degree N (doubling from [`START_DEGREE`]) whose interpolant of the signal
-/// matches it at the next degree's added nodes, with the signal at its N + 1 nodes
+/// matches it at the next degree's added nodes (and, as `accuracy` says, its t-derivative
+/// at both ends), with the signal at its N + 1 nodes
 /// (n x channels x (N + 1)), or why none up to [`MAX_DEGREE`] did.
-fn fit_degree(data: &Dataset, layout: &FeatureLayout, a: f64, b: f64) -> Result<(Chebyshev, Vec<f64>), String> {
-    let mut cheb = Chebyshev::new(START_DEGREE, a, b);
+fn fit_degree(
+    data: &Dataset,
+    layout: &FeatureLayout,
+    (a, b): (f64, f64),
+    tau: Option<f64>,
+    max_degree: usize,
+    accuracy: Accuracy,
+) -> Result<(Chebyshev, Vec<f64>), String> {
+    let (value_tol, dt_tol) = (accuracy.value, accuracy.dt);
+    let mut cheb = match tau {
+        Some(tau) => Chebyshev::logarithmic(START_DEGREE, a, b, tau),
+        None => Chebyshev::new(START_DEGREE, a, b),
+    };
     let (mut values, _) = signal_at_times(data, layout, &cheb.times());
+    // The ends are nodes, where the value is exact but the derivative's error peaks.
+    let ends = accuracy.ends.then(|| (signal_at_times(data, layout, &[a, b]), [a, b]));
     loop {
         let mids = cheb.midpoints();
         let (exact, dexact) = signal_at_times(data, layout, &mids);
-        let [err, derr, scale, dscale] = interpolation_error(&cheb, &values, &mids, &exact, &dexact);
-        if err <= VALUE_TOL * scale && derr <= DT_TOL * dscale + VALUE_TOL * scale / (b - a) {
+        let inside = interpolation_error(&cheb, &values, &mids, &exact, &dexact);
+        let at_ends = ends.as_ref().map_or([0.0; 4], |((v, dv), t)| interpolation_error(&cheb, &values, t, v, dv));
+        let [err, derr, scale, dscale] = std::array::from_fn(|k| inside[k].max(at_ends[k]));
+        if err <= value_tol * scale && derr <= dt_tol * dscale + value_tol * scale / (b - a) {
             return Ok((cheb, values));
         }
         let degree = cheb.degree();
-        if 2 * degree > MAX_DEGREE {
+        let next = next_degree(degree);
+        if next > max_degree {
             return Err(format!(
                 "interpolation in t on [{a}, {b}] reached degree {degree} with relative error {:.1e} \
                  (value) and {:.1e} (d/dt)",
@@ -356,15 +441,26 @@ fn fit_degree(data: &Dataset, layout: &FeatureLayout, a: f64, b: f64) -> Result<
                 derr / dscale.max(f64::MIN_POSITIVE)
             ));
         }
-        // The 2N + 1 nodes interleave the N + 1 old ones (even) with the check times (odd).
-        let (n1, nm) = (degree + 1, mids.len());
-        values = values
-            .chunks(n1)
-            .zip(exact.chunks(nm))
-            .flat_map(|(f, e)| (0..=2 * degree).map(move |j| if j % 2 == 0 { f[j / 2] } else { e[j / 2] }))
-            .collect();
-        cheb = Chebyshev::new(2 * degree, a, b);
+        cheb = cheb.with_degree(next);
+        values = if next == 2 * degree {
+            // The 2N + 1 nodes interleave the N + 1 old ones (even) with the check times (odd).
+            let (n1, nm) = (degree + 1, mids.len());
+            values
+                .chunks(n1)
+                .zip(exact.chunks(nm))
+                .flat_map(|(f, e)| (0..=2 * degree).map(move |j| if j % 2 == 0 { f[j / 2] } else { e[j / 2] }))
+                .collect()
+        } else {
+            signal_at_times(data, layout, &cheb.times()).0
+        };
     }
+}
+
+/// The degree tried after N: doubling (which reuses every value) up to 32, then steps of
+/// 16, since each lane costs a full pass of the operators over the graph and halving the
+/// error again from degree 32 rarely needs 32 more.
+fn next_degree(n: usize) -> usize {
+    if n < 32 { 2 * n } else { n + 16 }
 }
 
 /// Largest error of the interpolant of `values` (rows of N + 1 node values) at `mids`

@@ -134,9 +134,10 @@ pub enum FeaturePath {
 /// signal needs it, see [`Precomputed::build_interpolated`]).
 pub const INITIAL_T_WINDOW: f64 = 0.5;
 
-/// Features precomputed at Chebyshev nodes of a window [a, b] in t (see [`precomputed`]),
-/// rebuilt on a window twice as wide, mostly ahead of t, when training moves t out of it
-/// (so a drifting t costs a number of builds logarithmic in its range).
+/// Features precomputed at Chebyshev nodes of an interval [a, b] in t (see
+/// [`precomputed`]): first the logarithmic [0, LOG_SPAN], else a window around t; rebuilt on
+/// a window twice as wide, mostly ahead of t, when training moves t out of it (so a
+/// drifting t costs a number of builds logarithmic in its range).
 /// Should a rebuild fail (memory or degree), the remaining batches are computed per batch,
 /// and the log says so.
 pub struct Interpolated {
@@ -184,7 +185,9 @@ impl FeaturePath {
         let start = Instant::now();
         if layout.local && layout.diffusion {
             let w = INITIAL_T_WINDOW;
-            return match Precomputed::build_interpolated(data, layout, exact, (0.0, true), w, p.precompute_mib) {
+            let built = Precomputed::build_logarithmic(data, layout, exact, p.precompute_mib)
+                .or_else(|_| Precomputed::build_interpolated(data, layout, exact, (0.0, true), w, p.precompute_mib));
+            return match built {
                 Ok(pre) => FeaturePath::Interpolated(Interpolated {
                     pre: RefCell::new(pre),
                     exact,
