@@ -87,7 +87,7 @@ impl CsrMatrix {
         if b == 0 {
             return;
         }
-        let simd = simd::available();
+        let simd = wide_simd();
         y.par_chunks_mut(b).with_min_len(64).enumerate().for_each(|(i, yi)| {
             let (cols, vals) = self.row(i);
             if simd {
@@ -165,17 +165,21 @@ fn row_times_block(cols: &[u32], vals: &[f64], x: &[f64], b: usize, yi: &mut [f6
 /// The same kernel compiled for AVX2 + FMA, chosen at run time: the crate is built for
 /// baseline x86-64 (so the binary runs anywhere) but the products that dominate the
 /// eigensolver run about twice as fast with wide vectors.
-mod simd {
-    #[cfg(target_arch = "x86_64")]
-    pub fn available() -> bool {
-        static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
-    }
+/// Whether this CPU has AVX2 and FMA, for loops compiled twice: for the baseline x86-64
+/// (SSE2, what the build targets) and, through `#[target_feature]`, for AVX2.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn wide_simd() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+}
 
-    #[cfg(not(target_arch = "x86_64"))]
-    pub fn available() -> bool {
-        false
-    }
+/// Whether this CPU has AVX2 and FMA: never, off x86-64.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn wide_simd() -> bool {
+    false
+}
+
+mod simd {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
@@ -185,7 +189,7 @@ mod simd {
 
     pub fn row_times_block(cols: &[u32], vals: &[f64], x: &[f64], b: usize, yi: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: only called after `available()` confirmed AVX2 and FMA on this CPU.
+        // SAFETY: only called after `wide_simd()` confirmed AVX2 and FMA on this CPU.
         unsafe {
             kernel(cols, vals, x, b, yi)
         }

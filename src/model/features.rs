@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::geometry::diffusion::Decay;
+use crate::geometry::sparse::wide_simd;
 
 /// How a dataset's signal turns into features; fixed at model creation, checked on reuse.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,14 +231,6 @@ pub(crate) enum Edges<'a> {
     Graph(&'a crate::geometry::sparse::CsrMatrix),
 }
 
-impl Edges<'_> {
-    fn for_each(&self, l: usize, mut f: impl FnMut(usize, usize)) {
-        match self {
-            Edges::Hood(lists) => lists[l].iter().for_each(|&(j, e)| f(j as usize, e)),
-            Edges::Graph(a) => (a.indptr[l]..a.indptr[l + 1]).for_each(|e| f(a.indices[e] as usize, e)),
-        }
-    }
-}
 
 /// One order of directional derivatives, for `out.len() / (w_in m lanes)` points from
 /// `first` on. Every column carries `lanes` numbers that the operators act on independently
@@ -257,54 +250,125 @@ pub(crate) fn derive(
     out: &mut [f64],
 ) {
     let m = layout.n_dirs;
-    let coeffs = &data.gradient.coeffs;
-    let conn = data.connections.as_ref().filter(|_| layout.local);
-    let row = w_in * lanes;
-    out.par_chunks_mut(row * m).enumerate().with_min_len(PAR_MIN_POINTS / 8).for_each(|(k, o)| {
-        let l = first + k;
-        let xi = &cur[l * row..(l + 1) * row];
-        let (mut moved, mut diff) = (vec![0.0; m * lanes], vec![0.0; lanes]);
-        edges.for_each(l, |lj, e| {
-            let xj = &cur[lj * row..(lj + 1) * row];
-            let fe = coeffs.row(e);
-            let fe = fe.as_slice().expect("contiguous rows");
-            if layout.vector_mode {
-                let r = conn.map(|c| c.block(e));
-                for g in 0..w_in / m {
-                    let vj = &xj[g * m * lanes..(g + 1) * m * lanes];
-                    match r {
-                        Some(r) => transport(r, vj, m, lanes, &mut moved),
-                        None => moved.copy_from_slice(vj),
+    let op = Derive {
+        coeffs: &data.gradient.coeffs,
+        conn: data.connections.as_ref().filter(|_| layout.local),
+        vector_mode: layout.vector_mode,
+        edges,
+        cur,
+        m,
+        w_in,
+        lanes,
+    };
+    let wide = wide_simd();
+    out.par_chunks_mut(w_in * lanes * m)
+        .enumerate()
+        .with_min_len(PAR_MIN_POINTS / 8)
+        .for_each(|(k, o)| if wide { op.point_wide(first + k, o) } else { op.point(first + k, o) });
+}
+
+/// What [`derive`] applies at every point.
+struct Derive<'a> {
+    coeffs: &'a ndarray::Array2<f64>,
+    conn: Option<&'a crate::geometry::connection::Connections>,
+    vector_mode: bool,
+    edges: &'a Edges<'a>,
+    cur: &'a [f64],
+    m: usize,
+    w_in: usize,
+    lanes: usize,
+}
+
+impl Derive<'_> {
+    /// The derivatives at point `l`, added into `o` (w_in m lanes).
+    #[inline(always)]
+    fn point(&self, l: usize, o: &mut [f64]) {
+        let row = self.w_in * self.lanes;
+        let xi = &self.cur[l * row..(l + 1) * row];
+        let mut scratch = (vec![0.0; self.m * self.lanes], vec![0.0; self.lanes]);
+        // Plain loops rather than `Edges::for_each`, so that the edge's work is inlined into
+        // (and compiled with the features of) `point_wide`.
+        match self.edges {
+            Edges::Hood(lists) => {
+                for &(j, e) in &lists[l] {
+                    self.edge(xi, j as usize, e, &mut scratch, o);
+                }
+            }
+            Edges::Graph(a) => {
+                for e in a.indptr[l]..a.indptr[l + 1] {
+                    self.edge(xi, a.indices[e] as usize, e, &mut scratch, o);
+                }
+            }
+        }
+    }
+
+    /// Edge e from point i (values `xi`) to point j: adds f_e (x_j, transported, - x_i).
+    #[inline(always)]
+    fn edge(&self, xi: &[f64], j: usize, e: usize, (moved, diff): &mut (Vec<f64>, Vec<f64>), o: &mut [f64]) {
+        let (m, w_in, lanes) = (self.m, self.w_in, self.lanes);
+        let row = w_in * lanes;
+        let xj = &self.cur[j * row..(j + 1) * row];
+        let fe = self.coeffs.row(e);
+        let fe = fe.as_slice().expect("contiguous rows");
+        if self.vector_mode {
+            let r = self.conn.map(|c| c.block(e));
+            for g in 0..w_in / m {
+                let vj = &xj[g * m * lanes..(g + 1) * m * lanes];
+                match r {
+                    Some(r) => transport(r, vj, m, lanes, moved),
+                    None => moved.copy_from_slice(vj),
+                }
+                for b in 0..m {
+                    let vi = &xi[(g * m + b) * lanes..(g * m + b + 1) * lanes];
+                    for ((d, t), v) in diff.iter_mut().zip(&moved[b * lanes..(b + 1) * lanes]).zip(vi) {
+                        *d = t - v;
                     }
-                    for b in 0..m {
-                        let vi = &xi[(g * m + b) * lanes..(g * m + b + 1) * lanes];
-                        diff.iter_mut()
-                            .zip(&moved[b * lanes..(b + 1) * lanes])
-                            .zip(vi)
-                            .for_each(|((d, t), v)| *d = t - v);
-                        for (a, &f) in fe.iter().enumerate() {
-                            let at = ((g * m + a) * m + b) * lanes;
-                            o[at..at + lanes].iter_mut().zip(&diff).for_each(|(o, d)| *o += f * d);
+                    for (a, &f) in fe.iter().enumerate() {
+                        let at = ((g * m + a) * m + b) * lanes;
+                        for (o, d) in o[at..at + lanes].iter_mut().zip(diff.iter()) {
+                            *o += f * d;
                         }
                     }
                 }
-            } else {
-                for ch in 0..w_in {
-                    let (vj, vi) = (&xj[ch * lanes..(ch + 1) * lanes], &xi[ch * lanes..(ch + 1) * lanes]);
-                    diff.iter_mut().zip(vj).zip(vi).for_each(|((d, t), v)| *d = t - v);
-                    for (a, &f) in fe.iter().enumerate() {
-                        let at = (ch * m + a) * lanes;
-                        o[at..at + lanes].iter_mut().zip(&diff).for_each(|(o, d)| *o += f * d);
+            }
+        } else {
+            for ch in 0..w_in {
+                let (vj, vi) = (&xj[ch * lanes..(ch + 1) * lanes], &xi[ch * lanes..(ch + 1) * lanes]);
+                for ((d, t), v) in diff.iter_mut().zip(vj).zip(vi) {
+                    *d = t - v;
+                }
+                for (a, &f) in fe.iter().enumerate() {
+                    let at = (ch * m + a) * lanes;
+                    for (o, d) in o[at..at + lanes].iter_mut().zip(diff.iter()) {
+                        *o += f * d;
                     }
                 }
             }
-        });
-    });
+        }
+    }
+
+    /// [`Derive::point`] compiled for AVX2: four lanes per instruction instead of SSE2's
+    /// two. The same operations in the same order on every lane (Rust fuses no multiply
+    /// and add), so the same numbers bit for bit.
+    fn point_wide(&self, l: usize, o: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(op: &Derive, l: usize, o: &mut [f64]) {
+                op.point(l, o)
+            }
+            // SAFETY: only called after `wide_simd()` confirmed AVX2 and FMA on this CPU.
+            unsafe { avx2(self, l, o) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        self.point(l, o)
+    }
 }
 
 /// `moved` = R `v` for the m x m transport `r` and the m x lanes vector `v`, both row-major:
 /// a row of R at a time, lanes innermost (contiguous, so vectorised), each sum taken over
 /// c = 0, 1, ... in order as `Iterator::sum` would, so the result is the same bit for bit.
+#[inline(always)]
 fn transport(r: &[f64], v: &[f64], m: usize, lanes: usize, moved: &mut [f64]) {
     for (b, out) in moved.chunks_exact_mut(lanes).enumerate() {
         let rb = &r[b * m..(b + 1) * m];
