@@ -15,23 +15,8 @@ use std::time::Instant;
 
 use marble::analysis::{DecodeParams, point_cloud_distances, transfer_decoding};
 use marble::model::{Cancel, FitOptions, NoObserver, fit};
-use marble::{Condition, Conditions, Dataset, Params, examples};
-use ndarray::{Array2, Axis, array, s};
-
-/// The flows, then the same flows rotated by `angle`.
-fn rotated_copies(angle: f64) -> Conditions {
-    let vdp = examples::VanDerPol { mus: vec![-1.0, 0.0, 1.0], n_trajectories: 25, ..Default::default() };
-    let flows = vdp.conditions(0);
-    let (c, s) = (angle.cos(), angle.sin());
-    let r = array![[c, s], [-s, c]];
-    let mut all: Vec<Condition> = flows.as_slice().iter().cloned().map(|f| f.with_group("original")).collect();
-    for f in flows.as_slice() {
-        let mut g = f.clone().with_group("rotated");
-        (g.anchor, g.vector) = (f.anchor.dot(&r), f.vector.dot(&r));
-        all.push(g);
-    }
-    Conditions::new(all).expect("rotated flows are valid conditions")
-}
+use marble::{Dataset, Params, examples};
+use ndarray::{Array2, Axis, s};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -42,7 +27,8 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let epochs = args.first().map_or(Ok(20), |e| e.parse())?;
     let diffusion = args.get(1).is_some_and(|d| d == "on");
-    let conds = rotated_copies(2.0);
+    let vdp = examples::VanDerPol { mus: vec![-1.0, 0.0, 1.0], n_trajectories: 25, ..Default::default() };
+    let conds = vdp.with_rotated_copies(0, 2.0);
     println!("3 van der Pol flows and their copies rotated by 2 rad, {epochs} epochs, diffusion {diffusion}");
     for canonical in [false, true] {
         let start = Instant::now();

@@ -208,6 +208,22 @@ impl VanDerPol {
             .and_then(|c| c.with_values(&self.mus))
             .expect("generated data is valid")
     }
+
+    /// The sweep in group "original" and the same conditions turned by `angle` radians in
+    /// the plane (anchors and vectors) in group "rotated", names and values shared: the case
+    /// where an embedding-agnostic model must match every condition to its copy.
+    pub fn with_rotated_copies(&self, seed: u64, angle: f64) -> Conditions {
+        let flows = self.conditions(seed);
+        let (c, s) = (angle.cos(), angle.sin());
+        let r = ndarray::array![[c, s], [-s, c]];
+        let mut all: Vec<Condition> = flows.as_slice().iter().cloned().map(|f| f.with_group("original")).collect();
+        for f in flows.as_slice() {
+            let mut g = f.clone().with_group("rotated");
+            (g.anchor, g.vector) = (f.anchor.dot(&r), f.vector.dot(&r));
+            all.push(g);
+        }
+        Conditions::new(all).expect("rotated copies of valid conditions are valid")
+    }
 }
 
 /// A number with at least one decimal, as it is written in a sweep: 1.0, 0.5, 0.25.

@@ -113,18 +113,8 @@ fn groups_are_all_or_none_and_names_are_distinct_within_a_group() {
 /// Three van der Pol flows (mu = -1, 0, 1) and the same flows rotated by `angle` in the
 /// plane: groups "original" and "rotated", values mu, names shared across the groups.
 fn rotated_copies(angle: f64) -> Conditions {
-    let vdp = examples::VanDerPol { mus: vec![-1.0, 0.0, 1.0], n_trajectories: 25, ..Default::default() };
-    let flows = vdp.conditions(0);
-    let (c, s) = (angle.cos(), angle.sin());
-    let r = array![[c, s], [-s, c]];
-    let mut all: Vec<Condition> = flows.as_slice().iter().cloned().map(|f| f.with_group("original")).collect();
-    for f in flows.as_slice() {
-        let mut g = f.clone().with_group("rotated");
-        g.anchor = f.anchor.dot(&r);
-        g.vector = f.vector.dot(&r);
-        all.push(g);
-    }
-    Conditions::new(all).unwrap()
+    examples::VanDerPol { mus: vec![-1.0, 0.0, 1.0], n_trajectories: 25, ..Default::default() }
+        .with_rotated_copies(0, angle)
 }
 
 /// Fit `conds` with `params` on `e`, analyse, and decode `behaviour`.

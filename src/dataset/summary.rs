@@ -122,9 +122,7 @@ impl Summary {
     pub fn condition_groups(&self) -> Option<Vec<String>> {
         self.conditions.iter().map(|c| c.group.clone()).collect()
     }
-}
 
-impl Summary {
     /// "global", "local" or "local, canonical": the frames the features were taken in.
     pub fn frames_kind(&self) -> &'static str {
         match (self.local_gauges, self.canonical_frames) {
