@@ -231,7 +231,6 @@ pub(crate) enum Edges<'a> {
     Graph(&'a crate::geometry::sparse::CsrMatrix),
 }
 
-
 /// One order of directional derivatives, for `out.len() / (w_in m lanes)` points from
 /// `first` on. Every column carries `lanes` numbers that the operators act on independently
 /// (value and t-derivative for a batch; one coefficient per exponential for the
