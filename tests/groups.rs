@@ -210,6 +210,10 @@ fn canonical_frames_turn_with_a_rotated_copy_and_the_reference_frames_do_not() {
     assert_eq!(reference.offsets, vec![0, 400, 800], "every point is kept, in the same order");
     // The reference's signs read the ambient axes, which the rotation changes.
     assert!(frames_not_turned(&reference, &r) > 50, "{}", frames_not_turned(&reference, &r));
+    // Without local frames there is nothing to orient, and the summary says so.
+    let unused = build(Params { canonical_frames: true, local_gauges: false, ..base.clone() });
+    assert!(!unused.summary.canonical_frames, "{}", unused.summary);
+    assert!(unused.summary.notes.iter().any(|n| n.contains("set local_gauges = true")), "{:?}", unused.summary.notes);
     let canonical = build(Params { canonical_frames: true, ..base });
     assert_eq!(canonical.summary.frames_kind(), "local, canonical");
     assert_eq!(frames_not_turned(&canonical, &r), 0);

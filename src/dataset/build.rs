@@ -496,6 +496,12 @@ fn use_local_frames(
     notes: &mut Vec<String>,
 ) -> Result<bool> {
     if !p.local_gauges {
+        if p.canonical_frames {
+            notes.push(
+                "canonical_frames was requested but not used: it orients local frames; set local_gauges = true"
+                    .to_string(),
+            );
+        }
         return Ok(false);
     }
     // The reference fits local frames only above dimension 2; canonical frames also in the
