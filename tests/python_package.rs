@@ -81,15 +81,22 @@ fn the_python_notebook_runs_and_reproduces_its_stored_outputs() {
 /// in ../shared/data and reproduces its stored matching and transfer figures.
 #[test]
 fn the_across_animals_notebook_runs_and_reproduces_its_stored_outputs() {
-    let Some(py) = python() else { return };
-    if !root().join("../shared/data/monkey_m1_centre_out/chewie.npz").exists() {
-        eprintln!("skipped: ../shared/data/monkey_m1_centre_out is absent");
-        return;
-    }
-    let v = run_notebook(&py, "02_across_animals.ipynb");
-    assert_eq!((v["svg"].as_u64(), v["stored_svg"].as_u64()), (Some(1), Some(1)), "{v}");
-    let text: String = v["fresh"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
+    let Some(text) = run_data_notebook("02_across_animals.ipynb", "monkey_m1_centre_out/chewie.npz") else { return };
     assert!(text.contains("mihi -> chewie:") && text.contains("train chewie, test mihi:"), "{text}");
+}
+
+/// Run a notebook that reads `data` from ../shared/data (None, skipped, where Python or the
+/// data is absent), check that it reproduces its stored outputs and shows one SVG figure,
+/// and return the text it printed.
+fn run_data_notebook(name: &str, data: &str) -> Option<String> {
+    let py = python()?;
+    if !root().join("../shared/data").join(data).exists() {
+        eprintln!("skipped: ../shared/data/{data} is absent");
+        return None;
+    }
+    let v = run_notebook(&py, name);
+    assert_eq!((v["svg"].as_u64(), v["stored_svg"].as_u64()), (Some(1), Some(1)), "{v}");
+    Some(v["fresh"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect())
 }
 
 /// The numbers printed on the line of `text` that starts with `prefix` (after it), in order.
@@ -104,14 +111,8 @@ fn numbers_after(text: &str, prefix: &str) -> Vec<f64> {
 /// position, accuracy > 0.65 and 0.1 above chance for direction.
 #[test]
 fn the_rat_linear_track_notebook_runs_and_reproduces_its_stored_outputs() {
-    let Some(py) = python() else { return };
-    if !root().join("../shared/data/rat_linear_track/linear_track_run_25ms.csv").exists() {
-        eprintln!("skipped: ../shared/data/rat_linear_track is absent");
-        return;
-    }
-    let v = run_notebook(&py, "03_rat_linear_track.ipynb");
-    assert_eq!((v["svg"].as_u64(), v["stored_svg"].as_u64()), (Some(1), Some(1)), "{v}");
-    let text: String = v["fresh"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
+    let data = "rat_linear_track/linear_track_run_25ms.csv";
+    let Some(text) = run_data_notebook("03_rat_linear_track.ipynb", data) else { return };
     let r2_ok = |r: &f64| r.is_finite() && *r <= 1.0;
     // Latents, then PCA.
     let position = numbers_after(&text, "position R^2:");
