@@ -566,23 +566,43 @@ fn optimise_layout(
     p: &UmapParams,
     fixed: Option<ArrayView2<f64>>,
 ) -> Array2<f64> {
-    let n = y.nrows();
+    let (n, dim) = y.dim();
     let n_epochs = graph.n_epochs;
     let stream = if fixed.is_some() { Stream::ViewPlace } else { Stream::Umap };
     let first = u64::from(fixed.is_none());
     let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, stream, first + i as u64)).collect();
     let (rate, pull) = if fixed.is_some() { (p.learning_rate / 4.0, 1.0) } else { (p.learning_rate, 2.0) };
+    let fixed = fixed.map(|f| f.as_standard_layout().into_owned());
+    // Epoch at which each edge is next pulled (umap-learn's `epoch_of_next_sample`); each
+    // point owns the entries of its edges, so the points can move in parallel.
+    let mut next_pull = graph.per_sample.clone();
+    let mut owned: Vec<&mut [f64]> = Vec::with_capacity(n);
+    let mut rest = next_pull.as_mut_slice();
+    for i in 0..n {
+        let (mine, after) = rest.split_at_mut(graph.starts[i + 1] - graph.starts[i]);
+        owned.push(mine);
+        rest = after;
+    }
     let mut next = y.clone();
     for epoch in 0..n_epochs {
-        let step = Step { alpha: rate * (1.0 - epoch as f64 / n_epochs as f64), pull, epoch, moving: fixed.is_none() };
-        let now = y.view();
-        let others = fixed.unwrap_or(now);
-        next.axis_iter_mut(Axis(0)).into_par_iter().zip(rngs.par_iter_mut()).enumerate().for_each(
-            |(i, (mut me, rng))| {
-                me.assign(&now.row(i));
-                step.move_point(i, me.as_slice_mut().expect("rows of an owned array"), others, graph, p, rng);
-            },
-        );
+        let step = Step {
+            alpha: rate * (1.0 - epoch as f64 / n_epochs as f64),
+            pull,
+            epoch: epoch as f64,
+            moving: fixed.is_none(),
+        };
+        let now = y.as_slice().expect("an owned standard-layout array");
+        let others = fixed.as_ref().map_or(now, |f| f.as_slice().expect("standard layout"));
+        next.as_slice_mut()
+            .expect("an owned standard-layout array")
+            .par_chunks_mut(dim)
+            .zip(rngs.par_iter_mut())
+            .zip(owned.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, ((me, rng), next_pull))| {
+                me.copy_from_slice(&now[i * dim..(i + 1) * dim]);
+                step.move_point(i, me, others, graph, p, next_pull, rng);
+            });
         std::mem::swap(&mut y, &mut next);
     }
     y
@@ -594,59 +614,69 @@ struct Step {
     alpha: f64,
     /// Multiple of the attractive step (2 when both directions of each edge move their head).
     pull: f64,
-    epoch: usize,
+    epoch: f64,
     /// Whether `others` are the moving points themselves (so a point never repels itself).
     moving: bool,
 }
 
 impl Step {
-    /// Move point `i` (at `me`) along its sampled edges to `others`, and away from
-    /// `negative_samples` random rows of `others` per edge.
+    /// Move point `i` (at `me`) along its edges due this epoch (`next_pull`, the epoch at
+    /// which each of its edges is next pulled) to rows of `others` (flat, `me.len()` columns),
+    /// and away from `negative_samples` random rows of `others` per pulled edge.
+    #[allow(clippy::too_many_arguments)]
     fn move_point(
         &self,
         i: usize,
         me: &mut [f64],
-        others: ArrayView2<f64>,
+        others: &[f64],
         graph: &UmapGraph,
         p: &UmapParams,
+        next_pull: &mut [f64],
         rng: &mut ChaCha8Rng,
     ) {
-        let (a, b, epoch, alpha) = (graph.a, graph.b, self.epoch, self.alpha);
+        let (a, b, alpha, dim) = (graph.a, graph.b, self.alpha, me.len());
+        let rows = others.len() / dim;
         let clip = |g: f64| g.clamp(-4.0, 4.0);
-        let sampled = |e: usize| {
-            let s = graph.per_sample[e];
-            epoch >= 1 && (epoch as f64 / s).floor() > ((epoch - 1) as f64 / s).floor()
-        };
-        for e in (graph.starts[i]..graph.starts[i + 1]).filter(|&e| sampled(e)) {
-            let other = others.row(graph.edges[e].1 as usize);
+        let edges = graph.starts[i]..graph.starts[i + 1];
+        let schedule = graph.per_sample[edges.clone()].iter().zip(next_pull.iter_mut());
+        for (edge, (every, due)) in graph.edges[edges].iter().zip(schedule) {
+            if *due > self.epoch {
+                continue;
+            }
+            *due += every;
+            let other = &others[edge.1 as usize * dim..][..dim];
             let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
             if d2 > 0.0 {
-                // d2^b in f32: single precision is ample for the SGD step, and
-                // glibc's powf is several times faster than pow, which dominated.
-                let pb = f64::from((d2 as f32).powf(b as f32));
+                let pb = pow_f32(d2, b);
                 let coef = -2.0 * a * b * (pb / d2) / (a * pb + 1.0);
                 for (c, o) in me.iter_mut().zip(other) {
                     *c += self.pull * clip(coef * (*c - o)) * alpha;
                 }
             }
             for _ in 0..p.negative_samples {
-                let o = rng.random_range(0..others.nrows());
+                let o = rng.random_range(0..rows);
                 if self.moving && o == i {
                     continue;
                 }
-                let other = others.row(o);
+                let other = &others[o * dim..][..dim];
                 let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
-                let coef = if d2 > 0.0 {
-                    2.0 * b / ((0.001 + d2) * (a * f64::from((d2 as f32).powf(b as f32)) + 1.0))
+                if d2 > 0.0 {
+                    let coef = 2.0 * b / ((0.001 + d2) * (a * pow_f32(d2, b) + 1.0));
+                    for (c, o) in me.iter_mut().zip(other) {
+                        *c += alpha * clip(coef * (*c - o));
+                    }
                 } else {
-                    0.0
-                };
-                for (c, o) in me.iter_mut().zip(other) {
-                    *c += alpha * if d2 > 0.0 { clip(coef * (*c - o)) } else { 4.0 };
+                    me.iter_mut().for_each(|c| *c += alpha * 4.0);
                 }
             }
         }
     }
+}
+
+/// x^b in single precision: ample for an SGD step, and glibc's powf is several times faster
+/// than pow (and than a hand-written 2^(b log2 x) in double precision), which dominated.
+fn pow_f32(x: f64, b: f64) -> f64 {
+    f64::from((x as f32).powf(b as f32))
 }
 
 /// How well a low-dimensional view `y` (n x dim) keeps the neighbourhoods of `x` (n x d),
