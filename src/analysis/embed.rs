@@ -193,7 +193,8 @@ impl Default for UmapParams {
             // 3,000 halves the view's time on 6,000 to 17,600 points but lowered its
             // trustworthiness (vanderpol 0.9988 -> 0.9974) and k-NN preservation
             // (0.651 -> 0.531), which the view must not lose; so it is a setting, not the
-            // default.
+            // default. Fewer epochs lose quality too: 300 or 400 instead of umap-learn's 500
+            // gave vanderpol trustworthiness 0.9984 to 0.9987 (seeds 0 to 2) against 0.9988.
             max_optimised: 20_000,
             seed: 0,
         }
