@@ -160,16 +160,19 @@ impl<'c> DensePricing<'c> {
     }
 
     /// The candidate of lowest reduced cost (below `-tolerance`), dropping those that no
-    /// longer price negative and the one returned.
+    /// longer price negative and the one returned. A candidate prices negative by the scan's
+    /// own test, c - pi_(m + sink) < -tolerance - pi_source, so a scan that found candidates
+    /// always yields one here.
     fn best_candidate(&mut self, potential: &[f64], tolerance: f64) -> Option<(usize, usize, f64)> {
         let m = self.m;
-        let mut best = -tolerance;
+        let mut best = f64::INFINITY;
         let mut at = None;
         let mut kept = 0;
         for k in 0..self.candidates.len() {
             let (i, j, c) = self.candidates[k];
-            let reduced = c + potential[i as usize] - potential[m + j as usize];
-            if reduced < -tolerance {
+            let (source, difference) = (potential[i as usize], c - potential[m + j as usize]);
+            if difference < -tolerance - source {
+                let reduced = difference + source;
                 if reduced < best {
                     (best, at) = (reduced, Some(kept));
                 }
