@@ -351,7 +351,7 @@ fn fuzzy_graph(x: ArrayView2<f64>, k: usize) -> Vec<(u32, u32, f64)> {
     edges
 }
 
-/// UMAP (McInnes, Healy and Melville 2018) of the rows of `x` into `dim` dimensions: fuzzy
+/// UMAP (McInnes, Healy and Melville 2018) of the rows of `x` into `dim` (1 to 8) dimensions: fuzzy
 /// k-nearest-neighbour graph, PCA initialisation, and seeded SGD with negative sampling in
 /// which every point moves (in parallel) against the others' positions at the start of each
 /// epoch, so the result is the same for the same seed on any number of threads. Above
@@ -371,8 +371,8 @@ pub fn umap(x: ArrayView2<f64>, dim: usize, p: &UmapParams) -> Result<Embedding2
 pub fn umap_by_group(x: ArrayView2<f64>, group: &[usize], dim: usize, p: &UmapParams) -> Result<Embedding2d> {
     check_points(x, "points")?;
     check_umap(p)?;
-    if dim == 0 {
-        return Err(Error::argument("dim", "must be at least 1"));
+    if dim == 0 || dim > MAX_DIM {
+        return Err(Error::argument("dim", format!("is {dim}; UMAP embeds in 1 to {MAX_DIM} dimensions")));
     }
     let total = x.nrows();
     if total < 3 {
@@ -600,18 +600,35 @@ fn optimise_layout(
         let others = fixed.as_ref().map_or(now, |f| f.as_slice().expect("standard layout"));
         next.as_slice_mut()
             .expect("an owned standard-layout array")
-            .par_chunks_mut(dim)
-            .zip(rngs.par_iter_mut())
-            .zip(owned.par_iter_mut())
+            .par_chunks_mut(CHUNK * dim)
+            .zip(rngs.par_chunks_mut(CHUNK))
+            .zip(owned.par_chunks_mut(CHUNK))
             .enumerate()
-            .for_each(|(i, ((me, rng), next_pull))| {
-                me.copy_from_slice(&now[i * dim..(i + 1) * dim]);
-                step.move_point(i, me, others, graph, p, next_pull, rng);
+            .for_each_init(Lanes::default, |lanes, (c, ((me, rngs), next_pull))| {
+                let from = c * CHUNK;
+                me.copy_from_slice(&now[from * dim..from * dim + me.len()]);
+                let plan = Plan { first: from, rows: others.len() / dim, moving: step.moving };
+                lanes.plan(&plan, graph, p, next_pull, rngs, step.epoch);
+                lanes.run(&step, dim, me, others, (graph.a, graph.b));
             });
         std::mem::swap(&mut y, &mut next);
     }
     y
 }
+
+/// Most dimensions of a UMAP layout (the SGD is compiled for each).
+const MAX_DIM: usize = 8;
+
+/// Points per parallel task of an epoch.
+const CHUNK: usize = 128;
+
+/// Points moved side by side, one per lane, so that the arithmetic (the power d^2b above all,
+/// half the work when done one point at a time) runs in vector registers.
+const LANES: usize = 8;
+
+/// Marks a pull along an edge among a point's moves (else a push from a negative sample);
+/// rows are indexed by u32, as in the fuzzy graph, and there are far fewer than 2^31.
+const PULLS: u32 = 1 << 31;
 
 /// One epoch's settings of UMAP's SGD.
 struct Step {
@@ -620,68 +637,217 @@ struct Step {
     /// Multiple of the attractive step (2 when both directions of each edge move their head).
     pull: f64,
     epoch: f64,
-    /// Whether `others` are the moving points themselves (so a point never repels itself).
+    /// Whether the rows pushed from are the moving points themselves (so a point never
+    /// repels itself).
     moving: bool,
 }
 
-impl Step {
-    /// Move point `i` (at `me`) along its edges due this epoch (`next_pull`, the epoch at
-    /// which each of its edges is next pulled) to rows of `others` (flat, `me.len()` columns),
-    /// and away from `negative_samples` random rows of `others` per pulled edge.
-    #[allow(clippy::too_many_arguments)]
-    fn move_point(
-        &self,
-        i: usize,
-        me: &mut [f64],
-        others: &[f64],
+/// Which points a task moves and among how many rows.
+struct Plan {
+    /// The task's first point.
+    first: usize,
+    /// Rows of the positions pulled towards and pushed from.
+    rows: usize,
+    moving: bool,
+}
+
+/// A task's moves and the lanes that make them.
+#[derive(Default)]
+struct Lanes {
+    /// Each point's moves in order: a row of the others, with [`PULLS`] for a pull.
+    moves: Vec<u32>,
+    /// Point c's moves are `moves[starts[c]..starts[c + 1]]`.
+    starts: Vec<usize>,
+}
+
+impl Lanes {
+    /// The moves of each of the task's points this epoch, in the order of umap-learn's SGD:
+    /// each edge due (`next_pull`, the epoch at which each of its edges is next pulled) is a
+    /// pull, followed by `negative_samples` pushes from uniformly drawn rows (a point drawing
+    /// itself skips that push).
+    fn plan(
+        &mut self,
+        plan: &Plan,
         graph: &UmapGraph,
         p: &UmapParams,
-        next_pull: &mut [f64],
-        rng: &mut ChaCha8Rng,
+        next_pull: &mut [&mut [f64]],
+        rngs: &mut [ChaCha8Rng],
+        epoch: f64,
     ) {
-        let (a, b, alpha, dim) = (graph.a, graph.b, self.alpha, me.len());
-        let rows = others.len() / dim;
-        let clip = |g: f64| g.clamp(-4.0, 4.0);
-        let edges = graph.starts[i]..graph.starts[i + 1];
-        let schedule = graph.per_sample[edges.clone()].iter().zip(next_pull.iter_mut());
-        for (edge, (every, due)) in graph.edges[edges].iter().zip(schedule) {
-            if *due > self.epoch {
-                continue;
-            }
-            *due += every;
-            let other = &others[edge.1 as usize * dim..][..dim];
-            let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
-            if d2 > 0.0 {
-                let pb = pow_f32(d2, b);
-                let coef = -2.0 * a * b * (pb / d2) / (a * pb + 1.0);
-                for (c, o) in me.iter_mut().zip(other) {
-                    *c += self.pull * clip(coef * (*c - o)) * alpha;
-                }
-            }
-            for _ in 0..p.negative_samples {
-                let o = rng.random_range(0..rows);
-                if self.moving && o == i {
+        self.moves.clear();
+        self.starts.clear();
+        self.starts.push(0);
+        for (c, (due, rng)) in next_pull.iter_mut().zip(rngs).enumerate() {
+            let i = plan.first + c;
+            let edges = graph.starts[i]..graph.starts[i + 1];
+            let schedule = graph.per_sample[edges.clone()].iter().zip(due.iter_mut());
+            for (edge, (every, due)) in graph.edges[edges].iter().zip(schedule) {
+                if *due > epoch {
                     continue;
                 }
-                let other = &others[o * dim..][..dim];
-                let d2: f64 = me.iter().zip(other).map(|(a, b)| (a - b) * (a - b)).sum();
-                if d2 > 0.0 {
-                    let coef = 2.0 * b / ((0.001 + d2) * (a * pow_f32(d2, b) + 1.0));
-                    for (c, o) in me.iter_mut().zip(other) {
-                        *c += alpha * clip(coef * (*c - o));
+                *due += every;
+                self.moves.push(edge.1 | PULLS);
+                for _ in 0..p.negative_samples {
+                    let o = draw(rng, plan.rows);
+                    if !(plan.moving && o == i) {
+                        self.moves.push(o as u32);
                     }
+                }
+            }
+            self.starts.push(self.moves.len());
+        }
+    }
+
+    /// Make the planned moves of the points at `me` (flat, `dim` columns) against rows of
+    /// `others`, [`LANES`] points at a time: a lane that finishes its point takes the next,
+    /// so each point's moves are made in order, as one at a time would make them.
+    fn run(&self, step: &Step, dim: usize, me: &mut [f64], others: &[f64], curve: (f64, f64)) {
+        match dim {
+            1 => self.run_in::<1>(step, me, others, curve),
+            2 => self.run_in::<2>(step, me, others, curve),
+            3 => self.run_in::<3>(step, me, others, curve),
+            4 => self.run_in::<4>(step, me, others, curve),
+            5 => self.run_in::<5>(step, me, others, curve),
+            6 => self.run_in::<6>(step, me, others, curve),
+            7 => self.run_in::<7>(step, me, others, curve),
+            8 => self.run_in::<8>(step, me, others, curve),
+            _ => unreachable!("umap_by_group allows 1 to {MAX_DIM} dimensions"),
+        }
+    }
+
+    /// [`Lanes::run`] in `D` dimensions, with AVX2 where the CPU has it.
+    fn run_in<const D: usize>(&self, step: &Step, me: &mut [f64], others: &[f64], curve: (f64, f64)) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::geometry::sparse::wide_simd() {
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2<const D: usize>(lanes: &Lanes, step: &Step, me: &mut [f64], others: &[f64], curve: (f64, f64)) {
+                lanes.run_lanes::<D>(step, me, others, curve)
+            }
+            // SAFETY: only called after `wide_simd()` confirmed AVX2 and FMA on this CPU.
+            return unsafe { avx2::<D>(self, step, me, others, curve) };
+        }
+        self.run_lanes::<D>(step, me, others, curve)
+    }
+
+    /// [`Lanes::run`]'s loop, inlined into each of its compilations (the same arithmetic in
+    /// each: Rust fuses no multiply-adds, so results agree bit for bit across CPUs).
+    #[inline(always)]
+    fn run_lanes<const D: usize>(&self, step: &Step, me: &mut [f64], others: &[f64], (a, b): (f64, f64)) {
+        const IDLE: usize = usize::MAX;
+        let count = self.starts.len() - 1;
+        let alpha = step.alpha;
+        let mut point = [IDLE; LANES];
+        let (mut at, mut end) = ([0usize; LANES], [0usize; LANES]);
+        let mut taken = 0;
+        // Coordinates by dimension, then lane.
+        let mut pos = [[0.0f64; LANES]; D];
+        loop {
+            let mut start = [0usize; LANES];
+            let mut pulls = [false; LANES];
+            let mut busy = false;
+            for l in 0..LANES {
+                while at[l] == end[l] {
+                    if point[l] != IDLE {
+                        for (k, x) in pos.iter().enumerate() {
+                            me[point[l] * D + k] = x[l];
+                        }
+                        point[l] = IDLE;
+                    }
+                    if taken == count {
+                        break;
+                    }
+                    (point[l], at[l], end[l]) = (taken, self.starts[taken], self.starts[taken + 1]);
+                    for (k, x) in pos.iter_mut().enumerate() {
+                        x[l] = me[taken * D + k];
+                    }
+                    taken += 1;
+                }
+                // An idle lane computes on row 0 and its result is never stored.
+                let row = if point[l] == IDLE {
+                    0
                 } else {
-                    me.iter_mut().for_each(|c| *c += alpha * 4.0);
+                    let m = self.moves[at[l]];
+                    at[l] += 1;
+                    busy = true;
+                    pulls[l] = m & PULLS != 0;
+                    (m & !PULLS) as usize
+                };
+                start[l] = row * D;
+            }
+            if !busy {
+                return;
+            }
+            let rows: [&[f64; D]; LANES] =
+                std::array::from_fn(|l| others[start[l]..start[l] + D].try_into().expect("D columns"));
+            let other: [[f64; LANES]; D] = std::array::from_fn(|k| std::array::from_fn(|l| rows[l][k]));
+            let mut d2 = [0.0f64; LANES];
+            for (x, o) in pos.iter().zip(&other) {
+                for l in 0..LANES {
+                    d2[l] += (x[l] - o[l]) * (x[l] - o[l]);
+                }
+            }
+            // Gradient coefficients: -2ab d^(2b-2) / (1 + a d^2b) to pull,
+            // 2b / ((0.001 + d^2)(1 + a d^2b)) to push; both clipped to [-4, 4] per coordinate.
+            let (mut coef, mut rate, mut coincident) = ([0.0f64; LANES], [0.0f64; LANES], [0.0f64; LANES]);
+            for l in 0..LANES {
+                let pb = pow_b(d2[l], b);
+                let q = a * pb + 1.0;
+                let (num, den) = if pulls[l] { (-2.0 * a * b * pb, d2[l] * q) } else { (2.0 * b, (0.001 + d2[l]) * q) };
+                coef[l] = num / den;
+                rate[l] = if pulls[l] { step.pull * alpha } else { alpha };
+                // A push from a point at the same place moves by 4 alpha; a pull, not at all.
+                coincident[l] = if pulls[l] { 0.0 } else { 4.0 * alpha };
+            }
+            for (x, o) in pos.iter_mut().zip(&other) {
+                for l in 0..LANES {
+                    let g = (coef[l] * (x[l] - o[l])).clamp(-4.0, 4.0) * rate[l];
+                    x[l] += if d2[l] > 0.0 { g } else { coincident[l] };
                 }
             }
         }
     }
 }
 
-/// x^b in single precision: ample for an SGD step, and glibc's powf is several times faster
-/// than pow, which dominated.
-fn pow_f32(x: f64, b: f64) -> f64 {
-    f64::from((x as f32).powf(b as f32))
+/// A row in `0..rows` (below 2^32) drawn by Lemire's multiply-shift of 32 random bits: no
+/// division or rejection loop, and a bias below rows / 2^32 (1e-6 at 6,000 rows), nothing
+/// to negative sampling.
+#[inline(always)]
+fn draw(rng: &mut ChaCha8Rng, rows: usize) -> usize {
+    use rand::RngCore;
+    ((u64::from(rng.next_u32()) * rows as u64) >> 32) as usize
+}
+
+/// x^b for x > 0 (x below the smallest normal counts as it), to about 1e-13 relative, in
+/// arithmetic that vectorises: x = 2^k m with m in [1/sqrt 2, sqrt 2), ln m = 2 atanh t for
+/// t = (m - 1) / (m + 1) (|t| < 0.172, series to t^13), then e^y for y = b ln x (clamped to
+/// +-700) as 2^n e^r with |r| <= ln 2 / 2 (Taylor series to r^11).
+#[inline(always)]
+fn pow_b(x: f64, b: f64) -> f64 {
+    const SQRT_HALF: u64 = 0x3FE6_A09E_667F_3BCD;
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    const ROUND: f64 = 1.5 * TWO_52;
+    // ln 2 split so that n ln2_hi is exact for |n| < 2^11 (fdlibm's constants).
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
+    let bits = x.max(f64::MIN_POSITIVE).to_bits();
+    // k + 1024 in the top bits: bits - SQRT_HALF is above -2^62 for every normal x.
+    let biased = bits.wrapping_sub(SQRT_HALF).wrapping_add(1 << 62) >> 52;
+    let k = f64::from_bits(0x4330_0000_0000_0000 | biased) - (TWO_52 + 1024.0);
+    let m = f64::from_bits(bits.wrapping_sub(biased.wrapping_sub(1024) << 52));
+    let t = (m - 1.0) / (m + 1.0);
+    let t2 = t * t;
+    let series = 1.0
+        + t2 * (1.0 / 3.0
+            + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0 + t2 * (1.0 / 11.0 + t2 * (1.0 / 13.0))))));
+    let y = (b * (k * std::f64::consts::LN_2 + 2.0 * t * series)).clamp(-700.0, 700.0);
+    let z = y * std::f64::consts::LOG2_E + ROUND;
+    let nf = z - ROUND;
+    let r = (y - nf * LN2_HI) - nf * LN2_LO;
+    let mut e = 1.0 / 39_916_800.0;
+    for f in [3_628_800.0, 362_880.0, 40_320.0, 5_040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0] {
+        e = e * r + 1.0 / f;
+    }
+    e * f64::from_bits(z.to_bits().wrapping_add(1023) << 52)
 }
 
 /// How well a low-dimensional view `y` (n x dim) keeps the neighbourhoods of `x` (n x d),
@@ -823,5 +989,119 @@ mod tests {
         let q = view_quality(x.view(), shuffled.view(), 10, &[0, 5, 300, 599]).unwrap();
         assert!(q.trustworthiness < 0.7 && q.knn_preserved < 0.2 && q.queries == 4, "{q:?}");
         assert!(view_quality(x.view(), x.view(), 0, &[]).unwrap_err().to_string().contains("k"));
+    }
+
+    #[test]
+    fn the_power_matches_powf_to_1e12() {
+        for b in [0.5, 0.79, 0.895, 1.0, 1.58] {
+            for i in 0..=4000 {
+                let x = 10f64.powf(-15.0 + 21.0 * f64::from(i) / 4000.0);
+                let (got, want) = (pow_b(x, b), x.powf(b));
+                assert!(((got - want) / want).abs() < 1e-12, "{x}^{b}: {got} against {want}");
+            }
+        }
+        assert_eq!(pow_b(1.0, 0.9), 1.0);
+        // Zero counts as the smallest normal; overflowing powers saturate instead of wrapping.
+        assert!(pow_b(0.0, 0.9) > 0.0 && pow_b(0.0, 0.9) < 1e-250);
+        assert!(pow_b(1e300, 3.0).is_finite() && pow_b(1e300, 3.0) > 1e300);
+    }
+
+    /// The graph of `edges` (both directions, weight 1) among `n` points, every edge pulled
+    /// every epoch.
+    fn graph_of(edges: &[(u32, u32)], n: usize, n_epochs: usize) -> UmapGraph {
+        let mut directed: Vec<(u32, u32, f64)> = edges.iter().flat_map(|&(i, j)| [(i, j, 1.0), (j, i, 1.0)]).collect();
+        directed.sort_by_key(|e| (e.0, e.1));
+        UmapGraph::from_edges(directed, n, n_epochs, fit_ab(0.1, 1.0))
+    }
+
+    #[test]
+    fn an_edge_pulls_each_end_by_umaps_gradient() {
+        // Two points 2 apart on one edge, no negative samples. An edge of the largest weight
+        // is first pulled in epoch 1 (as umap-learn's schedule), at learning rate 1 (1 - 1/2)
+        // of 2 epochs: each end moves by 2 alpha clip(-2ab d^(2b-2) / (1 + a d^2b) (y_i - y_j))
+        // towards the other (both directions of the edge, each moving its head twice).
+        let graph = graph_of(&[(0, 1)], 2, 2);
+        let (a, b) = (graph.a, graph.b);
+        let p = UmapParams { negative_samples: 0, ..UmapParams::default() };
+        let y = ndarray::array![[0.0, 0.0], [2.0, 0.0]];
+        let moved = optimise_layout(y, &graph, &p, None);
+        let d2: f64 = 4.0;
+        let coef = -2.0 * a * b * d2.powf(b - 1.0) / (1.0 + a * d2.powf(b));
+        let step = 2.0 * 0.5 * (coef * -2.0).clamp(-4.0, 4.0);
+        assert!(step > 0.0 && step < 4.0);
+        assert!((moved[[0, 0]] - step).abs() < 1e-12 && (moved[[1, 0]] - (2.0 - step)).abs() < 1e-12, "{moved}");
+        assert_eq!((moved[[0, 1]], moved[[1, 1]]), (0.0, 0.0));
+    }
+
+    /// UMAP's SGD one point at a time, as [`Lanes`] must reproduce it bit for bit.
+    #[allow(clippy::needless_range_loop)]
+    fn one_at_a_time(mut y: Array2<f64>, graph: &UmapGraph, p: &UmapParams) -> Array2<f64> {
+        let (n, dim) = y.dim();
+        let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, Stream::Umap, 1 + i as u64)).collect();
+        let mut due = graph.per_sample.clone();
+        for epoch in 0..graph.n_epochs {
+            let alpha = p.learning_rate * (1.0 - epoch as f64 / graph.n_epochs as f64);
+            let now = y.clone();
+            for i in 0..n {
+                let mut me: Vec<f64> = now.row(i).to_vec();
+                for e in graph.starts[i]..graph.starts[i + 1] {
+                    if due[e] > epoch as f64 {
+                        continue;
+                    }
+                    due[e] += graph.per_sample[e];
+                    let mut moves = vec![(graph.edges[e].1 as usize, true)];
+                    for _ in 0..p.negative_samples {
+                        let o = draw(&mut rngs[i], n);
+                        if o != i {
+                            moves.push((o, false));
+                        }
+                    }
+                    for (o, pulls) in moves {
+                        let d2: f64 = (0..dim).map(|k| (me[k] - now[[o, k]]) * (me[k] - now[[o, k]])).sum();
+                        let pb = pow_b(d2, graph.b);
+                        let q = graph.a * pb + 1.0;
+                        let coef = if pulls {
+                            -2.0 * graph.a * graph.b * pb / (d2 * q)
+                        } else {
+                            2.0 * graph.b / ((0.001 + d2) * q)
+                        };
+                        let rate = if pulls { 2.0 * alpha } else { alpha };
+                        for k in 0..dim {
+                            me[k] += if d2 > 0.0 {
+                                (coef * (me[k] - now[[o, k]])).clamp(-4.0, 4.0) * rate
+                            } else if pulls {
+                                0.0
+                            } else {
+                                4.0 * alpha
+                            };
+                        }
+                    }
+                }
+                y.row_mut(i).assign(&Array1::from(me));
+            }
+        }
+        y
+    }
+
+    #[test]
+    fn the_lanes_make_each_points_moves_in_order() {
+        // More points than a task holds, uneven degrees (a chain plus a hub), and duplicates,
+        // so lanes take new points mid-epoch and finish at different times.
+        let n = 2 * CHUNK + 37;
+        let mut edges: Vec<(u32, u32)> = (1..n as u32).map(|i| (i - 1, i)).collect();
+        edges.extend((2..n as u32).step_by(7).map(|i| (0, i)));
+        for dim in [1, 2, 3] {
+            let mut rng = ChaCha8Rng::seed_from_u64(dim as u64);
+            let mut y = Array2::from_shape_fn((n, dim), |_| 10.0 * rng.random::<f64>());
+            let copy = y.row(3).to_owned();
+            y.row_mut(5).assign(&copy);
+            let graph = graph_of(&edges, n, 7);
+            let p = UmapParams::default();
+            let fast = optimise_layout(y.clone(), &graph, &p, None);
+            assert_eq!(fast, one_at_a_time(y, &graph, &p), "dim {dim}");
+        }
+        let (x, _) = blobs();
+        let error = umap(x.view(), MAX_DIM + 1, &UmapParams::default()).unwrap_err().to_string();
+        assert!(error.contains("dim") && error.contains("1 to 8"), "{error}");
     }
 }
