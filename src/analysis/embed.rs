@@ -561,7 +561,8 @@ fn initial_layout(x: ArrayView2<f64>, dim: usize, rng: &mut ChaCha8Rng) -> Resul
 /// head, by twice the step, as the sequential form moves both ends of each direction once.
 /// With `fixed`, the graph's tails and the negative samples are rows of `fixed`, which do
 /// not move, and each pull moves its head once at a quarter of the learning rate (umap-learn's
-/// `transform`).
+/// `transform`). The steps are computed in single precision, as umap-learn's are (see
+/// [`Lanes`]); the layout is kept in double.
 fn optimise_layout(
     mut y: Array2<f64>,
     graph: &UmapGraph,
@@ -623,7 +624,8 @@ const MAX_DIM: usize = 8;
 const CHUNK: usize = 128;
 
 /// Points moved side by side, one per lane, so that the arithmetic (the power d^2b above all,
-/// half the work when done one point at a time) runs in vector registers.
+/// half the work when done one point at a time) runs in vector registers: eight single-
+/// precision lanes fill an AVX2 register.
 const LANES: usize = 8;
 
 /// Marks a pull along an edge among a point's moves (else a push from a negative sample);
@@ -735,12 +737,12 @@ impl Lanes {
     fn run_lanes<const D: usize>(&self, step: &Step, me: &mut [f64], others: &[f64], (a, b): (f64, f64)) {
         const IDLE: usize = usize::MAX;
         let count = self.starts.len() - 1;
-        let alpha = step.alpha;
+        let (a, b, alpha, pull) = (a as f32, b as f32, step.alpha as f32, step.pull as f32);
         let mut point = [IDLE; LANES];
         let (mut at, mut end) = ([0usize; LANES], [0usize; LANES]);
         let mut taken = 0;
         // Coordinates by dimension, then lane.
-        let mut pos = [[0.0f64; LANES]; D];
+        let mut pos = [[0.0f32; LANES]; D];
         loop {
             let mut start = [0usize; LANES];
             let mut pulls = [false; LANES];
@@ -749,7 +751,7 @@ impl Lanes {
                 while at[l] == end[l] {
                     if point[l] != IDLE {
                         for (k, x) in pos.iter().enumerate() {
-                            me[point[l] * D + k] = x[l];
+                            me[point[l] * D + k] = f64::from(x[l]);
                         }
                         point[l] = IDLE;
                     }
@@ -758,7 +760,7 @@ impl Lanes {
                     }
                     (point[l], at[l], end[l]) = (taken, self.starts[taken], self.starts[taken + 1]);
                     for (k, x) in pos.iter_mut().enumerate() {
-                        x[l] = me[taken * D + k];
+                        x[l] = me[taken * D + k] as f32;
                     }
                     taken += 1;
                 }
@@ -779,8 +781,8 @@ impl Lanes {
             }
             let rows: [&[f64; D]; LANES] =
                 std::array::from_fn(|l| others[start[l]..start[l] + D].try_into().expect("D columns"));
-            let other: [[f64; LANES]; D] = std::array::from_fn(|k| std::array::from_fn(|l| rows[l][k]));
-            let mut d2 = [0.0f64; LANES];
+            let other: [[f32; LANES]; D] = std::array::from_fn(|k| std::array::from_fn(|l| rows[l][k] as f32));
+            let mut d2 = [0.0f32; LANES];
             for (x, o) in pos.iter().zip(&other) {
                 for l in 0..LANES {
                     d2[l] += (x[l] - o[l]) * (x[l] - o[l]);
@@ -788,13 +790,13 @@ impl Lanes {
             }
             // Gradient coefficients: -2ab d^(2b-2) / (1 + a d^2b) to pull,
             // 2b / ((0.001 + d^2)(1 + a d^2b)) to push; both clipped to [-4, 4] per coordinate.
-            let (mut coef, mut rate, mut coincident) = ([0.0f64; LANES], [0.0f64; LANES], [0.0f64; LANES]);
+            let (mut coef, mut rate, mut coincident) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
             for l in 0..LANES {
                 let pb = pow_b(d2[l], b);
                 let q = a * pb + 1.0;
                 let (num, den) = if pulls[l] { (-2.0 * a * b * pb, d2[l] * q) } else { (2.0 * b, (0.001 + d2[l]) * q) };
                 coef[l] = num / den;
-                rate[l] = if pulls[l] { step.pull * alpha } else { alpha };
+                rate[l] = if pulls[l] { pull * alpha } else { alpha };
                 // A push from a point at the same place moves by 4 alpha; a pull, not at all.
                 coincident[l] = if pulls[l] { 0.0 } else { 4.0 * alpha };
             }
@@ -817,37 +819,37 @@ fn draw(rng: &mut ChaCha8Rng, rows: usize) -> usize {
     ((u64::from(rng.next_u32()) * rows as u64) >> 32) as usize
 }
 
-/// x^b for x > 0 (x below the smallest normal counts as it), to about 1e-13 relative, in
-/// arithmetic that vectorises: x = 2^k m with m in [1/sqrt 2, sqrt 2), ln m = 2 atanh t for
-/// t = (m - 1) / (m + 1) (|t| < 0.172, series to t^13), then e^y for y = b ln x (clamped to
-/// +-700) as 2^n e^r with |r| <= ln 2 / 2 (Taylor series to r^11).
+/// x^b for x > 0 (x below the smallest normal counts as it) in single precision, within
+/// 1e-7 (4 + |b ln x|) relative (the rounding of b ln x, then a few units), in arithmetic that vectorises: x = 2^k m with m in
+/// [1/sqrt 2, sqrt 2), ln m = 2 atanh t for t = (m - 1) / (m + 1) (|t| < 0.172, series to
+/// t^7), then e^y for y = b ln x (clamped to +-87) as 2^n e^r with |r| <= ln 2 / 2 (Taylor
+/// series to r^7). Single precision, as umap-learn's SGD: eight lanes to a vector register.
 #[inline(always)]
-fn pow_b(x: f64, b: f64) -> f64 {
-    const SQRT_HALF: u64 = 0x3FE6_A09E_667F_3BCD;
-    const TWO_52: f64 = 4_503_599_627_370_496.0;
-    const ROUND: f64 = 1.5 * TWO_52;
-    // ln 2 split so that n ln2_hi is exact for |n| < 2^11 (fdlibm's constants).
-    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
-    let bits = x.max(f64::MIN_POSITIVE).to_bits();
-    // k + 1024 in the top bits: bits - SQRT_HALF is above -2^62 for every normal x.
-    let biased = bits.wrapping_sub(SQRT_HALF).wrapping_add(1 << 62) >> 52;
-    let k = f64::from_bits(0x4330_0000_0000_0000 | biased) - (TWO_52 + 1024.0);
-    let m = f64::from_bits(bits.wrapping_sub(biased.wrapping_sub(1024) << 52));
+fn pow_b(x: f32, b: f32) -> f32 {
+    const SQRT_HALF: u32 = 0x3F35_04F3;
+    const TWO_23: f32 = 8_388_608.0;
+    const ROUND: f32 = 1.5 * TWO_23;
+    // ln 2 split so that n ln2_hi is exact for |n| < 2^8 (Cephes' constants).
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    let bits = x.max(f32::MIN_POSITIVE).to_bits();
+    // k + 128 in the top bits: bits - SQRT_HALF is above -2^30 for every normal x.
+    let biased = bits.wrapping_sub(SQRT_HALF).wrapping_add(1 << 30) >> 23;
+    let k = f32::from_bits(0x4B00_0000 | biased) - (TWO_23 + 128.0);
+    let m = f32::from_bits(bits.wrapping_sub(biased.wrapping_sub(128) << 23));
     let t = (m - 1.0) / (m + 1.0);
     let t2 = t * t;
-    let series = 1.0
-        + t2 * (1.0 / 3.0
-            + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0 + t2 * (1.0 / 11.0 + t2 * (1.0 / 13.0))))));
-    let y = (b * (k * std::f64::consts::LN_2 + 2.0 * t * series)).clamp(-700.0, 700.0);
-    let z = y * std::f64::consts::LOG2_E + ROUND;
+    let series = 1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0)));
+    let ln = k * LN2_HI + (k * LN2_LO + 2.0 * t * series);
+    let y = (b * ln).clamp(-87.0, 87.0);
+    let z = y * std::f32::consts::LOG2_E + ROUND;
     let nf = z - ROUND;
     let r = (y - nf * LN2_HI) - nf * LN2_LO;
-    let mut e = 1.0 / 39_916_800.0;
-    for f in [3_628_800.0, 362_880.0, 40_320.0, 5_040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0] {
+    let mut e = 1.0 / 5_040.0;
+    for f in [720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0] {
         e = e * r + 1.0 / f;
     }
-    e * f64::from_bits(z.to_bits().wrapping_add(1023) << 52)
+    e * f32::from_bits(z.to_bits().wrapping_add(127) << 23)
 }
 
 /// How well a low-dimensional view `y` (n x dim) keeps the neighbourhoods of `x` (n x d),
@@ -992,18 +994,22 @@ mod tests {
     }
 
     #[test]
-    fn the_power_matches_powf_to_1e12() {
-        for b in [0.5, 0.79, 0.895, 1.0, 1.58] {
+    fn the_power_matches_powf_in_single_precision() {
+        for b in [0.5f32, 0.79, 0.895, 1.0, 1.58] {
             for i in 0..=4000 {
-                let x = 10f64.powf(-15.0 + 21.0 * f64::from(i) / 4000.0);
-                let (got, want) = (pow_b(x, b), x.powf(b));
-                assert!(((got - want) / want).abs() < 1e-12, "{x}^{b}: {got} against {want}");
+                let x = 10f64.powf(-12.0 + 20.0 * f64::from(i) / 4000.0) as f32;
+                let (got, want) = (f64::from(pow_b(x, b)), f64::from(x).powf(f64::from(b)));
+                // Single precision (2^-23 is 1.2e-7): the rounding of y = b ln x, whose
+                // absolute error is the result's relative error, and a few units more.
+                let y = f64::from(b) * f64::from(x).ln();
+                let bound = 1e-7 * (4.0 + y.abs());
+                assert!(((got - want) / want).abs() < bound, "{x}^{b}: {got} against {want}");
             }
         }
         assert_eq!(pow_b(1.0, 0.9), 1.0);
         // Zero counts as the smallest normal; overflowing powers saturate instead of wrapping.
-        assert!(pow_b(0.0, 0.9) > 0.0 && pow_b(0.0, 0.9) < 1e-250);
-        assert!(pow_b(1e300, 3.0).is_finite() && pow_b(1e300, 3.0) > 1e300);
+        assert!(pow_b(0.0, 0.9) > 0.0 && pow_b(0.0, 0.9) < 1e-30);
+        assert!(pow_b(1e30, 3.0).is_finite() && pow_b(1e30, 3.0) > 1e37);
     }
 
     /// The graph of `edges` (both directions, weight 1) among `n` points, every edge pulled
@@ -1029,7 +1035,8 @@ mod tests {
         let coef = -2.0 * a * b * d2.powf(b - 1.0) / (1.0 + a * d2.powf(b));
         let step = 2.0 * 0.5 * (coef * -2.0).clamp(-4.0, 4.0);
         assert!(step > 0.0 && step < 4.0);
-        assert!((moved[[0, 0]] - step).abs() < 1e-12 && (moved[[1, 0]] - (2.0 - step)).abs() < 1e-12, "{moved}");
+        // The SGD runs in single precision.
+        assert!((moved[[0, 0]] - step).abs() < 1e-6 && (moved[[1, 0]] - (2.0 - step)).abs() < 1e-6, "{moved}");
         assert_eq!((moved[[0, 1]], moved[[1, 1]]), (0.0, 0.0));
     }
 
@@ -1040,10 +1047,11 @@ mod tests {
         let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(p.seed, Stream::Umap, 1 + i as u64)).collect();
         let mut due = graph.per_sample.clone();
         for epoch in 0..graph.n_epochs {
-            let alpha = p.learning_rate * (1.0 - epoch as f64 / graph.n_epochs as f64);
-            let now = y.clone();
+            let alpha = (p.learning_rate * (1.0 - epoch as f64 / graph.n_epochs as f64)) as f32;
+            let (a, b) = (graph.a as f32, graph.b as f32);
+            let now = y.mapv(|v| v as f32);
             for i in 0..n {
-                let mut me: Vec<f64> = now.row(i).to_vec();
+                let mut me: Vec<f32> = now.row(i).to_vec();
                 for e in graph.starts[i]..graph.starts[i + 1] {
                     if due[e] > epoch as f64 {
                         continue;
@@ -1057,14 +1065,10 @@ mod tests {
                         }
                     }
                     for (o, pulls) in moves {
-                        let d2: f64 = (0..dim).map(|k| (me[k] - now[[o, k]]) * (me[k] - now[[o, k]])).sum();
-                        let pb = pow_b(d2, graph.b);
-                        let q = graph.a * pb + 1.0;
-                        let coef = if pulls {
-                            -2.0 * graph.a * graph.b * pb / (d2 * q)
-                        } else {
-                            2.0 * graph.b / ((0.001 + d2) * q)
-                        };
+                        let d2: f32 = (0..dim).map(|k| (me[k] - now[[o, k]]) * (me[k] - now[[o, k]])).sum();
+                        let pb = pow_b(d2, b);
+                        let q = a * pb + 1.0;
+                        let coef = if pulls { -2.0 * a * b * pb / (d2 * q) } else { 2.0 * b / ((0.001 + d2) * q) };
                         let rate = if pulls { 2.0 * alpha } else { alpha };
                         for k in 0..dim {
                             me[k] += if d2 > 0.0 {
@@ -1077,7 +1081,7 @@ mod tests {
                         }
                     }
                 }
-                y.row_mut(i).assign(&Array1::from(me));
+                y.row_mut(i).assign(&Array1::from_iter(me.into_iter().map(f64::from)));
             }
         }
         y
