@@ -331,12 +331,19 @@ fn memberships(distances: &[f64]) -> Vec<f64> {
 fn fuzzy_graph(x: ArrayView2<f64>, k: usize) -> Vec<(u32, u32, f64)> {
     let n = x.nrows();
     let index = NeighbourIndex::new(x);
+    // Each point's neighbours and memberships in parallel, gathered in row order.
+    let rows: Vec<Vec<(u32, f64)>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let nb = index.nearest_others(i, k);
+            let distances: Vec<f64> = nb.iter().map(|b| b.distance).collect();
+            nb.iter().map(|b| b.index).zip(memberships(&distances)).collect()
+        })
+        .collect();
     let mut weights: HashMap<(u32, u32), f64> = HashMap::with_capacity(n * k);
-    for i in 0..n {
-        let nb = index.nearest_others(i, k);
-        let distances: Vec<f64> = nb.iter().map(|b| b.distance).collect();
-        for (b, w) in nb.iter().zip(memberships(&distances)) {
-            weights.insert((i as u32, b.index), w);
+    for (i, row) in rows.into_iter().enumerate() {
+        for (j, w) in row {
+            weights.insert((i as u32, j), w);
         }
     }
     let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(2 * weights.len());
