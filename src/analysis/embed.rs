@@ -386,6 +386,9 @@ pub fn umap_by_group(x: ArrayView2<f64>, group: &[usize], dim: usize, p: &UmapPa
     if total < 3 {
         return Err(Error::argument("points", format!("has {total} rows; UMAP needs at least 3 points")));
     }
+    if total.min(p.max_points) >= PULLS as usize {
+        return Err(Error::argument("max_points", "must be below 2^31: UMAP indexes its points by 31 bits"));
+    }
     if !group.is_empty() && group.len() != total {
         return Err(Error::argument("group", format!("has {} entries for {total} points", group.len())));
     }
@@ -570,7 +573,7 @@ fn initial_layout(x: ArrayView2<f64>, dim: usize, rng: &mut ChaCha8Rng) -> Resul
 /// With `fixed`, the graph's tails and the negative samples are rows of `fixed`, which do
 /// not move, and each pull moves its head once at a quarter of the learning rate (umap-learn's
 /// `transform`). The steps are computed in single precision, as umap-learn's are (see
-/// [`Lanes`]); the layout is kept in double.
+/// [`Lanes`]): the layout is stored in double but rounded to single each epoch.
 fn optimise_layout(
     mut y: Array2<f64>,
     graph: &UmapGraph,
@@ -637,7 +640,7 @@ const CHUNK: usize = 128;
 const LANES: usize = 8;
 
 /// Marks a pull along an edge among a point's moves (else a push from a negative sample);
-/// rows are indexed by u32, as in the fuzzy graph, and there are far fewer than 2^31.
+/// rows are below 2^31 ([`umap_by_group`] checks).
 const PULLS: u32 = 1 << 31;
 
 /// One epoch's settings of UMAP's SGD.
@@ -1020,10 +1023,10 @@ mod tests {
         assert!(pow_b(1e30, 3.0).is_finite() && pow_b(1e30, 3.0) > 1e37);
     }
 
-    /// The graph of `edges` (both directions, weight 1) among `n` points, every edge pulled
-    /// every epoch.
-    fn graph_of(edges: &[(u32, u32)], n: usize, n_epochs: usize) -> UmapGraph {
-        let mut directed: Vec<(u32, u32, f64)> = edges.iter().flat_map(|&(i, j)| [(i, j, 1.0), (j, i, 1.0)]).collect();
+    /// The graph of `edges` (i, j, weight; both directions) among `n` points: an edge of
+    /// weight w is pulled every 1 / w epochs when the largest weight is 1.
+    fn graph_of(edges: &[(u32, u32, f64)], n: usize, n_epochs: usize) -> UmapGraph {
+        let mut directed: Vec<(u32, u32, f64)> = edges.iter().flat_map(|&(i, j, w)| [(i, j, w), (j, i, w)]).collect();
         directed.sort_by_key(|e| (e.0, e.1));
         UmapGraph::from_edges(directed, n, n_epochs, fit_ab(0.1, 1.0))
     }
@@ -1034,7 +1037,7 @@ mod tests {
         // is first pulled in epoch 1 (as umap-learn's schedule), at learning rate 1 (1 - 1/2)
         // of 2 epochs: each end moves by 2 alpha clip(-2ab d^(2b-2) / (1 + a d^2b) (y_i - y_j))
         // towards the other (both directions of the edge, each moving its head twice).
-        let graph = graph_of(&[(0, 1)], 2, 2);
+        let graph = graph_of(&[(0, 1, 1.0)], 2, 2);
         let (a, b) = (graph.a, graph.b);
         let p = UmapParams { negative_samples: 0, ..UmapParams::default() };
         let y = ndarray::array![[0.0, 0.0], [2.0, 0.0]];
@@ -1097,17 +1100,20 @@ mod tests {
 
     #[test]
     fn the_lanes_make_each_points_moves_in_order() {
-        // More points than a task holds, uneven degrees (a chain plus a hub), and duplicates,
-        // so lanes take new points mid-epoch and finish at different times.
+        // More points than a task holds, uneven degrees (a chain plus a hub) and weights (edges
+        // due every 1, 2.5 or 4 epochs), three points without edges (no moves), and point 4 on
+        // point 3 (a pull across distance 0), so lanes take new points mid-epoch and finish at
+        // different times.
         let n = 2 * CHUNK + 37;
-        let mut edges: Vec<(u32, u32)> = (1..n as u32).map(|i| (i - 1, i)).collect();
-        edges.extend((2..n as u32).step_by(7).map(|i| (0, i)));
+        let mut edges: Vec<(u32, u32, f64)> =
+            (1..n as u32).map(|i| (i - 1, i, if i % 2 == 0 { 1.0 } else { 0.4 })).collect();
+        edges.extend((2..n as u32).step_by(7).map(|i| (0, i, 0.25)));
         for dim in [1, 2, 3] {
             let mut rng = ChaCha8Rng::seed_from_u64(dim as u64);
-            let mut y = Array2::from_shape_fn((n, dim), |_| 10.0 * rng.random::<f64>());
+            let mut y = Array2::from_shape_fn((n + 3, dim), |_| 10.0 * rng.random::<f64>());
             let copy = y.row(3).to_owned();
-            y.row_mut(5).assign(&copy);
-            let graph = graph_of(&edges, n, 7);
+            y.row_mut(4).assign(&copy);
+            let graph = graph_of(&edges, n + 3, 7);
             let p = UmapParams::default();
             let fast = optimise_layout(y.clone(), &graph, &p, None);
             assert_eq!(fast, one_at_a_time(y, &graph, &p), "dim {dim}");
@@ -1115,5 +1121,28 @@ mod tests {
         let (x, _) = blobs();
         let error = umap(x.view(), MAX_DIM + 1, &UmapParams::default()).unwrap_err().to_string();
         assert!(error.contains("dim") && error.contains("1 to 8"), "{error}");
+    }
+
+    #[test]
+    fn the_vector_and_baseline_compilations_agree_bit_for_bit() {
+        // run_in takes AVX2 where the CPU has it; run_lanes called here is the baseline's.
+        let n = 300;
+        let edges: Vec<(u32, u32, f64)> = (1..n as u32).map(|i| (i - 1, i, 1.0)).collect();
+        let graph = graph_of(&edges, n, 5);
+        let p = UmapParams::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let now: Vec<f64> = (0..2 * n).map(|_| 10.0 * rng.random::<f64>()).collect();
+        let mut rngs: Vec<ChaCha8Rng> = (0..n).map(|i| rng_for(0, Stream::Umap, i as u64)).collect();
+        let mut due: Vec<Vec<f64>> =
+            (0..n).map(|i| graph.per_sample[graph.starts[i]..graph.starts[i + 1]].to_vec()).collect();
+        let mut owned: Vec<&mut [f64]> = due.iter_mut().map(Vec::as_mut_slice).collect();
+        let mut lanes = Lanes::default();
+        lanes.plan(&Plan { first: 0, rows: n, moving: true }, &graph, &p, &mut owned, &mut rngs, 3.0);
+        let step = Step { alpha: 0.7, pull: 2.0, epoch: 3.0, moving: true };
+        let (mut wide, mut baseline) = (now.clone(), now.clone());
+        lanes.run_in::<2>(&step, &mut wide, &now, (graph.a, graph.b));
+        lanes.run_lanes::<2>(&step, &mut baseline, &now, (graph.a, graph.b));
+        assert_eq!(wide, baseline);
+        assert!(wide.iter().zip(&now).filter(|(a, b)| a != b).count() > n);
     }
 }
