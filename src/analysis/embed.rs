@@ -619,8 +619,7 @@ fn optimise_layout(
             .for_each_init(Lanes::default, |lanes, (c, ((me, rngs), next_pull))| {
                 let from = c * CHUNK;
                 me.copy_from_slice(&now[from * dim..from * dim + me.len()]);
-                let plan = Plan { first: from, rows: others.len() / dim, moving: step.moving };
-                lanes.plan(&plan, graph, p, next_pull, rngs, step.epoch);
+                lanes.plan(&step, from, others.len() / dim, graph, p, next_pull, rngs);
                 lanes.run(&step, dim, me, others, (graph.a, graph.b));
             });
         std::mem::swap(&mut y, &mut next);
@@ -655,15 +654,6 @@ struct Step {
     moving: bool,
 }
 
-/// Which points a task moves and among how many rows.
-struct Plan {
-    /// The task's first point.
-    first: usize,
-    /// Rows of the positions pulled towards and pushed from.
-    rows: usize,
-    moving: bool,
-}
-
 /// A task's moves and the lanes that make them.
 #[derive(Default)]
 struct Lanes {
@@ -674,35 +664,37 @@ struct Lanes {
 }
 
 impl Lanes {
-    /// The moves of each of the task's points this epoch, in the order of umap-learn's SGD:
-    /// each edge due (`next_pull`, the epoch at which each of its edges is next pulled) is a
-    /// pull, followed by `negative_samples` pushes from uniformly drawn rows (a point drawing
-    /// itself skips that push).
+    /// The moves this epoch of the task's points (`first` on, one per entry of `rngs`) among
+    /// `rows` rows, in the order of umap-learn's SGD: each edge due (`next_pull`, the epoch
+    /// at which each of its edges is next pulled) is a pull, followed by `negative_samples`
+    /// pushes from uniformly drawn rows (a moving point drawing itself skips that push).
+    #[allow(clippy::too_many_arguments)]
     fn plan(
         &mut self,
-        plan: &Plan,
+        step: &Step,
+        first: usize,
+        rows: usize,
         graph: &UmapGraph,
         p: &UmapParams,
         next_pull: &mut [&mut [f64]],
         rngs: &mut [ChaCha8Rng],
-        epoch: f64,
     ) {
         self.moves.clear();
         self.starts.clear();
         self.starts.push(0);
         for (c, (due, rng)) in next_pull.iter_mut().zip(rngs).enumerate() {
-            let i = plan.first + c;
+            let i = first + c;
             let edges = graph.starts[i]..graph.starts[i + 1];
             let schedule = graph.per_sample[edges.clone()].iter().zip(due.iter_mut());
             for (edge, (every, due)) in graph.edges[edges].iter().zip(schedule) {
-                if *due > epoch {
+                if *due > step.epoch {
                     continue;
                 }
                 *due += every;
                 self.moves.push(edge.1 | PULLS);
                 for _ in 0..p.negative_samples {
-                    let o = draw(rng, plan.rows);
-                    if !(plan.moving && o == i) {
+                    let o = draw(rng, rows);
+                    if !(step.moving && o == i) {
                         self.moves.push(o as u32);
                     }
                 }
@@ -831,10 +823,10 @@ fn draw(rng: &mut ChaCha8Rng, rows: usize) -> usize {
 }
 
 /// x^b for x > 0 (x below the smallest normal counts as it) in single precision, within
-/// 1e-7 (4 + |b ln x|) relative (the rounding of b ln x, then a few units), in arithmetic that vectorises: x = 2^k m with m in
-/// [1/sqrt 2, sqrt 2), ln m = 2 atanh t for t = (m - 1) / (m + 1) (|t| < 0.172, series to
-/// t^7), then e^y for y = b ln x (clamped to +-87) as 2^n e^r with |r| <= ln 2 / 2 (Taylor
-/// series to r^7). Single precision, as umap-learn's SGD: eight lanes to a vector register.
+/// 1e-7 (4 + |b ln x|) relative (the rounding of b ln x, then a few units), in arithmetic
+/// that vectorises: x = 2^k m with m in [1/sqrt 2, sqrt 2), ln m = 2 atanh t for
+/// t = (m - 1) / (m + 1) (|t| < 0.172, series to t^7), then e^y for y = b ln x (clamped to
+/// +-87) as 2^n e^r with |r| <= ln 2 / 2 (Taylor series to r^7).
 #[inline(always)]
 fn pow_b(x: f32, b: f32) -> f32 {
     const SQRT_HALF: u32 = 0x3F35_04F3;
@@ -1137,8 +1129,8 @@ mod tests {
             (0..n).map(|i| graph.per_sample[graph.starts[i]..graph.starts[i + 1]].to_vec()).collect();
         let mut owned: Vec<&mut [f64]> = due.iter_mut().map(Vec::as_mut_slice).collect();
         let mut lanes = Lanes::default();
-        lanes.plan(&Plan { first: 0, rows: n, moving: true }, &graph, &p, &mut owned, &mut rngs, 3.0);
         let step = Step { alpha: 0.7, pull: 2.0, epoch: 3.0, moving: true };
+        lanes.plan(&step, 0, n, &graph, &p, &mut owned, &mut rngs);
         let (mut wide, mut baseline) = (now.clone(), now.clone());
         lanes.run_in::<2>(&step, &mut wide, &now, (graph.a, graph.b));
         lanes.run_lanes::<2>(&step, &mut baseline, &now, (graph.a, graph.b));

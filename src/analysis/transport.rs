@@ -147,11 +147,11 @@ impl<'c> DensePricing<'c> {
     /// An arc (source, sink, cost) whose reduced cost c + pi_source - pi_(m + sink) is
     /// below `-tolerance`, or None when no arc's is.
     fn entering(&mut self, potential: &[f64], tolerance: f64) -> Option<(usize, usize, f64)> {
-        if self.minor < CANDIDATES {
-            if let Some(found) = self.best_candidate(potential, tolerance) {
-                self.minor += 1;
-                return Some(found);
-            }
+        if self.minor < CANDIDATES
+            && let Some(found) = self.best_candidate(potential, tolerance)
+        {
+            self.minor += 1;
+            return Some(found);
         }
         self.minor = 0;
         self.candidates.clear();
