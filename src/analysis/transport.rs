@@ -18,14 +18,17 @@
 //!   leave.
 //! - It stops when no arc has reduced cost below -1e-12 max |C_ij|; the cost is then within
 //!   1e-12 max |C_ij| of the optimum (weights sum to one).
+//! - Pricing reads the costs rounded to single precision (half the memory traffic of a
+//!   scan, which streams the whole matrix) and prices exactly in double precision only the
+//!   arcs it picks. A scan first takes only arcs that price negative beyond the rounding;
+//!   once a whole pass finds none, every arc that the rounding cannot rule out is priced
+//!   exactly, so the stopping test is the exact one.
 //!
 //! A pivot costs its share of the scans plus the size of the subtree that moves.
 //! Overlapping point clouds with m = n take 4 (m + n) pivots at 300 points and 9 (m + n) at
-//! 2,000, so roughly (m + n)^2 log(m + n) operations in all: 1,000 x 1,000 points in about
-//! 40 ms, 5,000 x 5,000 in about 1.6 s on one core (`benches/analysis.rs`). Clouds that
-//! must move their mass far cost far more: two reaching-like conditions (3-D latents,
-//! 2,200 points each) take 65,000 to 87,000 pivots and 0.3 to 0.45 s, but two pairs of
-//! them pooled (4,400 x 4,400) took 1.6 million pivots and 11.6 s.
+//! 2,000, so roughly (m + n)^2 log(m + n) operations in all (`benches/analysis.rs`). Clouds
+//! that must move their mass far cost more: two reaching-like conditions (3-D latents,
+//! 2,200 points each) take 55,000 to 65,000 pivots and 0.2 to 0.3 s on one core.
 //!
 //! [`emd_points`] solves the problem between two point clouds and certifies the result:
 //! one pass over all m x n pairs checks the final dual potentials and plan by weak duality
@@ -94,7 +97,7 @@ pub fn emd(a: ArrayView1<f64>, b: ArrayView1<f64>, cost: ArrayView2<f64>) -> Res
     let supply: Vec<f64> = rows.iter().map(|&i| a[i]).collect();
     let demand: Vec<f64> = cols.iter().map(|&j| b[j]).collect();
     let scale = dense.iter().fold(0.0f64, |s, c| s.max(c.abs()));
-    let pricing = DensePricing::new(&dense, supply.len(), demand.len());
+    let pricing = DensePricing::over_matrix(&dense, supply.len(), demand.len(), scale);
     let tree = NetworkSimplex::new(&supply, &demand, scale, pricing).solve()?;
     let mut plan = Array2::zeros((m, n));
     let mut total = 0.0;
@@ -109,39 +112,99 @@ pub fn emd(a: ArrayView1<f64>, b: ArrayView1<f64>, cost: ArrayView2<f64>) -> Res
 /// No node: the root's parent.
 const NONE: usize = usize::MAX;
 
-/// Candidate-list pricing over all m x n arcs of a dense cost matrix. A scan goes through
-/// blocks of about sqrt(m n) arcs from the cursor on (wrapping round) and keeps, of each
-/// piece of [`PIECE`] consecutive arcs in a row, its most negative arc when one prices
-/// negative, until a block ends with [`CANDIDATES`] such candidates. The next pivots (at
-/// most [`CANDIDATES`]) take the most negative candidate that still prices negative, and
-/// drop those that no longer do; an emptied list or the limit starts the next scan. The
-/// list spares most pivots a block scan, which dominated the solve: 0.83x the time of
-/// pricing one block per pivot on MARBLE latents (2,200 x 2,200 and 793 to 1,500 points
-/// per cloud). The solve ends when a scan over all arcs finds none pricing negative.
+/// Where exact ground costs come from: a dense matrix (m x n, row-major), or the distances
+/// between two point clouds, computed when asked (the bits of [`euclidean_distance`]).
+#[derive(Clone, Copy)]
+enum Exact<'c> {
+    Matrix(&'c [f64]),
+    /// Sources (m x d) and sinks (n x d), row-major.
+    Points {
+        xs: &'c [f64],
+        ys: &'c [f64],
+        d: usize,
+    },
+}
+
+impl Exact<'_> {
+    /// C_ij, with n sinks.
+    fn cost(&self, n: usize, i: usize, j: usize) -> f64 {
+        match *self {
+            Exact::Matrix(c) => c[i * n + j],
+            Exact::Points { xs, ys, d } => euclidean_distance(&xs[i * d..][..d], &ys[j * d..][..d]),
+        }
+    }
+}
+
+/// Candidate-list pricing over all m x n arcs. A scan goes through blocks of about
+/// sqrt(m n) arcs from the cursor on (wrapping round) and keeps, of each piece of [`PIECE`]
+/// consecutive arcs in a row, its most negative arc when one prices negative, until a block
+/// ends with [`CANDIDATES`] such candidates. The next pivots (at most [`CANDIDATES`]) take
+/// the most negative candidate that still prices negative, and drop those that no longer
+/// do; an emptied list or the limit starts the next scan. The list spares most pivots a
+/// block scan: 0.83x the time of pricing one block per pivot on MARBLE latents.
+///
+/// Scans read the costs rounded to single precision (`screen`) against the sink potentials
+/// rounded likewise. A screened reduced cost is within `slack` = 2^-22 (max |C| + max |pi|)
+/// of the exact one: the operands' roundings and the difference's are each at most 2^-24
+/// (1.5 2^-24 for a distance's square root taken in single precision) of their sizes. Only
+/// arcs the screen points to are priced exactly, from `exact`. While `screening`, a piece
+/// counts when its screened minimum is below -slack, so what a scan finds surely prices
+/// negative. Once a whole pass finds nothing, every arc whose screened reduced cost is below
+/// +slack (as that of any arc that prices negative is) is priced exactly, and a pass that
+/// finds none of those ends the solve: the stopping test is the exact one. On MARBLE
+/// latents the exact passes are a tenth of all scanning.
 struct DensePricing<'c> {
-    /// m x n ground costs, row-major.
-    cost: &'c [f64],
+    /// m x n ground costs in single precision, row-major: what scans read.
+    screen: Vec<f32>,
+    exact: Exact<'c>,
     m: usize,
     n: usize,
     /// Where the next block starts (row, column).
     cursor: (usize, usize),
     block: usize,
-    /// Arcs (source, sink, cost) that priced negative, each the best of its piece.
+    /// Arcs (source, sink, exact cost) that priced negative, each the best of its piece.
     candidates: Vec<(u32, u32, f64)>,
     /// Pivots taken from the candidates since the last scan.
     minor: usize,
+    /// Whether scans take only arcs that the screen shows negative beyond its rounding.
+    screening: bool,
+    /// The sink potentials in single precision, refreshed by each scan.
+    sinks: Vec<f32>,
+    /// max |C_ij|.
+    top: f64,
 }
 
-/// Arcs per piece of a row, of which a scan keeps the most negative.
-const PIECE: usize = 256;
+/// Arcs per piece of a row, of which a scan keeps the most negative: 0.9x the time of 256
+/// on reaching-like latents, the same on van der Pol's.
+const PIECE: usize = 1024;
 
 /// Candidates a scan gathers, and pivots taken from them before the next scan.
 const CANDIDATES: usize = 64;
 
 impl<'c> DensePricing<'c> {
-    fn new(cost: &'c [f64], m: usize, n: usize) -> Self {
+    /// Pricing over `screen` (m x n, row-major, within 1.5 2^-24 relative of the exact costs
+    /// `exact`), whose largest |C_ij| is `top`.
+    fn new(screen: Vec<f32>, exact: Exact<'c>, m: usize, n: usize, top: f64) -> Self {
         let block = ((m * n) as f64).sqrt().ceil().max(10.0) as usize;
-        DensePricing { cost, m, n, cursor: (0, 0), block, candidates: Vec::with_capacity(2 * CANDIDATES), minor: 0 }
+        DensePricing {
+            screen,
+            exact,
+            m,
+            n,
+            cursor: (0, 0),
+            block,
+            candidates: Vec::with_capacity(2 * CANDIDATES),
+            minor: 0,
+            screening: true,
+            sinks: vec![0.0; n],
+            top,
+        }
+    }
+
+    /// Pricing over the dense m x n costs `cost` (row-major), whose largest |C_ij| is `top`.
+    fn over_matrix(cost: &'c [f64], m: usize, n: usize, top: f64) -> Self {
+        let screen = cost.iter().map(|&c| c as f32).collect();
+        DensePricing::new(screen, Exact::Matrix(cost), m, n, top)
     }
 
     /// An arc (source, sink, cost) whose reduced cost c + pi_source - pi_(m + sink) is
@@ -155,7 +218,13 @@ impl<'c> DensePricing<'c> {
         }
         self.minor = 0;
         self.candidates.clear();
-        self.scan(potential, tolerance)?;
+        if self.scan(potential, tolerance).is_none() {
+            if !self.screening {
+                return None;
+            }
+            self.screening = false;
+            self.scan(potential, tolerance)?;
+        }
         self.best_candidate(potential, tolerance)
     }
 
@@ -194,19 +263,49 @@ impl<'c> DensePricing<'c> {
         let (m, n) = (self.m, self.n);
         let total = m * n;
         let sinks = &potential[m..m + n];
+        // Eight lanes of if-maxima, which vectorise (f64::max's NaN rule does not).
+        let mut lanes = [0.0f64; 8];
+        for (s, p) in self.sinks.chunks_mut(8).zip(sinks.chunks(8)) {
+            for l in 0..p.len() {
+                s[l] = p[l] as f32;
+                let a = p[l].abs();
+                lanes[l] = if a > lanes[l] { a } else { lanes[l] };
+            }
+        }
+        let reach = lanes.into_iter().fold(0.0, f64::max);
+        let slack = 2.0 * f64::from(f32::EPSILON) * (self.top + reach);
         let (mut i, mut j) = self.cursor;
         let mut scanned = 0;
         let mut left = self.block;
         while scanned < total {
             let len = (n - j).min(left).min(total - scanned);
-            let (row, sink) = (&self.cost[i * n + j..i * n + j + len], &sinks[j..j + len]);
+            let (row, sink) = (&self.screen[i * n + j..i * n + j + len], &self.sinks[j..j + len]);
             let limit = -tolerance - potential[i];
+            let cut = if self.screening { limit - slack } else { limit + slack };
             for (piece, (c, p)) in row.chunks(PIECE).zip(sink.chunks(PIECE)).enumerate() {
                 let low = lowest_difference(c, p);
-                if low < limit {
-                    let at = c.iter().zip(p).position(|(c, p)| c - p == low).expect("the minimum is attained");
-                    let k = piece * PIECE + at;
-                    self.candidates.push((i as u32, (j + k) as u32, row[k]));
+                if f64::from(low) >= cut {
+                    continue;
+                }
+                let first = j + piece * PIECE;
+                let mut best: Option<(usize, f64, f64)> = None;
+                let mut price = |k: usize| {
+                    let cost = self.exact.cost(n, i, first + k);
+                    let r = cost - sinks[first + k];
+                    if r < limit && best.is_none_or(|b| r < b.2) {
+                        best = Some((first + k, cost, r));
+                    }
+                };
+                if self.screening {
+                    price(attaining(c, p, low));
+                } else {
+                    // The least single at or above `cut`: a single x is below `cut` iff
+                    // it is below this.
+                    let single = cut as f32;
+                    below(c, p, if f64::from(single) < cut { single.next_up() } else { single }, price);
+                }
+                if let Some((k, cost, _)) = best {
+                    self.candidates.push((i as u32, k as u32, cost));
                 }
             }
             scanned += len;
@@ -228,36 +327,78 @@ impl<'c> DensePricing<'c> {
     }
 }
 
-/// min_k (c_k - p_k) over two slices of equal length, in eight independent lanes that the
-/// compiler turns into vector instructions (a minimum is exact, so the order is free):
-/// AVX2's four f64 a time where the CPU has it, else the baseline's (SSE2) two.
-fn lowest_difference(c: &[f64], p: &[f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if crate::geometry::sparse::wide_simd() {
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2(c: &[f64], p: &[f64]) -> f64 {
-            lowest_difference_lanes(c, p)
+/// Compile a function's body twice, for AVX2 (as an inner function with that target
+/// feature) and for the baseline, and run the AVX2 build where the CPU has AVX2 and FMA.
+macro_rules! with_wide_simd {
+    (fn($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {{
+        #[cfg(target_arch = "x86_64")]
+        if crate::geometry::sparse::wide_simd() {
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2($($arg: $ty),*) -> $ret $body
+            // SAFETY: only called after `wide_simd()` confirmed AVX2 and FMA on this CPU.
+            return unsafe { avx2($($arg),*) };
         }
-        // SAFETY: only called after `wide_simd()` confirmed AVX2 and FMA on this CPU.
-        return unsafe { avx2(c, p) };
-    }
-    lowest_difference_lanes(c, p)
+        $body
+    }};
 }
 
-/// [`lowest_difference`]'s loop, inlined into each of its compilations.
-#[inline(always)]
-fn lowest_difference_lanes(c: &[f64], p: &[f64]) -> f64 {
-    let mut lanes = [f64::INFINITY; 8];
-    let (c8, p8) = (c.chunks_exact(8), p.chunks_exact(8));
-    let (c_tail, p_tail) = (c8.remainder(), p8.remainder());
-    for (a, b) in c8.zip(p8) {
-        for l in 0..8 {
-            let r = a[l] - b[l];
-            lanes[l] = if r < lanes[l] { r } else { lanes[l] };
+/// min_k (c_k - p_k) over two slices of equal length, in sixteen independent lanes that the
+/// compiler turns into vector instructions (a minimum is exact, so the order is free).
+fn lowest_difference(c: &[f32], p: &[f32]) -> f32 {
+    with_wide_simd!(fn(c: &[f32], p: &[f32]) -> f32 {
+        let mut lanes = [f32::INFINITY; 16];
+        let (c16, p16) = (c.chunks_exact(16), p.chunks_exact(16));
+        let (c_tail, p_tail) = (c16.remainder(), p16.remainder());
+        for (a, b) in c16.zip(p16) {
+            for l in 0..16 {
+                let r = a[l] - b[l];
+                lanes[l] = if r < lanes[l] { r } else { lanes[l] };
+            }
+        }
+        let tail = c_tail.iter().zip(p_tail).map(|(a, b)| a - b);
+        lanes.into_iter().chain(tail).fold(f32::INFINITY, |m, r| if r < m { r } else { m })
+    })
+}
+
+/// The first k with c_k - p_k == `low`, which must occur: sixteen comparisons to a mask.
+fn attaining(c: &[f32], p: &[f32], low: f32) -> usize {
+    with_wide_simd!(fn(c: &[f32], p: &[f32], low: f32) -> usize {
+        let (c16, p16) = (c.chunks_exact(16), p.chunks_exact(16));
+        let (c_tail, p_tail) = (c16.remainder(), p16.remainder());
+        for (k, (a, b)) in c16.zip(p16).enumerate() {
+            let mut hits = 0u32;
+            for l in 0..16 {
+                hits |= u32::from(a[l] - b[l] == low) << l;
+            }
+            if hits != 0 {
+                return 16 * k + hits.trailing_zeros() as usize;
+            }
+        }
+        let at = c_tail.iter().zip(p_tail).position(|(a, b)| a - b == low).expect("the minimum is attained");
+        c.len() - c_tail.len() + at
+    })
+}
+
+/// Call `f(k)` for every k with c_k - p_k < `cut`, in order.
+fn below(c: &[f32], p: &[f32], cut: f32, mut f: impl FnMut(usize)) {
+    let (c16, p16) = (c.chunks_exact(16), p.chunks_exact(16));
+    let (c_tail, p_tail) = (c16.remainder(), p16.remainder());
+    for (k, (a, b)) in c16.zip(p16).enumerate() {
+        let mut hits = 0u32;
+        for l in 0..16 {
+            hits |= u32::from(a[l] - b[l] < cut) << l;
+        }
+        while hits != 0 {
+            f(16 * k + hits.trailing_zeros() as usize);
+            hits &= hits - 1;
         }
     }
-    let tail = c_tail.iter().zip(p_tail).map(|(a, b)| a - b);
-    lanes.into_iter().chain(tail).fold(f64::INFINITY, |m, r| if r < m { r } else { m })
+    let start = c.len() - c_tail.len();
+    for (k, (a, b)) in c_tail.iter().zip(p_tail).enumerate() {
+        if a - b < cut {
+            f(start + k);
+        }
+    }
 }
 
 /// A spanning-tree basis of the transportation problem and the pivots on it.
@@ -545,13 +686,14 @@ fn check_cloud(x: ArrayView2<f64>, field: &str, d: usize) -> Result<()> {
 
 /// The earth mover's distance between the point clouds `x` (m x d) and `y` (n x d), each
 /// point weighted equally (1/m, 1/n), under Euclidean ground cost, with its [`Certificate`]:
-/// the network simplex of [`emd`] on the m x n distance matrix (rows computed in parallel;
-/// the same costs, pivots and plan as [`emd`], so the same distance bit for bit), then one
+/// the network simplex of [`emd`] on the m x n distances (their single-precision screen
+/// computed in parallel rows, exact distances computed for the arcs it prices), then one
 /// pass over all m x n pairs that checks the final potentials and plan by weak duality.
-/// It fails (as a bug) unless `certificate.is_exact()`.
+/// It fails (as a bug) unless `certificate.is_exact()`. The distance agrees with [`emd`]'s
+/// on the dense matrix to rounding (both are optimal), not always bit for bit.
 ///
 /// Cost: the solve, roughly (m + n)^2 log(m + n) (see the module documentation), plus the
-/// check, m n d operations (a few milliseconds at 2,500 x 2,500 points); memory 8 m n bytes.
+/// check, m n d operations (a few milliseconds at 2,500 x 2,500 points); memory 4 m n bytes.
 /// A sparse variant (network simplex on each point's nearest neighbours in the other cloud,
 /// then pricing rounds adding the violated arcs) needed 3 to 10 times as many pivots on
 /// MARBLE latents and was slower: under Euclidean (not squared) cost the optimal plans
@@ -563,14 +705,18 @@ pub fn emd_points(x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<PointTranspo
     let (m, n) = (x.nrows(), y.nrows());
     let (xs, ys) = (x.as_standard_layout(), y.as_standard_layout());
     let (xs, ys) = (xs.as_slice().expect("standard layout"), ys.as_slice().expect("standard layout"));
-    let mut cost = vec![0.0; m * n];
-    cost.par_chunks_mut(n).zip(xs.par_chunks(d)).for_each(|(row, p)| {
-        row.iter_mut().zip(ys.chunks(d)).for_each(|(c, q)| *c = euclidean_distance(p, q));
-    });
-    let max_cost = cost.iter().fold(0.0f64, |s, c| s.max(c.abs()));
+    let columns = by_coordinate(ys, d);
+    let mut screen = vec![0.0f32; m * n];
+    let max_cost = screen
+        .par_chunks_mut(n)
+        .zip(xs.par_chunks(d))
+        .map_init(|| vec![0.0; n], |squares, (row, p)| screen_row(p, &columns, squares, row))
+        .reduce(|| 0.0, f64::max)
+        .sqrt();
     let a = vec![1.0 / m as f64; m];
     let b = vec![1.0 / n as f64; n];
-    let mut simplex = NetworkSimplex::new(&a, &b, max_cost, DensePricing::new(&cost, m, n));
+    let pricing = DensePricing::new(screen, Exact::Points { xs, ys, d }, m, n, max_cost);
+    let mut simplex = NetworkSimplex::new(&a, &b, max_cost, pricing);
     simplex.pivot_to_optimum()?;
     let (u, v) = simplex.duals();
     let (max_violation, _) = price_all(xs, ys, d, &u, &v);
@@ -590,17 +736,77 @@ pub fn emd_points(x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<PointTranspo
 
 /// The largest dual violation max_ij (u_i + v_j - C_ij)^+ and the largest ground cost
 /// max_ij C_ij over all pairs of the point clouds `xs` (m x d) and `ys` (n x d, row-major),
-/// rows in parallel. Cost O(m n d).
+/// rows in parallel. Cost O(m n d). Only arcs with u_i + v_j > 0 and (u_i + v_j)^2 within
+/// 1e-6 of C_ij^2 or above it can be violated: those get C_ij itself (the bits of
+/// [`euclidean_distance`]), the rest are ruled out by their square, and the largest cost is
+/// the root of the largest square, so both figures are those of a pass over every C_ij.
 fn price_all(xs: &[f64], ys: &[f64], d: usize, u: &[f64], v: &[f64]) -> (f64, f64) {
-    xs.par_chunks(d)
+    let columns = by_coordinate(ys, d);
+    let (worst, top) = xs
+        .par_chunks(d)
         .zip(u)
-        .map(|(p, &ui)| {
-            ys.chunks(d).zip(v).fold((0.0f64, 0.0f64), |(worst, top), (q, &vj)| {
-                let c = euclidean_distance(p, q);
-                (worst.max(ui + vj - c), top.max(c))
-            })
-        })
-        .reduce(|| (0.0, 0.0), |a, b| (a.0.max(b.0), a.1.max(b.1)))
+        .map_init(
+            || vec![0.0; v.len()],
+            |squares, (p, &ui)| {
+                squared_distances(p, &columns, squares);
+                let (mut worst, mut top) = (0.0f64, [0.0f64; 8]);
+                for (s, v) in squares.chunks(8).zip(v.chunks(8)) {
+                    let mut near = 0u32;
+                    for l in 0..s.len() {
+                        let t = ui + v[l];
+                        near |= u32::from(t > 0.0 && t * t >= s[l] * (1.0 - 1e-6)) << l;
+                        top[l] = if s[l] > top[l] { s[l] } else { top[l] };
+                    }
+                    while near != 0 {
+                        let l = near.trailing_zeros() as usize;
+                        near &= near - 1;
+                        worst = worst.max(ui + v[l] - s[l].sqrt());
+                    }
+                }
+                (worst, top.into_iter().fold(0.0, f64::max))
+            },
+        )
+        .reduce(|| (0.0, 0.0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+    (worst, top.sqrt())
+}
+
+/// The points `ys` (n x d, row-major) coordinate by coordinate: d rows of n.
+fn by_coordinate(ys: &[f64], d: usize) -> Vec<f64> {
+    (0..d).flat_map(|k| ys.chunks(d).map(move |q| q[k])).collect()
+}
+
+/// The squared distances from `p` to every point of `columns` (d rows of n, see
+/// [`by_coordinate`]), summed in coordinate order as [`euclidean_distance`] sums them, so
+/// that their square roots are its bits; several points at a time.
+fn squared_distances(p: &[f64], columns: &[f64], out: &mut [f64]) {
+    with_wide_simd!(fn(p: &[f64], columns: &[f64], out: &mut [f64]) -> () {
+        let n = out.len();
+        out.fill(0.0);
+        for (&x, column) in p.iter().zip(columns.chunks_exact(n)) {
+            for (o, &y) in out.iter_mut().zip(column) {
+                let t = x - y;
+                *o += t * t;
+            }
+        }
+    })
+}
+
+/// One row of the pricing's screen: the distances from `p` to the points of `columns`
+/// in single precision, each the single square root of the squared distance rounded to
+/// single (within 1.5 2^-24 of the distance), and the largest squared distance. `squares`
+/// is scratch of one row's length.
+fn screen_row(p: &[f64], columns: &[f64], squares: &mut [f64], row: &mut [f32]) -> f64 {
+    squared_distances(p, columns, squares);
+    with_wide_simd!(fn(squares: &[f64], row: &mut [f32]) -> f64 {
+        let mut top = [0.0f64; 8];
+        for (r, s) in row.chunks_mut(8).zip(squares.chunks(8)) {
+            for l in 0..s.len() {
+                r[l] = (s[l] as f32).sqrt();
+                top[l] = if s[l] > top[l] { s[l] } else { top[l] };
+            }
+        }
+        top.into_iter().fold(0.0, f64::max)
+    })
 }
 
 /// The certificate of a plan of cost `cost` with weights and potentials (a, u) and (b, v),
@@ -683,12 +889,69 @@ mod tests {
     }
 
     #[test]
+    fn differences_below_single_precision_are_priced_exactly() {
+        // An assignment whose costs are all 1 up to 1e-9: the single-precision screen sees
+        // one value, so the exact passes must find the optimum. 7! = 5,040 permutations.
+        use rand::{Rng, SeedableRng};
+        let n = 7;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let cost: Vec<f64> = (0..n * n).map(|_| 1.0 + 1e-9 * rng.random::<f64>()).collect();
+        assert!(cost.iter().all(|&c| c as f32 == 1.0));
+        fn permutations(k: usize, perm: &mut Vec<usize>, cost: &[f64], n: usize, best: &mut f64) {
+            if k == n {
+                *best = best.min((0..n).map(|i| cost[i * n + perm[i]]).sum::<f64>() / n as f64);
+            }
+            for i in k..n {
+                perm.swap(k, i);
+                permutations(k + 1, perm, cost, n, best);
+                perm.swap(k, i);
+            }
+        }
+        let mut best = f64::INFINITY;
+        permutations(0, &mut (0..n).collect(), &cost, n, &mut best);
+        let w = ndarray::Array1::ones(n);
+        let t = emd(w.view(), w.view(), ndarray::ArrayView2::from_shape((n, n), &cost).unwrap()).unwrap();
+        // The cost's rounding is 1e-16; the differences between assignments are 1e-10.
+        assert!((t.cost - best).abs() < 1e-15, "{} vs the best assignment's {best}", t.cost);
+        assert!(t.plan.iter().all(|&f| f == 0.0 || (f - 1.0 / n as f64).abs() < 1e-15));
+    }
+
+    #[test]
+    fn the_screen_is_within_its_rounding_and_the_pass_over_all_pairs_is_exact() {
+        use rand::{Rng, SeedableRng};
+        let (x, y) = (cloud(37, 3, false, 8), cloud(301, 3, false, 9));
+        let (xs, ys) = (x.as_slice().unwrap(), y.as_slice().unwrap());
+        let columns = by_coordinate(ys, 3);
+        let (mut squares, mut row) = (vec![0.0; 301], vec![0.0f32; 301]);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let v: Vec<f64> = (0..301).map(|_| rng.random::<f64>()).collect();
+        let u: Vec<f64> = (0..37).map(|_| rng.random::<f64>() - 0.9).collect();
+        let (mut worst, mut top) = (0.0f64, 0.0f64);
+        for (i, p) in xs.chunks(3).enumerate() {
+            let largest = screen_row(p, &columns, &mut squares, &mut row);
+            for (j, q) in ys.chunks(3).enumerate() {
+                let c = euclidean_distance(p, q);
+                assert_eq!(squares[j].sqrt(), c, "the squares' roots are the distances' bits");
+                assert!((f64::from(row[j]) - c).abs() <= 1.5 * f64::from(f32::EPSILON) / 2.0 * c + 1e-300);
+                (worst, top) = (worst.max(u[i] + v[j] - c), top.max(c));
+            }
+            assert_eq!(largest, squares.iter().copied().fold(0.0, f64::max));
+        }
+        // Some arcs are violated (u + v > C), most are not; both figures are bit for bit
+        // those of the pass over every C_ij.
+        assert!(worst > 0.01);
+        assert_eq!(price_all(xs, ys, 3, &u, &v), (worst, top));
+    }
+
+    #[test]
     fn the_final_tree_certifies_optimality() {
         // Equal weights and a grid of repeated points: many ties and degenerate pivots.
         let n = 60;
         let cost: Vec<f64> = (0..n * n).map(|e| (((e / n) % 7) as f64 - ((e % n) % 5) as f64).abs()).collect();
         let w = vec![1.0 / n as f64; n];
-        let t = NetworkSimplex::new(&w, &w, max_abs(&cost), DensePricing::new(&cost, n, n)).solve().unwrap();
+        let t = NetworkSimplex::new(&w, &w, max_abs(&cost), DensePricing::over_matrix(&cost, n, n, max_abs(&cost)))
+            .solve()
+            .unwrap();
         // Duality: the potentials price every arc at >= 0 (within the tolerance), tree arcs
         // at 0, and only tree arcs carry mass, so no plan costs less.
         for i in 0..n {
@@ -718,7 +981,9 @@ mod tests {
         for (n, most) in [(300, 6.0), (1000, 10.0)] {
             let w = vec![1.0 / n as f64; n];
             let cost = overlapping_cubes(n, 1);
-            let t = NetworkSimplex::new(&w, &w, max_abs(&cost), DensePricing::new(&cost, n, n)).solve().unwrap();
+            let t = NetworkSimplex::new(&w, &w, max_abs(&cost), DensePricing::over_matrix(&cost, n, n, max_abs(&cost)))
+                .solve()
+                .unwrap();
             let per_node = t.pivots as f64 / (2 * n) as f64;
             assert!(per_node > 1.0 && per_node < most, "{n} points: {per_node} pivots per node");
         }
