@@ -23,12 +23,15 @@
 //!   arcs it picks. A scan first takes only arcs that price negative beyond the rounding;
 //!   once a whole pass finds none, every arc that the rounding cannot rule out is priced
 //!   exactly, so the stopping test is the exact one.
+//! - The tree is kept as a thread: its nodes in preorder on a ring, so that a pivot re-roots
+//!   the subtree it moves by relinking a few runs of the ring and shifts that subtree's
+//!   potentials by one constant along it (see [`NetworkSimplex`]).
 //!
 //! A pivot costs its share of the scans plus the size of the subtree that moves.
 //! Overlapping point clouds with m = n take 4 (m + n) pivots at 300 points and 9 (m + n) at
 //! 2,000, so roughly (m + n)^2 log(m + n) operations in all (`benches/analysis.rs`). Clouds
 //! that must move their mass far cost more: two reaching-like conditions (3-D latents,
-//! 2,200 points each) take 55,000 to 65,000 pivots and 0.2 to 0.3 s on one core.
+//! 2,200 points each) take 55,000 to 65,000 pivots and 0.15 to 0.2 s on one core.
 //!
 //! [`emd_points`] solves the problem between two point clouds and certifies the result:
 //! one pass over all m x n pairs checks the final dual potentials and plan by weak duality
@@ -407,6 +410,12 @@ fn below(c: &[f32], p: &[f32], cut: f32, mut f: impl FnMut(usize)) {
 /// tree arc to its parent: a source's arc always points to its parent (source -> sink or
 /// source -> root), a sink's always from its parent (source -> sink or root -> sink), so
 /// node kinds fix the arcs' directions.
+///
+/// The tree is kept as a thread (Ahuja, Magnanti and Orlin, ch. 11.3; LEMON keeps the
+/// same): the nodes in depth-first (pre)order as a doubly linked ring from the root, so that
+/// every subtree is one contiguous run, from its top node to `last`, of `size` nodes. A
+/// pivot re-roots the subtree it moves by relinking O(cycle) runs, and shifts its
+/// potentials by one constant, a walk along the ring with no branching.
 struct NetworkSimplex<'c> {
     m: usize,
     n: usize,
@@ -420,13 +429,28 @@ struct NetworkSimplex<'c> {
     /// Ground cost of the arc between a node and its parent.
     up_cost: Vec<f64>,
     potential: Vec<f64>,
-    depth: Vec<usize>,
-    children: Vec<Vec<usize>>,
-    /// Position of each node in its parent's `children`.
-    slot: Vec<usize>,
-    stack: Vec<usize>,
+    /// The next and previous node in the preorder ring.
+    thread: Vec<usize>,
+    before: Vec<usize>,
+    /// The last node of each node's subtree in the ring.
+    last: Vec<usize>,
+    /// Nodes in each node's subtree, itself included.
+    size: Vec<usize>,
+    /// The moving subtree's path from the entering arc up to the leaving one, with the runs
+    /// between (scratch for [`Self::pivot`]).
+    path: Vec<Run>,
     /// Pivots made.
     pivots: usize,
+}
+
+/// One node p_i of the path re-rooted by a pivot, and the parts of its old subtree outside
+/// the path's lower part: the run between p_i and p_(i-1)'s subtree, and the run after it.
+#[derive(Clone, Copy)]
+struct Run {
+    node: usize,
+    between: Option<(usize, usize)>,
+    after: Option<(usize, usize)>,
+    size: usize,
 }
 
 impl<'c> NetworkSimplex<'c> {
@@ -440,15 +464,16 @@ impl<'c> NetworkSimplex<'c> {
         let mut potential = vec![-artificial; m];
         potential.extend(std::iter::repeat_n(artificial, n));
         potential.push(0.0);
-        let mut depth = vec![1; m + n];
-        depth.push(0);
         let mut parent = vec![root; m + n];
         parent.push(NONE);
-        let mut children = vec![Vec::new(); m + n];
-        children.push((0..m + n).collect());
-        let mut slot: Vec<usize> = (0..m + n).collect();
-        slot.push(0);
         let flow = a.iter().chain(b).copied().chain([0.0]).collect();
+        // The ring root, 0, 1, ..., m + n - 1.
+        let thread = (1..=root).chain([0]).collect();
+        let before = std::iter::once(root).chain(0..root).collect();
+        let mut last: Vec<usize> = (0..root).collect();
+        last.push(root - 1);
+        let mut size = vec![1; root];
+        size.push(root + 1);
         NetworkSimplex {
             m,
             n,
@@ -458,10 +483,11 @@ impl<'c> NetworkSimplex<'c> {
             flow,
             up_cost: vec![artificial; m + n + 1],
             potential,
-            depth,
-            children,
-            slot,
-            stack: Vec::new(),
+            thread,
+            before,
+            last,
+            size,
+            path: Vec::new(),
             pivots: 0,
         }
     }
@@ -474,10 +500,13 @@ impl<'c> NetworkSimplex<'c> {
 
     /// Pivot until no arc of the pricing prices below the tolerance (the tree is then
     /// optimal over those arcs), or fail after a number of pivots no solve should need.
+    /// The potentials are then recomputed along the tree, so that they carry no rounding
+    /// from the pivots' shifts.
     fn pivot_to_optimum(&mut self) -> Result<()> {
         let limit = 1000 * (self.m + self.n) + 100_000;
         for _ in 0..limit {
             let Some((i, j, c)) = self.pricing.entering(&self.potential, self.tolerance) else {
+                self.settle_potentials();
                 return Ok(());
             };
             self.pivot(i, j, c)?;
@@ -493,15 +522,34 @@ impl<'c> NetworkSimplex<'c> {
         ))
     }
 
+    /// Each potential from its parent's along the tree arc, in preorder from the root.
+    fn settle_potentials(&mut self) {
+        let root = self.m + self.n;
+        let mut x = self.thread[root];
+        while x != root {
+            let p = self.parent[x];
+            let c = self.up_cost[x];
+            self.potential[x] = if x < self.m { self.potential[p] - c } else { self.potential[p] + c };
+            x = self.thread[x];
+        }
+    }
+
+    /// Make `b` follow `a` in the ring.
+    fn link(&mut self, a: usize, b: usize) {
+        self.thread[a] = b;
+        self.before[b] = a;
+    }
+
     /// Bring arc (source i, sink j) of cost `c` into the tree, move mass round its cycle and
     /// drop the arc that empties.
     fn pivot(&mut self, i: usize, j: usize, c: f64) -> Result<()> {
         let m = self.m;
         let (u, v) = (i, m + j);
-        // The cycle: u -> v along the new arc, v up to the apex w, w down to u.
+        // The cycle: u -> v along the new arc, v up to the apex w, w down to u. A node's
+        // ancestors have larger subtrees, so the smaller side climbs.
         let (mut x, mut y) = (u, v);
         while x != y {
-            if self.depth[x] >= self.depth[y] {
+            if self.size[x] < self.size[y] {
                 x = self.parent[x];
             } else {
                 y = self.parent[y];
@@ -544,52 +592,97 @@ impl<'c> NetworkSimplex<'c> {
                 x = self.parent[x];
             }
         }
-        // The subtree below the leaving arc holds u or v; it is re-rooted there and hung
-        // from the other end of the new arc, reversing the path up to the leaving node.
+        // The subtree below the leaving arc holds u or v (`top`); it is re-rooted at `top`
+        // and hung from the other end of the new arc (`hang`), reversing the path p_0 = top,
+        // ..., p_k = leaving.
         let (top, hang) = if on_u_side { (u, v) } else { (v, u) };
+        let moved = self.size[leaving];
+        let old_parent = self.parent[leaving];
+        let (preceding, following) = (self.before[leaving], self.thread[self.last[leaving]]);
+        let old_last = self.last[leaving];
+        // The path with, for each p_i above p_0, the runs of its subtree before and after
+        // p_(i-1)'s, read before any link changes.
+        let mut path = std::mem::take(&mut self.path);
+        path.clear();
+        path.push(Run { node: top, between: None, after: None, size: self.size[top] });
+        let mut x = top;
+        while x != leaving {
+            let p = self.parent[x];
+            let between = (self.thread[p] != x).then(|| (self.thread[p], self.before[x]));
+            let after = (self.last[x] != self.last[p]).then(|| (self.thread[self.last[x]], self.last[p]));
+            path.push(Run { node: p, between, after, size: self.size[p] });
+            x = p;
+        }
+        // The new preorder of the moved subtree: p_0's old subtree, then each p_i with its
+        // runs, p_(i+1) last among its children.
+        let mut tail = self.last[top];
+        for r in &path[1..] {
+            self.link(tail, r.node);
+            tail = r.node;
+            for (start, stop) in [r.between, r.after].into_iter().flatten() {
+                self.link(tail, start);
+                tail = stop;
+            }
+        }
+        // Out of its old place, in right after `hang`.
+        self.link(preceding, following);
+        let next = self.thread[hang];
+        self.link(hang, top);
+        self.link(tail, next);
+        // Subtree ends and sizes: the path's nodes now end where the moved run ends; the old
+        // parent's line loses the run up to the apex, `hang`'s line gains it.
+        let mut below = 0;
+        for k in (1..path.len()).rev() {
+            let r = path[k];
+            below += r.size - path[k - 1].size;
+            self.size[r.node] = below;
+            self.last[r.node] = tail;
+        }
+        self.size[top] = moved;
+        self.last[top] = tail;
+        let mut x = old_parent;
+        while x != apex {
+            self.size[x] -= moved;
+            x = self.parent[x];
+        }
+        let mut x = old_parent;
+        while x != NONE && self.last[x] == old_last {
+            self.last[x] = preceding;
+            x = self.parent[x];
+        }
+        let mut x = hang;
+        while x != apex {
+            self.size[x] += moved;
+            x = self.parent[x];
+        }
+        if self.last[hang] == hang {
+            let mut x = hang;
+            while x != NONE && self.last[x] == hang {
+                self.last[x] = tail;
+                x = self.parent[x];
+            }
+        }
+        // Parents, flows and costs along the reversed path.
         let (mut child, mut new_parent, mut carried, mut carried_cost) = (top, hang, delta, c);
         loop {
-            let (old_parent, old_flow, old_cost) = (self.parent[child], self.flow[child], self.up_cost[child]);
-            self.detach(child);
-            self.attach(child, new_parent);
+            let (up, old_flow, old_cost) = (self.parent[child], self.flow[child], self.up_cost[child]);
+            self.parent[child] = new_parent;
             self.flow[child] = carried;
             self.up_cost[child] = carried_cost;
             if child == leaving {
                 break;
             }
-            (new_parent, carried, carried_cost, child) = (child, old_flow, old_cost, old_parent);
+            (new_parent, carried, carried_cost, child) = (child, old_flow, old_cost, up);
         }
-        // Potentials and depths of the moved subtree follow from its new parent.
-        // (Pushing children one by one: their lists are short, and extend_from_slice's
-        // memmove call per node was a tenth of the solve.)
-        let mut stack = std::mem::take(&mut self.stack);
-        stack.push(top);
-        while let Some(x) = stack.pop() {
-            let p = self.parent[x];
-            let c = self.up_cost[x];
-            self.potential[x] = if x < m { self.potential[p] - c } else { self.potential[p] + c };
-            self.depth[x] = self.depth[p] + 1;
-            for &child in &self.children[x] {
-                stack.push(child);
-            }
+        self.path = path;
+        // The moved subtree's potentials shift by what its top's does.
+        let shift = if top < m { self.potential[hang] - c } else { self.potential[hang] + c } - self.potential[top];
+        let mut x = top;
+        for _ in 0..moved {
+            self.potential[x] += shift;
+            x = self.thread[x];
         }
-        self.stack = stack;
         Ok(())
-    }
-
-    fn detach(&mut self, x: usize) {
-        let p = self.parent[x];
-        let s = self.slot[x];
-        self.children[p].swap_remove(s);
-        if let Some(&moved) = self.children[p].get(s) {
-            self.slot[moved] = s;
-        }
-    }
-
-    fn attach(&mut self, x: usize, p: usize) {
-        self.parent[x] = p;
-        self.slot[x] = self.children[p].len();
-        self.children[p].push(x);
     }
 
     /// Dual potentials (u, v) of the sources and sinks: C_ij - u_i - v_j is the reduced cost
@@ -606,6 +699,41 @@ impl<'c> NetworkSimplex<'c> {
             let p = self.parent[x];
             if x < m { (x, p - m, self.flow[x]) } else { (p, x - m, self.flow[x]) }
         })
+    }
+
+    /// Panic unless the ring, subtree ends and sizes describe the parent tree.
+    #[cfg(test)]
+    fn check_tree(&self) {
+        let root = self.m + self.n;
+        let mut order = vec![root];
+        let mut x = self.thread[root];
+        while x != root {
+            assert_eq!(self.thread[self.before[x]], x);
+            order.push(x);
+            x = self.thread[x];
+            assert!(order.len() <= root + 1, "the ring has a cycle off the root");
+        }
+        assert_eq!(order.len(), root + 1, "the ring misses nodes");
+        let mut at = vec![0; root + 1];
+        for (k, &x) in order.iter().enumerate() {
+            at[x] = k;
+        }
+        for &x in &order {
+            // The subtree is the run from x to last[x]: every node in it descends from x.
+            let (from, to) = (at[x], at[self.last[x]]);
+            assert_eq!(to + 1 - from, self.size[x], "node {x}'s size");
+            for &y in &order[from..=to] {
+                let mut z = y;
+                while z != x {
+                    z = self.parent[z];
+                    assert_ne!(z, NONE, "node {y} in {x}'s run is not below it");
+                }
+            }
+            if x != root {
+                let p = self.parent[x];
+                assert!(at[p] < at[x] && at[x] <= at[self.last[p]], "node {x} outside its parent's run");
+            }
+        }
     }
 }
 
@@ -886,6 +1014,36 @@ mod tests {
 
     fn max_abs(c: &[f64]) -> f64 {
         c.iter().fold(0.0f64, |s, c| s.max(c.abs()))
+    }
+
+    /// Pivot one at a time, checking the thread, subtree ends and sizes after every pivot.
+    fn solve_checking_the_tree(a: &[f64], b: &[f64], cost: &[f64]) -> usize {
+        let (m, n) = (a.len(), b.len());
+        let mut t = NetworkSimplex::new(a, b, max_abs(cost), DensePricing::over_matrix(cost, m, n, max_abs(cost)));
+        t.check_tree();
+        while let Some((i, j, c)) = t.pricing.entering(&t.potential, t.tolerance) {
+            t.pivot(i, j, c).unwrap();
+            t.pivots += 1;
+            t.check_tree();
+        }
+        t.pivots
+    }
+
+    #[test]
+    fn pivots_keep_the_thread_a_preorder_of_the_tree() {
+        // Random clouds (long re-rooted paths), ties on a grid (degenerate pivots) and
+        // unequal sizes; the ring, ends and sizes are checked against the parents each time.
+        let grid = |e: usize, n: usize| (((e / n) % 7) as f64 - ((e % n) % 5) as f64).abs();
+        for (m, n, seed) in [(40, 40, 1), (60, 25, 2), (3, 50, 3)] {
+            let (x, y) = (cloud(m, 3, false, seed), cloud(n, 3, false, seed + 10));
+            let cost: Vec<f64> = (0..m * n)
+                .map(|e| euclidean_distance(x.row(e / n).as_slice().unwrap(), y.row(e % n).as_slice().unwrap()))
+                .collect();
+            let pivots = solve_checking_the_tree(&vec![1.0 / m as f64; m], &vec![1.0 / n as f64; n], &cost);
+            assert!(pivots >= m + n - 1, "{m} x {n}: {pivots} pivots");
+            let ties: Vec<f64> = (0..m * n).map(|e| grid(e, n)).collect();
+            solve_checking_the_tree(&vec![1.0 / m as f64; m], &vec![1.0 / n as f64; n], &ties);
+        }
     }
 
     #[test]
