@@ -79,9 +79,9 @@ pub struct AnalysisParams {
     pub distance: DistanceKind,
     /// Point-cloud distances are exact up to this many points per condition; larger
     /// conditions are subsampled (seeded) to this size. At the default 2500 a pair of
-    /// conditions takes about 0.3 s (network simplex), so recordings of a few thousand points
-    /// per condition are compared on all of them and 100,000 points in 8 conditions take
-    /// about 10 s on 2 cores.
+    /// conditions takes about 0.2 s on one core (network simplex), so 8 conditions take
+    /// about 3 s on 2 cores however many points they hold; 3,500 points a condition cost
+    /// what 2,500 did before the single-precision pricing (0.6 s a pair).
     #[schema(minimum = 1)]
     pub max_points: usize,
     /// 2-D view of the points.

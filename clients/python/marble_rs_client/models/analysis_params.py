@@ -39,9 +39,9 @@ class AnalysisParams:
             max_embed_points (int | Unset): UMAP embeds at most this many points (a seeded subsample above). Default: 20000.
             max_points (int | Unset): Point-cloud distances are exact up to this many points per condition; larger
                 conditions are subsampled (seeded) to this size. At the default 2500 a pair of
-                conditions takes about 0.3 s (network simplex), so recordings of a few thousand points
-                per condition are compared on all of them and 100,000 points in 8 conditions take
-                about 10 s on 2 cores. Default: 2500.
+                conditions takes about 0.2 s on one core (network simplex), so 8 conditions take
+                about 3 s on 2 cores however many points they hold; 3,500 points a condition cost
+                what 2,500 did before the single-precision pricing (0.6 s a pair). Default: 2500.
             min_dist (float | Unset): UMAP minimum distance. Default: 0.1.
             n_clusters (int | Unset): k-means clusters (the reference's default is 15). Default: 15.
             n_neighbors (int | Unset): UMAP neighbours. Default: 15.
