@@ -115,6 +115,13 @@ pub fn emd(a: ArrayView1<f64>, b: ArrayView1<f64>, cost: ArrayView2<f64>) -> Res
 /// No node: the root's parent.
 const NONE: usize = usize::MAX;
 
+/// A power of two in [1 / `top`, 2 / `top`) (1 for 0, and kept within 2^+-1000): scaling by
+/// it is exact and brings costs up to `top` to about 1, where single precision rounds
+/// relatively (not to 0 below 1e-38, nor to infinity above 3e38).
+fn unit_for(top: f64) -> f64 {
+    if top > 0.0 && top.is_finite() { 2f64.powi(-(top.log2().floor().clamp(-1000.0, 1000.0) as i32)) } else { 1.0 }
+}
+
 /// Where exact ground costs come from: a dense matrix (m x n, row-major), or the distances
 /// between two point clouds, computed when asked (the bits of [`euclidean_distance`]).
 #[derive(Clone, Copy)]
@@ -171,10 +178,13 @@ struct DensePricing<'c> {
     minor: usize,
     /// Whether scans take only arcs that the screen shows negative beyond its rounding.
     screening: bool,
-    /// The sink potentials in single precision, refreshed by each scan.
+    /// The sink potentials in single precision, times `unit`, refreshed by each scan.
     sinks: Vec<f32>,
     /// max |C_ij|.
     top: f64,
+    /// The power of two the screen's costs are multiplied by (about 1 / `top`), so that
+    /// they and the potentials stay well inside single precision's normal range.
+    unit: f64,
 }
 
 /// Arcs per piece of a row, of which a scan keeps the most negative: 0.9x the time of 256
@@ -185,9 +195,10 @@ const PIECE: usize = 1024;
 const CANDIDATES: usize = 64;
 
 impl<'c> DensePricing<'c> {
-    /// Pricing over `screen` (m x n, row-major, within 1.5 2^-24 relative of the exact costs
-    /// `exact`), whose largest |C_ij| is `top`.
-    fn new(screen: Vec<f32>, exact: Exact<'c>, m: usize, n: usize, top: f64) -> Self {
+    /// Pricing over `screen` (m x n, row-major): the exact costs `exact` times `unit`, each
+    /// within 1.5 2^-24 relative (or 2^-149, single precision's least step) of it. The
+    /// largest |C_ij| is `top`, and `unit` a power of two at most 2 / `top`.
+    fn new(screen: Vec<f32>, exact: Exact<'c>, m: usize, n: usize, top: f64, unit: f64) -> Self {
         let block = ((m * n) as f64).sqrt().ceil().max(10.0) as usize;
         DensePricing {
             screen,
@@ -201,13 +212,15 @@ impl<'c> DensePricing<'c> {
             screening: true,
             sinks: vec![0.0; n],
             top,
+            unit,
         }
     }
 
     /// Pricing over the dense m x n costs `cost` (row-major), whose largest |C_ij| is `top`.
     fn over_matrix(cost: &'c [f64], m: usize, n: usize, top: f64) -> Self {
-        let screen = cost.iter().map(|&c| c as f32).collect();
-        DensePricing::new(screen, Exact::Matrix(cost), m, n, top)
+        let unit = unit_for(top);
+        let screen = cost.iter().map(|&c| (c * unit) as f32).collect();
+        DensePricing::new(screen, Exact::Matrix(cost), m, n, top, unit)
     }
 
     /// An arc (source, sink, cost) whose reduced cost c + pi_source - pi_(m + sink) is
@@ -267,16 +280,18 @@ impl<'c> DensePricing<'c> {
         let total = m * n;
         let sinks = &potential[m..m + n];
         // Eight lanes of if-maxima, which vectorise (f64::max's NaN rule does not).
-        let mut lanes = [0.0f64; 8];
+        let (unit, mut lanes) = (self.unit, [0.0f64; 8]);
         for (s, p) in self.sinks.chunks_mut(8).zip(sinks.chunks(8)) {
             for l in 0..p.len() {
-                s[l] = p[l] as f32;
+                s[l] = (p[l] * unit) as f32;
                 let a = p[l].abs();
                 lanes[l] = if a > lanes[l] { a } else { lanes[l] };
             }
         }
         let reach = lanes.into_iter().fold(0.0, f64::max);
-        let slack = 2.0 * f64::from(f32::EPSILON) * (self.top + reach);
+        // In the screen's units, where the largest cost is about 1 (and the largest sink
+        // potential at least that), far above any single's absolute rounding.
+        let slack = 2.0 * f64::from(f32::EPSILON) * (self.top + reach) * unit;
         let (mut i, mut j) = self.cursor;
         let mut scanned = 0;
         let mut left = self.block;
@@ -284,7 +299,7 @@ impl<'c> DensePricing<'c> {
             let len = (n - j).min(left).min(total - scanned);
             let (row, sink) = (&self.screen[i * n + j..i * n + j + len], &self.sinks[j..j + len]);
             let limit = -tolerance - potential[i];
-            let cut = if self.screening { limit - slack } else { limit + slack };
+            let cut = if self.screening { limit * unit - slack } else { limit * unit + slack };
             for (piece, (c, p)) in row.chunks(PIECE).zip(sink.chunks(PIECE)).enumerate() {
                 let low = lowest_difference(c, p);
                 if f64::from(low) >= cut {
@@ -834,16 +849,27 @@ pub fn emd_points(x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<PointTranspo
     let (xs, ys) = (x.as_standard_layout(), y.as_standard_layout());
     let (xs, ys) = (xs.as_slice().expect("standard layout"), ys.as_slice().expect("standard layout"));
     let columns = by_coordinate(ys, d);
+    // The screen's unit from the diagonal of the box round both clouds, which bounds every
+    // distance: the pricing needs a power of two within a few factors of 1 / max C_ij.
+    let diagonal = (0..d)
+        .map(|k| {
+            let coordinate = xs.iter().chain(ys).skip(k).step_by(d);
+            let (low, high) = coordinate.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+            (high - low) * (high - low)
+        })
+        .sum::<f64>()
+        .sqrt();
+    let unit = unit_for(diagonal);
     let mut screen = vec![0.0f32; m * n];
     let max_cost = screen
         .par_chunks_mut(n)
         .zip(xs.par_chunks(d))
-        .map_init(|| vec![0.0; n], |squares, (row, p)| screen_row(p, &columns, squares, row))
+        .map_init(|| vec![0.0; n], |squares, (row, p)| screen_row(p, &columns, unit * unit, squares, row))
         .reduce(|| 0.0, f64::max)
         .sqrt();
     let a = vec![1.0 / m as f64; m];
     let b = vec![1.0 / n as f64; n];
-    let pricing = DensePricing::new(screen, Exact::Points { xs, ys, d }, m, n, max_cost);
+    let pricing = DensePricing::new(screen, Exact::Points { xs, ys, d }, m, n, max_cost, unit);
     let mut simplex = NetworkSimplex::new(&a, &b, max_cost, pricing);
     simplex.pivot_to_optimum()?;
     let (u, v) = simplex.duals();
@@ -920,16 +946,17 @@ fn squared_distances(p: &[f64], columns: &[f64], out: &mut [f64]) {
 }
 
 /// One row of the pricing's screen: the distances from `p` to the points of `columns`
-/// in single precision, each the single square root of the squared distance rounded to
-/// single (within 1.5 2^-24 of the distance), and the largest squared distance. `squares`
-/// is scratch of one row's length.
-fn screen_row(p: &[f64], columns: &[f64], squares: &mut [f64], row: &mut [f32]) -> f64 {
+/// times the power of two sqrt(`unit2`), in single precision (the single square root of
+/// the scaled squared distance rounded to single: within 1.5 2^-24 of the scaled distance,
+/// or 2^-75 near 0), and the largest squared distance. `squares` is scratch of one row's
+/// length.
+fn screen_row(p: &[f64], columns: &[f64], unit2: f64, squares: &mut [f64], row: &mut [f32]) -> f64 {
     squared_distances(p, columns, squares);
-    with_wide_simd!(fn(squares: &[f64], row: &mut [f32]) -> f64 {
+    with_wide_simd!(fn(squares: &[f64], unit2: f64, row: &mut [f32]) -> f64 {
         let mut top = [0.0f64; 8];
         for (r, s) in row.chunks_mut(8).zip(squares.chunks(8)) {
             for l in 0..s.len() {
-                r[l] = (s[l] as f32).sqrt();
+                r[l] = ((s[l] * unit2) as f32).sqrt();
                 top[l] = if s[l] > top[l] { s[l] } else { top[l] };
             }
         }
@@ -1086,7 +1113,7 @@ mod tests {
         let u: Vec<f64> = (0..37).map(|_| rng.random::<f64>() - 0.9).collect();
         let (mut worst, mut top) = (0.0f64, 0.0f64);
         for (i, p) in xs.chunks(3).enumerate() {
-            let largest = screen_row(p, &columns, &mut squares, &mut row);
+            let largest = screen_row(p, &columns, 1.0, &mut squares, &mut row);
             for (j, q) in ys.chunks(3).enumerate() {
                 let c = euclidean_distance(p, q);
                 assert_eq!(squares[j].sqrt(), c, "the squares' roots are the distances' bits");
@@ -1099,6 +1126,27 @@ mod tests {
         // those of the pass over every C_ij.
         assert!(worst > 0.01);
         assert_eq!(price_all(xs, ys, 3, &u, &v), (worst, top));
+    }
+
+    #[test]
+    fn tiny_and_huge_costs_keep_the_optimum() {
+        // Single precision would flush costs of 1e-50 to 0 and round 1e39 to infinity; the
+        // screen's unit brings them to about 1, so each optimum scales with its costs.
+        let base = array![[0.94, 0.73], [0.52, 0.002]];
+        let (a, b) = (array![0.12, 0.88], array![0.675, 0.325]);
+        let one = emd(a.view(), b.view(), base.view()).unwrap();
+        for scale in [1e-50, 1e-300, 1e39, 1e300] {
+            let t = emd(a.view(), b.view(), (&base * scale).view()).unwrap();
+            assert!((t.cost / scale - one.cost).abs() <= 1e-12 * one.cost, "{scale}: {} vs {}", t.cost, one.cost);
+            assert_eq!(t.plan, one.plan, "{scale}");
+        }
+        let (x, y) = (cloud(300, 3, false, 30), cloud(200, 3, false, 31));
+        let one = emd_points(x.view(), y.view()).unwrap();
+        for scale in [1e-25, 1e21] {
+            let t = emd_points((&x * scale).view(), (&y * scale).view()).unwrap();
+            assert!(t.certificate.is_exact(), "{scale}: {:?}", t.certificate);
+            assert!((t.cost / scale - one.cost).abs() <= 1e-12 * one.cost, "{scale}: {} vs {}", t.cost, one.cost);
+        }
     }
 
     #[test]
