@@ -44,6 +44,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::geometry::sparse::with_wide_simd;
 
 /// An optimal plan and its cost.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,13 +154,14 @@ impl Exact<'_> {
 /// do; an emptied list or the limit starts the next scan. The list spares most pivots a
 /// block scan: 0.83x the time of pricing one block per pivot on MARBLE latents.
 ///
-/// Scans read the costs rounded to single precision (`screen`) against the sink potentials
-/// rounded likewise. A screened reduced cost is within `slack` = 2^-22 (max |C| + max |pi|)
-/// of the exact one: the operands' roundings and the difference's are each at most 2^-24
-/// (1.5 2^-24 for a distance's square root taken in single precision) of their sizes. Only
-/// arcs the screen points to are priced exactly, from `exact`. While `screening`, a piece
-/// counts when its screened minimum is below -slack, so what a scan finds surely prices
-/// negative. Once a whole pass finds nothing, every arc whose screened reduced cost is below
+/// Scans read the costs times `unit` (a power of two near 1 / max |C|, so that nothing
+/// underflows or overflows) rounded to single precision (`screen`), against the sink
+/// potentials scaled and rounded likewise. A screened reduced cost is within `slack` =
+/// 2^-22 (max |C| + max |pi|) of the exact one (in those units): the operands' roundings and
+/// the difference's are each at most 2^-24 (1.5 2^-24 for a distance's square root taken in
+/// single precision) of their sizes. Only arcs the screen points to are priced exactly,
+/// from `exact`. While `screening`, a piece counts when its screened minimum is below
+/// -slack, so what a scan finds surely prices negative. Once a whole pass finds nothing, every arc whose screened reduced cost is below
 /// +slack (as that of any arc that prices negative is) is priced exactly, and a pass that
 /// finds none of those ends the solve: the stopping test is the exact one. On MARBLE
 /// latents the exact passes are a tenth of all scanning.
@@ -343,21 +345,6 @@ impl<'c> DensePricing<'c> {
         self.cursor = (i, j);
         (!self.candidates.is_empty()).then_some(())
     }
-}
-
-/// Compile a function's body twice, for AVX2 (as an inner function with that target
-/// feature) and for the baseline, and run the AVX2 build where the CPU has AVX2 and FMA.
-macro_rules! with_wide_simd {
-    (fn($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {{
-        #[cfg(target_arch = "x86_64")]
-        if crate::geometry::sparse::wide_simd() {
-            #[target_feature(enable = "avx2,fma")]
-            fn avx2($($arg: $ty),*) -> $ret $body
-            // SAFETY: only called after `wide_simd()` confirmed AVX2 and FMA on this CPU.
-            return unsafe { avx2($($arg),*) };
-        }
-        $body
-    }};
 }
 
 /// min_k (c_k - p_k) over two slices of equal length, in sixteen independent lanes that the
@@ -873,7 +860,7 @@ pub fn emd_points(x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<PointTranspo
     let mut simplex = NetworkSimplex::new(&a, &b, max_cost, pricing);
     simplex.pivot_to_optimum()?;
     let (u, v) = simplex.duals();
-    let (max_violation, _) = price_all(xs, ys, d, &u, &v);
+    let (max_violation, _) = price_all(xs, &columns, d, &u, &v);
     let flows: Vec<(usize, usize, f64)> = simplex.basic_flows().collect();
     let cost = flows.iter().map(|&(i, j, f)| f * euclidean_distance(&xs[i * d..][..d], &ys[j * d..][..d])).sum();
     let certificate = certificate(cost, &flows, (&a, &u), (&b, &v), max_violation, max_cost);
@@ -889,20 +876,19 @@ pub fn emd_points(x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<PointTranspo
 }
 
 /// The largest dual violation max_ij (u_i + v_j - C_ij)^+ and the largest ground cost
-/// max_ij C_ij over all pairs of the point clouds `xs` (m x d) and `ys` (n x d, row-major),
-/// rows in parallel. Cost O(m n d). Only arcs with u_i + v_j > 0 and (u_i + v_j)^2 within
+/// max_ij C_ij over all pairs of the point clouds `xs` (m x d, row-major) and `columns` (n
+/// points coordinate by coordinate, see [`by_coordinate`]), rows in parallel. Cost O(m n d). Only arcs with u_i + v_j > 0 and (u_i + v_j)^2 within
 /// 1e-6 of C_ij^2 or above it can be violated: those get C_ij itself (the bits of
 /// [`euclidean_distance`]), the rest are ruled out by their square, and the largest cost is
 /// the root of the largest square, so both figures are those of a pass over every C_ij.
-fn price_all(xs: &[f64], ys: &[f64], d: usize, u: &[f64], v: &[f64]) -> (f64, f64) {
-    let columns = by_coordinate(ys, d);
+fn price_all(xs: &[f64], columns: &[f64], d: usize, u: &[f64], v: &[f64]) -> (f64, f64) {
     let (worst, top) = xs
         .par_chunks(d)
         .zip(u)
         .map_init(
             || vec![0.0; v.len()],
             |squares, (p, &ui)| {
-                squared_distances(p, &columns, squares);
+                squared_distances(p, columns, squares);
                 let (mut worst, mut top) = (0.0f64, [0.0f64; 8]);
                 for (s, v) in squares.chunks(8).zip(v.chunks(8)) {
                     let mut near = 0u32;
@@ -1010,7 +996,7 @@ pub fn certify(
     }
     let (xs, ys) = (x.as_standard_layout(), y.as_standard_layout());
     let (xs, ys) = (xs.as_slice().expect("standard layout"), ys.as_slice().expect("standard layout"));
-    let (max_violation, max_cost) = price_all(xs, ys, d, u, v);
+    let (max_violation, max_cost) = price_all(xs, &by_coordinate(ys, d), d, u, v);
     let cost = flows.iter().map(|&(i, j, f)| f * euclidean_distance(&xs[i * d..][..d], &ys[j * d..][..d])).sum();
     let (a, b) = (vec![1.0 / m as f64; m], vec![1.0 / n as f64; n]);
     Ok(certificate(cost, flows, (&a, u), (&b, v), max_violation, max_cost))
@@ -1125,7 +1111,7 @@ mod tests {
         // Some arcs are violated (u + v > C), most are not; both figures are bit for bit
         // those of the pass over every C_ij.
         assert!(worst > 0.01);
-        assert_eq!(price_all(xs, ys, 3, &u, &v), (worst, top));
+        assert_eq!(price_all(xs, &columns, 3, &u, &v), (worst, top));
     }
 
     #[test]

@@ -162,9 +162,6 @@ fn row_times_block(cols: &[u32], vals: &[f64], x: &[f64], b: usize, yi: &mut [f6
     }
 }
 
-/// The same kernel compiled for AVX2 + FMA, chosen at run time: the crate is built for
-/// baseline x86-64 (so the binary runs anywhere) but the products that dominate the
-/// eigensolver run about twice as fast with wide vectors.
 /// Whether this CPU has AVX2 and FMA, for loops compiled twice: for the baseline x86-64
 /// (SSE2, what the build targets) and, through `#[target_feature]`, for AVX2.
 #[cfg(target_arch = "x86_64")]
@@ -179,6 +176,25 @@ pub(crate) fn wide_simd() -> bool {
     false
 }
 
+/// Compile a function's body twice, for AVX2 (as an inner function with that target
+/// feature) and for the baseline, and run the AVX2 build where the CPU has AVX2 and FMA.
+macro_rules! with_wide_simd {
+    (fn($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {{
+        #[cfg(target_arch = "x86_64")]
+        if crate::geometry::sparse::wide_simd() {
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2($($arg: $ty),*) -> $ret $body
+            // SAFETY: only called after `wide_simd()` confirmed AVX2 and FMA on this CPU.
+            return unsafe { avx2($($arg),*) };
+        }
+        $body
+    }};
+}
+pub(crate) use with_wide_simd;
+
+/// The same kernel compiled for AVX2 + FMA, chosen at run time: the crate is built for
+/// baseline x86-64 (so the binary runs anywhere) but the products that dominate the
+/// eigensolver run about twice as fast with wide vectors.
 mod simd {
 
     #[cfg(target_arch = "x86_64")]
